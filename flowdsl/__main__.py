@@ -1,0 +1,3 @@
+from flowdsl.cli import main
+
+main()

@@ -1,0 +1,172 @@
+"""Check a workflow and produce its output files; write them atomically, or check them."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from flowdsl.asl import Compiled, compile_workflow
+from flowdsl.errors import CompileError, Diagnostic
+from flowdsl.refs import Join, Ref, Var
+from flowdsl.render import dumps, to_template
+from flowdsl.states import Workflow
+from flowdsl.validate import validate
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
+
+
+@attrs.frozen
+class Artifacts:
+    """One workflow's output: file name (relative to ``build/<name>/``) -> text."""
+
+    name: str
+    files: dict[str, str]
+
+
+def refs_with_paths(value: Any, path: str) -> Iterator[tuple[str, Ref]]:
+    if isinstance(value, Join):
+        for part in value.parts:
+            if isinstance(part, Ref):
+                yield path, part
+    elif isinstance(value, Ref):
+        yield path, value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from refs_with_paths(v, f"{path}.{k}")
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            yield from refs_with_paths(v, f"{path}[{i}]")
+
+
+def check_variables(workflow: Workflow, uses: Iterable[tuple[str, Ref]],
+                    sources: dict[str, str]) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    declared: dict[str, Any] = {}
+    for v in workflow.variables:
+        if not _IDENT.fullmatch(v.name):
+            out.append(Diagnostic("bad-variable", f"variables.{v.name}",
+                                  f"{v.name!r} is not a valid Terraform variable name",
+                                  workflow.source))
+        if v.name in declared:
+            out.append(Diagnostic("duplicate-variable", f"variables.{v.name}",
+                                  f"variable {v.name!r} is declared twice", workflow.source))
+        declared[v.name] = v
+    for path, ref in uses:
+        if isinstance(ref, Var) and ref.name not in declared:
+            known = ", ".join(sorted(declared)) or "none"
+            out.append(Diagnostic("undeclared-variable", path,
+                                  f"var({ref.name!r}) is not declared in the workflow's variables "
+                                  f"(declared: {known})", _source_for(path, sources, workflow)))
+    return out
+
+
+def _source_for(path: str, sources: dict[str, str], workflow: Workflow) -> str | None:
+    probe = path
+    while probe:
+        if probe in sources:
+            return sources[probe]
+        cut = max(probe.rfind("."), probe.rfind("["))
+        if cut <= 0:
+            break
+        probe = probe[:cut]
+    return workflow.source
+
+
+def check(workflow: Workflow) -> tuple[Compiled, list[Diagnostic]]:
+    """Compile and validate; every diagnostic, from every pass."""
+    compiled = compile_workflow(workflow)
+    diags = list(compiled.diagnostics)
+    if not _NAME.fullmatch(workflow.name):
+        diags.append(Diagnostic("bad-name", "name",
+                                f"workflow name {workflow.name!r} must be 1-80 letters, digits, "
+                                "'-' or '_' (it names the output folder and resources)",
+                                workflow.source))
+    diags += validate(compiled.definition, compiled.sources)
+    diags += check_variables(workflow, refs_with_paths(compiled.definition, "$"), compiled.sources)
+    if workflow.deployment is not None:
+        from flowdsl.terraform import check_deployment
+
+        diags += check_deployment(workflow, compiled)
+    return compiled, _dedupe(diags)
+
+
+def _dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:
+    seen: set[Diagnostic] = set()
+    out = []
+    for d in diags:
+        if d not in seen:
+            seen.add(d)
+            out.append(d)
+    return out
+
+
+def build(workflow: Workflow) -> Artifacts:
+    """All output files of a workflow; raises CompileError with every diagnostic."""
+    compiled, diags = check(workflow)
+    if diags:
+        raise CompileError(diags)
+    files = {f"{workflow.name}.asl.json": dumps(to_template(compiled.definition))}
+    from flowdsl.terraform import module_files
+
+    files.update(module_files(workflow, compiled))
+    return Artifacts(workflow.name, files)
+
+
+def write(artifacts: Iterable[Artifacts], out_dir: str | Path) -> list[Path]:
+    """Replace ``out_dir/<name>/`` for each workflow; each folder is swapped in whole."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for art in artifacts:
+        target = out / art.name
+        staging = Path(tempfile.mkdtemp(prefix=f".{art.name}.new-", dir=out))
+        try:
+            for rel, text in sorted(art.files.items()):
+                (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+                (staging / rel).write_text(text, encoding="utf-8")
+            os.chmod(staging, 0o755)
+            if target.exists():
+                old = Path(tempfile.mkdtemp(prefix=f".{art.name}.old-", dir=out))
+                old.rmdir()
+                os.replace(target, old)
+                os.replace(staging, target)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(staging, target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        written.append(target)
+    return written
+
+
+def stale(artifacts: Iterable[Artifacts], out_dir: str | Path) -> list[str]:
+    """What differs between the built files and ``out_dir``; empty when up to date."""
+    problems = []
+    for art in artifacts:
+        target = Path(out_dir) / art.name
+        for rel, text in sorted(art.files.items()):
+            f = target / rel
+            if not f.exists():
+                problems.append(f"{f}: missing")
+            elif f.read_text(encoding="utf-8") != text:
+                problems.append(f"{f}: out of date")
+        if target.is_dir():
+            for f in sorted(target.rglob("*")):
+                rel = f.relative_to(target).as_posix()
+                if f.is_file() and rel not in art.files and not _ignored(rel):
+                    problems.append(f"{f}: not produced by the build")
+    return problems
+
+
+def _ignored(rel: str) -> bool:
+    # Terraform's own working files, when someone ran terraform inside build/<name>/.
+    return rel.startswith(".terraform") or rel.endswith((".tfstate", ".tfstate.backup"))

@@ -1,0 +1,40 @@
+"""One error root for flowdsl, and the diagnostic every check reports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+
+@attrs.frozen(slots=True)
+class Diagnostic:
+    """One problem, located in the emitted document and, where known, in the source."""
+
+    code: str
+    path: str
+    message: str
+    source: str | None = None
+
+    def render(self) -> str:
+        where = f"{self.source}: " if self.source else ""
+        return f"{where}{self.path}: {self.message} [{self.code}]"
+
+
+class FlowError(Exception):
+    """The root of every error flowdsl raises on purpose."""
+
+
+class LoadError(FlowError):
+    """A workflow file or ASL document could not be read."""
+
+
+class CompileError(FlowError):
+    """A workflow has diagnostics; nothing was emitted."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        lines = [d.render() for d in self.diagnostics[:20]]
+        if len(self.diagnostics) > 20:
+            lines.append(f"... and {len(self.diagnostics) - 20} more")
+        super().__init__("\n".join(lines))

@@ -1,0 +1,191 @@
+"""ASL -> model: import a plain ASL document so it can be validated, edited and re-emitted.
+
+The model derives ``Next`` from sequences, so the importer rebuilds them: it places states
+in the order the compiler would (the chain from ``StartAt``, then each target chain in the
+order it is first met) and turns every edge into a sequence link, a target chain, or a
+jump by name. Compiling the result gives the same document back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from flowdsl.conditions import OPERATORS, And, Comparison, Condition, Not, Or
+from flowdsl.errors import Diagnostic, LoadError
+from flowdsl.states import (
+    NULL,
+    Branch,
+    Catch,
+    Choice,
+    Fail,
+    Goto,
+    Map,
+    Parallel,
+    Pass,
+    Retry,
+    State,
+    Succeed,
+    Task,
+    Wait,
+    When,
+    Workflow,
+)
+
+TYPES: dict[str, type[State]] = {c.TYPE: c for c in (Pass, Task, Choice, Wait, Succeed, Fail,
+                                                       Parallel, Map)}
+
+
+def read_json(path: str | Path) -> tuple[Any, list[Diagnostic]]:
+    """Parse a JSON file, reporting duplicate keys (which ``json`` would silently merge)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise LoadError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise LoadError(f"{path}: cannot read: {e}") from None
+    dupes: list[Diagnostic] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in items:
+            if k in out:
+                dupes.append(Diagnostic("duplicate-key", f"key {k!r}",
+                                        f"the key {k!r} appears twice in one object; JSON "
+                                        "readers keep only one of them", str(path)))
+            out[k] = v
+        return out
+
+    try:
+        doc = json.loads(text, object_pairs_hook=pairs)
+    except json.JSONDecodeError as e:
+        raise LoadError(f"{path}:{e.lineno}:{e.colno}: not valid JSON: {e.msg}") from None
+    return doc, dupes
+
+
+def _kwargs(cls: type, raw: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in attrs.fields(cls):
+        key = f.metadata.get("asl")
+        if key and key in raw and f.name != "error_equals":
+            v = raw[key]
+            out[f.name] = NULL if v is None else v
+    return out
+
+
+class _Importer:
+    def scope(self, raw: dict[str, Any]) -> tuple[Any, ...]:
+        states: dict[str, Any] = raw["States"]
+        claimed: set[str] = set()
+        order: list[str] = []
+        chains: dict[str, list[Any]] = {}  # chain head -> [state names..., Goto?]
+        started_by_target: set[str] = set()
+
+        def follow(head: str) -> None:
+            chain: list[Any] = []
+            name: str | None = head
+            while name is not None:
+                if name in claimed:
+                    chain.append(Goto(name))
+                    break
+                claimed.add(name)
+                order.append(name)
+                chain.append(name)
+                st = states[name]
+                name = st.get("Next") if st.get("Type") not in ("Choice", "Succeed", "Fail") else None
+            chains[head] = chain
+
+        # The same placement order as the compiler: main chain, then targets FIFO.
+        queue: deque[str] = deque()
+        follow(raw["StartAt"])
+        i = 0
+        while i < len(order) or queue:
+            while i < len(order):
+                for t in _targets(states[order[i]]):
+                    if t not in claimed and t not in queue:
+                        queue.append(t)
+                        started_by_target.add(t)
+                i += 1
+            if queue:
+                head = queue.popleft()
+                if head not in claimed:
+                    follow(head)
+
+        built: dict[str, State] = {}
+
+        def item(x: Any) -> Any:
+            return x if isinstance(x, Goto) else built[x]
+
+        def target(name: str) -> Any:
+            if name in started_by_target:
+                return tuple(item(x) for x in chains[name])
+            return name
+
+        for name in reversed(order):
+            built[name] = self.state(name, states[name], target)
+        return tuple(item(x) for x in chains[raw["StartAt"]])
+
+    def state(self, name: str, raw: dict[str, Any], target: Any) -> State:
+        cls = TYPES[raw["Type"]]
+        kw = _kwargs(cls, raw)
+        if "Retry" in raw:
+            kw["retry"] = tuple(Retry(r["ErrorEquals"], **_kwargs(Retry, r)) for r in raw["Retry"])
+        if "Catch" in raw:
+            kw["catch"] = tuple(self.catcher(c, target) for c in raw["Catch"])
+        if cls is Parallel:
+            kw["branches"] = tuple(self.branch(b) for b in raw["Branches"])
+        if cls is Map:
+            key = "Iterator" if "Iterator" in raw else "ItemProcessor"
+            kw["legacy_iterator"] = key == "Iterator"
+            proc = raw[key]
+            kw["processor"] = self.branch(proc)
+            if "ProcessorConfig" in proc:
+                kw["processor_config"] = proc["ProcessorConfig"]
+        if cls is Choice:
+            kw["choices"] = tuple(self.rule(r, target) for r in raw["Choices"])
+            if "Default" in raw:
+                kw["default"] = target(raw["Default"])
+        return cls(name, **kw, source=None)
+
+    def catcher(self, raw: dict[str, Any], target: Any) -> Catch:
+        return Catch(raw["ErrorEquals"], next=target(raw["Next"]), source=None, **_kwargs(Catch, raw))
+
+    def rule(self, raw: dict[str, Any], target: Any) -> When:
+        cond = condition({k: v for k, v in raw.items()
+                          if k not in ("Next", "Comment", "Assign", "Output")})
+        return When(cond, next=target(raw["Next"]), source=None, **_kwargs(When, raw))
+
+    def branch(self, raw: dict[str, Any]) -> Branch:
+        return Branch(self.scope(raw), source=None, **_kwargs(Branch, raw))
+
+
+def _targets(st: dict[str, Any]) -> list[str]:
+    """Targets in the order the compiler resolves them: catchers, then rules, then Default."""
+    out = [c["Next"] for c in st.get("Catch", ())]
+    out += [r["Next"] for r in st.get("Choices", ())]
+    if "Default" in st:
+        out.append(st["Default"])
+    return out
+
+
+def condition(raw: dict[str, Any]) -> Any:
+    if "Condition" in raw:
+        return Condition(raw["Condition"], source=None)
+    if "And" in raw:
+        return And(tuple(condition(r) for r in raw["And"]), source=None)
+    if "Or" in raw:
+        return Or(tuple(condition(r) for r in raw["Or"]), source=None)
+    if "Not" in raw:
+        return Not(condition(raw["Not"]), source=None)
+    op = next(k for k in raw if k in OPERATORS)
+    return Comparison(raw["Variable"], op, raw[op], source=None)
+
+
+def import_definition(doc: dict[str, Any], name: str = "imported") -> Workflow:
+    """Turn a valid ASL document into a model. Validate it first: invalid input may not import."""
+    return Workflow(name, _Importer().scope(doc), source=None, **_kwargs(Workflow, doc))

@@ -1,0 +1,78 @@
+"""Load a workflow module from a file, turning every failure into one clear line."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from flowdsl.errors import LoadError
+from flowdsl.states import Workflow
+
+
+def load_workflows(path: str | Path) -> dict[str, Workflow]:
+    """Run a workflow file and return the workflows it defines, by their names."""
+    p = Path(path)
+    if not p.exists():
+        raise LoadError(f"{path}: no such file")
+    if p.is_dir():
+        raise LoadError(f"{path}: is a directory; give a workflow file (.py) or an ASL file (.json)")
+    module_name = f"_flowdsl_workflow_{abs(hash(str(p.resolve())))}"
+    spec = importlib.util.spec_from_file_location(module_name, p)
+    if spec is None or spec.loader is None:
+        raise LoadError(f"{path}: cannot load as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    # Let a workflow file import its neighbours (shared job definitions, handlers).
+    sys.path.insert(0, str(p.parent.resolve()))
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as e:
+        where = f"{_display(e.filename or str(path))}:{e.lineno}"
+        raise LoadError(f"{where}: syntax error: {e.msg}") from None
+    except Exception as e:  # the user's module raised while it was being built
+        frame = _last_frame_in(e, p)
+        where = f"{_display(str(path))}:{frame}" if frame else _display(str(path))
+        raise LoadError(f"{where}: {type(e).__name__}: {e}") from None
+    finally:
+        sys.path.pop(0)
+        sys.modules.pop(module_name, None)
+    found: dict[str, Workflow] = {}
+    for value in vars(module).values():
+        if isinstance(value, Workflow):
+            found.setdefault(value.name, value)
+    if not found:
+        raise LoadError(f"{_display(str(path))}: defines no Workflow (assign one to a module-level "
+                        "name, e.g. workflow = Workflow(...))")
+    return found
+
+
+def pick(workflows: dict[str, Workflow], path: str | Path, name: str | None) -> Workflow:
+    if name is not None:
+        if name not in workflows:
+            raise LoadError(f"{path}: no workflow named {name!r}; it defines "
+                            f"{', '.join(sorted(workflows))}")
+        return workflows[name]
+    if len(workflows) > 1:
+        raise LoadError(f"{path}: defines several workflows ({', '.join(sorted(workflows))}); "
+                        "choose one with --name")
+    return next(iter(workflows.values()))
+
+
+def _last_frame_in(exc: BaseException, path: Path) -> int | None:
+    target = os.path.realpath(path)
+    line = None
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        if os.path.realpath(frame.f_code.co_filename) == target:
+            line = lineno
+    return line
+
+
+def _display(filename: str) -> str:
+    try:
+        rel = os.path.relpath(filename)
+    except ValueError:
+        return filename
+    return filename if rel.startswith("..") else rel

@@ -1,0 +1,124 @@
+"""Typed deploy-time values: things Terraform (or a local run) fills in.
+
+A reference never appears in a workflow as a raw ``${...}`` string. Each kind knows its
+Terraform address; the ASL compiler keeps them as objects, and each target renders them:
+Terraform as an interpolation, a local run or a test as a concrete value.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Union
+
+import attrs
+
+VARIABLE_TYPES = ("string", "number", "bool", "list(string)", "map(string)", "any")
+
+
+@attrs.frozen(slots=True)
+class Variable:
+    """A module input the deployer provides, declared once per workflow."""
+
+    name: str
+    type: str = attrs.field(default="string", validator=attrs.validators.in_(VARIABLE_TYPES))
+    default: Any = None
+    description: str | None = None
+    sensitive: bool = False
+
+    @property
+    def required(self) -> bool:
+        return self.default is None
+
+
+class Ref:
+    """Base of every deploy-time reference."""
+
+    __slots__ = ()
+
+    @property
+    def address(self) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def leaves(self) -> tuple["Ref", ...]:
+        return (self,)
+
+
+@attrs.frozen(slots=True)
+class Var(Ref):
+    """A reference to a declared module variable: ``var("stage")``."""
+
+    name: str
+
+    @property
+    def address(self) -> str:
+        return f"var.{self.name}"
+
+
+@attrs.frozen(slots=True)
+class ResourceAttr(Ref):
+    """An attribute of a resource flowdsl itself creates, e.g. a job definition's ARN."""
+
+    type: str
+    name: str
+    attribute: str
+
+    @property
+    def address(self) -> str:
+        return f"{self.type}.{self.name}.{self.attribute}"
+
+
+@attrs.frozen(slots=True)
+class DataAttr(Ref):
+    """An attribute of a Terraform data source (partition, region, account)."""
+
+    type: str
+    name: str
+    attribute: str
+
+    @property
+    def address(self) -> str:
+        return f"data.{self.type}.{self.name}.{self.attribute}"
+
+
+def _parts(value: tuple[Any, ...]) -> tuple["str | Ref", ...]:
+    out: list[str | Ref] = []
+    for part in value:
+        if isinstance(part, Join):
+            out.extend(part.parts)
+        elif isinstance(part, (str, Ref)):
+            out.append(part)
+        else:
+            raise TypeError(f"join() takes strings and references, not {type(part).__name__}")
+    merged: list[str | Ref] = []
+    for part in out:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] = merged[-1] + part
+        elif part != "":
+            merged.append(part)
+    return tuple(merged)
+
+
+@attrs.frozen(slots=True)
+class Join(Ref):
+    """A string made of literal text and references: ``join(var("app_name"), "-", var("stage"))``."""
+
+    parts: tuple[Union[str, Ref], ...] = attrs.field(converter=_parts)
+
+    @property
+    def address(self) -> str:
+        raise TypeError("a join has no single address")
+
+    def leaves(self) -> tuple[Ref, ...]:
+        return tuple(p for p in self.parts if isinstance(p, Ref))
+
+
+def var(name: str) -> Var:
+    return Var(name)
+
+
+def join(*parts: "str | Ref") -> Join:
+    return Join(parts)
+
+
+PARTITION = DataAttr("aws_partition", "current", "partition")
+REGION = DataAttr("aws_region", "current", "name")
+ACCOUNT_ID = DataAttr("aws_caller_identity", "current", "account_id")

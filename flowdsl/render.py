@@ -1,0 +1,73 @@
+"""Rendering of compiled documents that hold references.
+
+The compiled ASL keeps deploy-time references as objects. ``template`` turns them into
+Terraform template syntax (``${var.x}``), which is what ``build/<name>/<name>.asl.json``
+holds and what the Terraform module interpolates. ``resolve`` substitutes concrete values,
+for tests and local runs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flowdsl.refs import Join, Ref
+
+
+def escape(text: str) -> str:
+    """Escape literal text for a Terraform template: ``${`` and ``%{`` start interpolations."""
+    return text.replace("${", "$${").replace("%{", "%%{")
+
+
+def template(ref: Ref) -> str:
+    if isinstance(ref, Join):
+        return "".join(escape(p) if isinstance(p, str) else "${" + p.address + "}" for p in ref.parts)
+    return "${" + ref.address + "}"
+
+
+def walk(value: Any, on_ref: Callable[[Ref], Any], on_str: Callable[[str], Any] = lambda s: s) -> Any:
+    """Copy a JSON-like value, mapping every reference and every literal string."""
+    if isinstance(value, Ref):
+        return on_ref(value)
+    if isinstance(value, str):
+        return on_str(value)
+    if isinstance(value, dict):
+        return {on_str(k): walk(v, on_ref, on_str) for k, v in value.items()}
+    if isinstance(value, list):
+        return [walk(v, on_ref, on_str) for v in value]
+    return value
+
+
+def to_template(doc: Any) -> Any:
+    """The document in Terraform template syntax: references become ``${address}``."""
+    return walk(doc, template, escape)
+
+
+def resolve(doc: Any, values: Mapping[str, Any]) -> Any:
+    """Substitute concrete values for references; ``values`` maps addresses to values."""
+
+    def one(ref: Ref) -> Any:
+        if isinstance(ref, Join):
+            return "".join(p if isinstance(p, str) else str(one(p)) for p in ref.parts)
+        try:
+            return values[ref.address]
+        except KeyError:
+            raise KeyError(f"no value for {ref.address}") from None
+
+    return walk(doc, one)
+
+
+def has_refs(value: Any) -> bool:
+    if isinstance(value, Ref):
+        return True
+    if isinstance(value, dict):
+        return any(has_refs(v) for v in value.values())
+    if isinstance(value, list):
+        return any(has_refs(v) for v in value)
+    return False
+
+
+def dumps(doc: Any) -> str:
+    """Deterministic JSON: sorted keys, 2-space indent, trailing newline."""
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

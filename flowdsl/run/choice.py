@@ -1,0 +1,143 @@
+"""Choice-rule evaluation for JSONPath Choice states (AWS "Choice Rules" reference)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Any, Callable
+
+from .errors import RunError
+
+# RFC 3339 date-time as AWS requires it for Timestamp* operators and Wait timestamps:
+# 'T' separator and an explicit offset or 'Z' are mandatory.
+_TS_RE = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|z|[+-]\d{2}:\d{2})$"
+)
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    """Parse an ISO-8601 extended offset date-time; ``None`` if it is not one."""
+    if not isinstance(value, str):
+        return None
+    m = _TS_RE.match(value)
+    if not m:
+        return None
+    y, mo, d, h, mi, s, frac, tz = m.groups()
+    try:
+        micro = int((frac[1:] + "000000")[:6]) if frac else 0
+        if tz in ("Z", "z"):
+            tzinfo = timezone.utc
+        else:
+            sign = 1 if tz[0] == "+" else -1
+            from datetime import timedelta
+
+            tzinfo = timezone(sign * timedelta(hours=int(tz[1:3]), minutes=int(tz[4:6])))
+        return datetime(int(y), int(mo), int(d), int(h), int(mi), int(s), micro, tzinfo=tzinfo)
+    except ValueError:
+        return None
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _cmp(a: Any, b: Any) -> int:
+    return (a > b) - (a < b)
+
+
+@lru_cache(maxsize=1024)
+def _glob(pattern: str) -> re.Pattern[str]:
+    # '*' matches any run of characters; '\*' is a literal '*' and '\\' a literal backslash.
+    out, i = [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        out.append(".*" if c == "*" else re.escape(c))
+        i += 1
+    return re.compile("".join(out), re.DOTALL)
+
+
+_KINDS: dict[str, tuple[Callable[[Any], bool], Callable[[Any], Any]]] = {
+    "String": (lambda v: isinstance(v, str), lambda v: v),
+    "Numeric": (_is_number, lambda v: v),
+    "Boolean": (lambda v: isinstance(v, bool), lambda v: v),
+    "Timestamp": (lambda v: parse_timestamp(v) is not None, parse_timestamp),
+}
+_OPS: dict[str, Callable[[int], bool]] = {
+    "Equals": lambda c: c == 0,
+    "LessThan": lambda c: c < 0,
+    "GreaterThan": lambda c: c > 0,
+    "LessThanEquals": lambda c: c <= 0,
+    "GreaterThanEquals": lambda c: c >= 0,
+}
+
+COMPARISON_OPERATORS: dict[str, tuple[str, str, bool]] = {}
+for _kind in _KINDS:
+    for _op in _OPS:
+        if _kind == "Boolean" and _op != "Equals":
+            continue
+        COMPARISON_OPERATORS[f"{_kind}{_op}"] = (_kind, _op, False)
+        COMPARISON_OPERATORS[f"{_kind}{_op}Path"] = (_kind, _op, True)
+TYPE_TESTS: dict[str, Callable[[Any], bool]] = {
+    "IsNull": lambda v: v is None,
+    "IsNumeric": _is_number,
+    "IsString": lambda v: isinstance(v, str),
+    "IsBoolean": lambda v: isinstance(v, bool),
+    "IsTimestamp": lambda v: parse_timestamp(v) is not None,
+}
+
+
+def compare(operator: str, value: Any, operand: Any) -> bool:
+    """Apply a comparison operator; a value or operand of the wrong type makes it false (no error)."""
+    if operator in ("StringMatches",):
+        return isinstance(value, str) and isinstance(operand, str) and _glob(operand).fullmatch(value) is not None
+    kind, op, _ = COMPARISON_OPERATORS[operator.removesuffix("Path") if operator.endswith("Path") else operator]
+    check, conv = _KINDS[kind]
+    if not check(value) or not check(operand):
+        return False
+    a, b = conv(value), conv(operand)
+    if kind == "Boolean":
+        return a is b
+    return _OPS[op](_cmp(a, b))
+
+
+def evaluate_rule(
+    rule: dict[str, Any],
+    resolve: Callable[[str], Any],
+    present: Callable[[str], bool],
+    state_name: str,
+) -> bool:
+    """Evaluate one (possibly compound) JSONPath choice rule.
+
+    ``resolve(path)`` returns the value at a path (raising a States.Runtime error if absent) and
+    ``present(path)`` tells whether the path exists (for IsPresent).
+    """
+    if "And" in rule:
+        return all(evaluate_rule(r, resolve, present, state_name) for r in rule["And"])
+    if "Or" in rule:
+        return any(evaluate_rule(r, resolve, present, state_name) for r in rule["Or"])
+    if "Not" in rule:
+        return not evaluate_rule(rule["Not"], resolve, present, state_name)
+    variable = rule.get("Variable")
+    if not isinstance(variable, str):
+        raise RunError(f"state {state_name!r}: choice rule without a Variable: {rule}")
+    for key, operand in rule.items():
+        if key in ("Variable", "Next", "Comment", "Assign", "Output"):
+            continue
+        if key == "IsPresent":
+            return present(variable) is bool(operand)
+        if key in TYPE_TESTS:
+            return TYPE_TESTS[key](resolve(variable)) is bool(operand)
+        if key == "StringMatches":
+            return compare(key, resolve(variable), operand)
+        if key in COMPARISON_OPERATORS:
+            value = resolve(variable)
+            if key.endswith("Path"):
+                operand = resolve(operand)
+            return compare(key, value, operand)
+        raise RunError(f"state {state_name!r}: unknown choice operator {key!r}")
+    raise RunError(f"state {state_name!r}: choice rule has no operator: {rule}")

@@ -1,0 +1,453 @@
+"""Parser and implementations of the ASL intrinsic functions (``States.Format(...)`` etc.).
+
+Grammar (AWS "Intrinsic functions" docs)::
+
+    call  := 'States.' NAME '(' [arg (',' arg)*] ')'
+    arg   := call | 'string' | number | 'null' | 'true' | 'false' | path
+    path  := '$' ... | '$$' ... | '$var' ...
+
+Inside a quoted string the characters ``' { } \\`` are escaped with a backslash.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+
+import random
+import uuid
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Callable
+
+from .errors import StatesError
+
+
+class IntrinsicSyntaxError(ValueError):
+    pass
+
+
+_LBRACE, _RBRACE = "\ue000", "\ue001"  # stand-ins for escaped braces while formatting
+
+
+@dataclass(frozen=True, slots=True)
+class Literal:
+    value: Any
+    # For strings: the text with escaped braces replaced by stand-ins, so States.Format can tell
+    # a literal '\{\}' from a '{}' placeholder.
+    marked: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PathArg:
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    name: str
+    args: tuple[Any, ...]
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.i = 0
+
+    def ws(self) -> None:
+        while self.i < len(self.text) and self.text[self.i].isspace():
+            self.i += 1
+
+    def parse_call(self) -> Call:
+        self.ws()
+        t = self.text
+        if not t.startswith("States.", self.i):
+            raise IntrinsicSyntaxError(f"expected 'States.' at {self.i} in {t!r}")
+        j = self.i + len("States.")
+        k = j
+        while k < len(t) and (t[k].isalnum() or t[k] == "_"):
+            k += 1
+        name = t[j:k]
+        if not name or k >= len(t) or t[k] != "(":
+            raise IntrinsicSyntaxError(f"expected '(' after States.{name} in {t!r}")
+        self.i = k + 1
+        args: list[Any] = []
+        self.ws()
+        if self.i < len(t) and t[self.i] == ")":
+            self.i += 1
+            return Call(name, ())
+        while True:
+            args.append(self.parse_arg())
+            self.ws()
+            if self.i >= len(t):
+                raise IntrinsicSyntaxError(f"unterminated call in {t!r}")
+            if t[self.i] == ",":
+                self.i += 1
+                continue
+            if t[self.i] == ")":
+                self.i += 1
+                return Call(name, tuple(args))
+            raise IntrinsicSyntaxError(f"unexpected {t[self.i]!r} at {self.i} in {t!r}")
+
+    def parse_arg(self) -> Any:
+        self.ws()
+        t = self.text
+        if self.i >= len(t):
+            raise IntrinsicSyntaxError(f"missing argument in {t!r}")
+        c = t[self.i]
+        if t.startswith("States.", self.i):
+            return self.parse_call()
+        if c == "'":
+            return Literal(*self.parse_string())
+        if c == "$":
+            return PathArg(self.parse_path())
+        # number / null / true / false: read until ',' or ')'
+        j = self.i
+        while j < len(t) and t[j] not in ",)":
+            j += 1
+        tok = t[self.i : j].strip()
+        self.i = j
+        if tok == "null":
+            return Literal(None)
+        if tok in ("true", "false"):
+            return Literal(tok == "true")
+        try:
+            num = json.loads(tok)
+        except json.JSONDecodeError:
+            raise IntrinsicSyntaxError(f"bad argument {tok!r} in {t!r}") from None
+        if not isinstance(num, (int, float)):
+            raise IntrinsicSyntaxError(f"bad argument {tok!r} in {t!r}")
+        return Literal(num)
+
+    def parse_string(self) -> tuple[str, str]:
+        t = self.text
+        self.i += 1
+        out: list[str] = []
+        marked: list[str] = []
+        while self.i < len(t):
+            c = t[self.i]
+            if c == "\\" and self.i + 1 < len(t):
+                nxt = t[self.i + 1]
+                out.append(nxt)
+                marked.append({"{": _LBRACE, "}": _RBRACE}.get(nxt, nxt))
+                self.i += 2
+                continue
+            if c == "'":
+                self.i += 1
+                return "".join(out), "".join(marked)
+            out.append(c)
+            marked.append(c)
+            self.i += 1
+        raise IntrinsicSyntaxError(f"unterminated string in {t!r}")
+
+    def parse_path(self) -> str:
+        t = self.text
+        j, depth, quote = self.i, 0, ""
+        while j < len(t):
+            c = t[j]
+            if quote:
+                if c == "\\":
+                    j += 2
+                    continue
+                if c == quote:
+                    quote = ""
+            elif c in "'\"" and depth > 0:
+                quote = c
+            elif c == "[" or c == "(":
+                depth += 1
+            elif c == "]" or (c == ")" and depth > 0):
+                depth -= 1
+            elif depth == 0 and c in ",)":
+                break
+            j += 1
+        path = t[self.i : j].strip()
+        self.i = j
+        return path
+
+
+@lru_cache(maxsize=4096)
+def parse(text: str) -> Call:
+    p = _Parser(text)
+    call = p.parse_call()
+    p.ws()
+    if p.i != len(text):
+        raise IntrinsicSyntaxError(f"trailing text after intrinsic call in {text!r}")
+    return call
+
+
+def is_intrinsic(text: str) -> bool:
+    return text.lstrip().startswith("States.")
+
+
+# --- implementations -------------------------------------------------------------------------
+
+def _fail(msg: str) -> StatesError:
+    return StatesError("States.IntrinsicFailure", msg)
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) or (isinstance(v, float) and v.is_integer())
+
+
+def _to_json(v: Any) -> str:
+    return json.dumps(v, separators=(",", ":"), ensure_ascii=False)
+
+
+def _arity(name: str, args: list[Any], lo: int, hi: int | None = None) -> None:
+    hi = lo if hi is None else hi
+    if not lo <= len(args) <= hi:
+        raise _fail(f"The intrinsic function States.{name} received {len(args)} arguments, expected {lo}"
+                    + ("" if hi == lo else f" to {hi}"))
+
+
+def _format(args: list[Any]) -> str:
+    if not args or not isinstance(args[0], str):
+        raise _fail("States.Format: the first argument must be a string template")
+    template, values = args[0], args[1:]
+    # The template was already unescaped by the parser, so every remaining '{}' is a placeholder.
+    pieces = template.split("{}")
+    if len(pieces) - 1 != len(values):
+        raise _fail(f"States.Format: template has {len(pieces) - 1} placeholders but {len(values)} arguments were given")
+    out = [pieces[0]]
+    for v, piece in zip(values, pieces[1:]):
+        out.append(v if isinstance(v, str) else _java_str(v))
+        out.append(piece)
+    return "".join(out)
+
+
+def _java_str(v: Any) -> str:
+    """Render a value the way AWS's Java implementation stringifies Format arguments.
+
+    Objects and arrays print like java.util.Map / List toString ({a=1, b=[]}), recorded on AWS.
+    """
+    if isinstance(v, str):
+        return v
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k}={_java_str(x)}" for k, x in v.items()) + "}"
+    if isinstance(v, list):
+        return "[" + ", ".join(_java_str(x) for x in v) + "]"
+    return _to_json(v)
+
+
+def _string_to_json(args: list[Any]) -> Any:
+    _arity("StringToJson", args, 1)
+    s = args[0]
+    if not isinstance(s, str):
+        raise _fail("States.StringToJson: argument must be a string")
+    if not s.strip():
+        return None
+    try:
+        return json.loads(s)
+    except json.JSONDecodeError as exc:
+        raise _fail(f"States.StringToJson: invalid JSON string {s!r}") from exc
+
+
+def _array_partition(args: list[Any]) -> list[Any]:
+    _arity("ArrayPartition", args, 2)
+    arr, size = args
+    if not isinstance(arr, list) or not _is_int(size) or size <= 0:
+        raise _fail("States.ArrayPartition: expected an array and a positive integer chunk size")
+    size = int(size)
+    return [arr[i : i + size] for i in range(0, len(arr), size)]
+
+
+def _array_range(args: list[Any]) -> list[Any]:
+    _arity("ArrayRange", args, 3)
+    if not all(_is_int(a) for a in args):
+        raise _fail("States.ArrayRange: arguments must be integers")
+    start, end, step = (int(a) for a in args)
+    if step == 0:
+        raise _fail("States.ArrayRange: step must not be 0")
+    out = list(range(start, end + (1 if step > 0 else -1), step))
+    if len(out) > 1000:
+        raise _fail("States.ArrayRange: the result exceeds 1000 items")
+    return out
+
+
+def _array_get_item(args: list[Any]) -> Any:
+    _arity("ArrayGetItem", args, 2)
+    arr, idx = args
+    if not isinstance(arr, list) or not _is_int(idx) or not 0 <= idx < len(arr):
+        raise _fail("States.ArrayGetItem: index out of bounds or wrong argument types")
+    return arr[int(idx)]
+
+
+def _array_unique(args: list[Any]) -> list[Any]:
+    _arity("ArrayUnique", args, 1)
+    if not isinstance(args[0], list):
+        raise _fail("States.ArrayUnique: argument must be an array")
+    seen: set[str] = set()
+    out = []
+    for v in args[0]:
+        key = json.dumps(v, sort_keys=True)
+        if key not in seen:
+            seen.add(key)
+            out.append(v)
+    return out
+
+
+def _b64encode(args: list[Any]) -> str:
+    _arity("Base64Encode", args, 1)
+    s = args[0]
+    if not isinstance(s, str) or len(s) > 10000:
+        raise _fail("States.Base64Encode: argument must be a string of at most 10000 characters")
+    return base64.b64encode(s.encode()).decode()
+
+
+def _b64decode(args: list[Any]) -> str:
+    _arity("Base64Decode", args, 1)
+    s = args[0]
+    if not isinstance(s, str) or len(s) > 10000:
+        raise _fail("States.Base64Decode: argument must be a string of at most 10000 characters")
+    try:
+        return base64.b64decode(s, validate=True).decode()
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _fail(f"States.Base64Decode: invalid base64 input {s!r}") from exc
+
+
+_HASHES = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
+
+
+def _hash(args: list[Any]) -> str:
+    _arity("Hash", args, 2)
+    data, algo = args
+    if algo not in _HASHES:
+        raise _fail(f"States.Hash: unsupported algorithm {algo!r}; use one of {', '.join(_HASHES)}")
+    if data is None:
+        raise _fail("States.Hash: the data argument must not be null")
+    text = data if isinstance(data, str) else _to_json(data)
+    if len(text) > 10000:
+        raise _fail("States.Hash: input exceeds 10000 characters")
+    return hashlib.new(_HASHES[algo], text.encode()).hexdigest()
+
+
+def _json_merge(args: list[Any]) -> dict[str, Any]:
+    _arity("JsonMerge", args, 3)
+    a, b, deep = args
+    if not isinstance(a, dict) or not isinstance(b, dict):
+        raise _fail("States.JsonMerge: the first two arguments must be objects")
+    if deep is not False:
+        # AWS only supports shallow mode: "the third argument must be false".
+        raise _fail("States.JsonMerge: deep merging is not supported; the third argument must be false")
+    return {**a, **b}
+
+
+def _math_random(args: list[Any], rng: random.Random) -> int:
+    _arity("MathRandom", args, 2, 3)
+    if not all(_is_int(a) for a in args):
+        raise _fail("States.MathRandom: arguments must be integers")
+    start, end = int(args[0]), int(args[1])
+    r = random.Random(int(args[2])) if len(args) == 3 else rng
+    if end <= start:
+        raise _fail("States.MathRandom: end must be greater than start")
+    return r.randrange(start, end)
+
+
+def _math_add(args: list[Any]) -> int:
+    _arity("MathAdd", args, 2)
+    if not all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in args):
+        raise _fail("States.MathAdd: arguments must be numbers")
+    # Non-integers are rounded half-up first (recorded on AWS: MathAdd(1.5, 1.51) == 4, MathAdd(-3.5, 0) == -3).
+    return sum(math.floor(a + 0.5) for a in args)
+
+
+def _string_split(args: list[Any]) -> list[str]:
+    _arity("StringSplit", args, 2)
+    s, delims = args
+    if not isinstance(s, str) or not isinstance(delims, str):
+        raise _fail("States.StringSplit: arguments must be strings")
+    # Every character of the delimiter string separates tokens and empty tokens are dropped
+    # (the behaviour recorded against AWS: "a,,b" split on "," is ["a", "b"]).
+    out, cur = [], []
+    for ch in s:
+        if ch in delims:
+            if cur:
+                out.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    if cur:
+        out.append("".join(cur))
+    return out
+
+
+def _uuid(args: list[Any], rng: random.Random) -> str:
+    _arity("UUID", args, 0)
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def _array_contains(args: list[Any]) -> bool:
+    _arity("ArrayContains", args, 2)
+    if not isinstance(args[0], list):
+        raise _fail("States.ArrayContains: first argument must be an array")
+    needle = args[1]
+    return any(_json_equal(v, needle) for v in args[0])
+
+
+def _json_equal(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    return a == b
+
+
+def _array_length(args: list[Any]) -> int:
+    _arity("ArrayLength", args, 1)
+    if not isinstance(args[0], list):
+        raise _fail("States.ArrayLength: argument must be an array")
+    return len(args[0])
+
+
+def _json_to_string(args: list[Any]) -> str:
+    _arity("JsonToString", args, 1)
+    return _to_json(args[0])
+
+
+FUNCTIONS: dict[str, Callable[[list[Any], random.Random], Any]] = {
+    "Format": lambda a, r: _format(a),
+    "StringToJson": lambda a, r: _string_to_json(a),
+    "JsonToString": lambda a, r: _json_to_string(a),
+    "Array": lambda a, r: list(a),
+    "ArrayPartition": lambda a, r: _array_partition(a),
+    "ArrayContains": lambda a, r: _array_contains(a),
+    "ArrayRange": lambda a, r: _array_range(a),
+    "ArrayGetItem": lambda a, r: _array_get_item(a),
+    "ArrayLength": lambda a, r: _array_length(a),
+    "ArrayUnique": lambda a, r: _array_unique(a),
+    "Base64Encode": lambda a, r: _b64encode(a),
+    "Base64Decode": lambda a, r: _b64decode(a),
+    "Hash": lambda a, r: _hash(a),
+    "JsonMerge": lambda a, r: _json_merge(a),
+    "MathRandom": _math_random,
+    "MathAdd": lambda a, r: _math_add(a),
+    "StringSplit": lambda a, r: _string_split(a),
+    "UUID": _uuid,
+}
+
+
+def evaluate(text: str, resolve: Callable[[str], Any], rng: random.Random | None = None) -> Any:
+    """Evaluate the intrinsic call ``text``; ``resolve`` maps a path argument to its value."""
+    try:
+        call = parse(text)
+    except IntrinsicSyntaxError as exc:
+        raise _fail(str(exc)) from None
+    return _eval(call, resolve, rng or random.Random(0))
+
+
+def _eval(node: Any, resolve: Callable[[str], Any], rng: random.Random) -> Any:
+    if isinstance(node, Literal):
+        return node.value
+    if isinstance(node, PathArg):
+        return resolve(node.path)
+    fn = FUNCTIONS.get(node.name)
+    if fn is None:
+        raise _fail(f"Unknown intrinsic function States.{node.name}")
+    args = [_eval(a, resolve, rng) for a in node.args]
+    if node.name == "Format" and node.args and isinstance(node.args[0], Literal) and node.args[0].marked is not None:
+        args[0] = node.args[0].marked
+        return fn(args, rng).replace(_LBRACE, "{").replace(_RBRACE, "}")
+    return fn(args, rng)
+
+
+__all__ = ["parse", "evaluate", "is_intrinsic", "Call", "Literal", "PathArg", "IntrinsicSyntaxError"]

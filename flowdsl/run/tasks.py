@@ -1,0 +1,293 @@
+"""Local bindings for Task states: mocked responses, Python Lambda callables, Batch subprocesses."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import re
+import subprocess
+import traceback
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Protocol, Union
+
+from .errors import RunError, StatesError
+
+
+@dataclass(frozen=True, slots=True)
+class TaskCall:
+    """What a task handler receives for one attempt of a Task state."""
+
+    state_name: str
+    resource: str
+    payload: Any  # the effective parameters (Parameters / Arguments result)
+    attempt: int  # 0-based retry attempt of this state entry ($$.State.RetryCount)
+    invocation: int  # 0-based count of invocations of this state in the execution (mock config indexing)
+    context: Mapping[str, Any]
+    timeout_seconds: float | None = None
+
+
+class TaskHandler(Protocol):
+    def __call__(self, call: TaskCall) -> Any: ...
+
+
+# ---------------------------------------------------------------- mocked responses (SFN Local format)
+
+def _parse_range(key: str) -> tuple[int, int]:
+    m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", key)
+    if not m:
+        raise RunError(f"mock config: bad invocation range key {key!r} (expected 'N' or 'N-M')")
+    lo = int(m.group(1))
+    return lo, int(m.group(2)) if m.group(2) else lo
+
+
+@dataclass(frozen=True)
+class MockedTask:
+    """Responses keyed by invocation range, e.g. {"0": {"Return": ...}, "1-2": {"Throw": {...}}}."""
+
+    name: str
+    responses: tuple[tuple[int, int, Mapping[str, Any]], ...]
+
+    @classmethod
+    def from_config(cls, name: str, spec: Mapping[str, Any]) -> "MockedTask":
+        entries = []
+        for key, resp in spec.items():
+            lo, hi = _parse_range(key)
+            if not isinstance(resp, Mapping) or not ({"Return", "Throw"} & resp.keys()):
+                raise RunError(f"mock config: response {name!r}[{key!r}] needs 'Return' or 'Throw'")
+            entries.append((lo, hi, resp))
+        return cls(name, tuple(sorted(entries, key=lambda e: e[0])))
+
+    def __call__(self, call: TaskCall) -> Any:
+        for lo, hi, resp in self.responses:
+            if lo <= call.invocation <= hi:
+                if "Throw" in resp:
+                    t = resp["Throw"]
+                    raise StatesError(t.get("Error"), t.get("Cause"))
+                return resp["Return"]
+        raise StatesError(
+            "States.Runtime",
+            f"mocked response {self.name!r} has no entry for invocation #{call.invocation} of state {call.state_name!r}",
+        )
+
+
+@dataclass(frozen=True)
+class MockConfig:
+    """An AWS Step Functions Local mock configuration (``MockConfigFile.json``)."""
+
+    state_machines: Mapping[str, Any]
+    mocked_responses: Mapping[str, MockedTask]
+
+    def test_cases(self, state_machine: str) -> list[str]:
+        return list(self.state_machines.get(state_machine, {}).get("TestCases", {}))
+
+    def binder(self, state_machine: str, test_case: str) -> "TaskBinder":
+        sm = self.state_machines.get(state_machine)
+        if sm is None:
+            raise RunError(f"mock config: no state machine {state_machine!r} (have {sorted(self.state_machines)})")
+        case = sm.get("TestCases", {}).get(test_case)
+        if case is None:
+            raise RunError(f"mock config: state machine {state_machine!r} has no test case {test_case!r}")
+        bindings: dict[str, TaskHandler] = {}
+        for state, response in case.items():
+            if response not in self.mocked_responses:
+                raise RunError(f"mock config: test case {test_case!r} refers to unknown response {response!r}")
+            bindings[state] = self.mocked_responses[response]
+        return TaskBinder(bindings)
+
+
+def load_mock_config(source: str | os.PathLike[str] | Mapping[str, Any]) -> MockConfig:
+    """Read a Step Functions Local mock config from a path or an already-parsed dict."""
+    if isinstance(source, Mapping):
+        data = source
+    else:
+        try:
+            data = json.loads(Path(source).read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise RunError(f"mock config: cannot read {source}: {exc}") from exc
+    if not isinstance(data, Mapping) or "StateMachines" not in data:
+        raise RunError("mock config: top-level 'StateMachines' is required")
+    responses = {
+        name: MockedTask.from_config(name, spec) for name, spec in (data.get("MockedResponses") or {}).items()
+    }
+    return MockConfig(dict(data["StateMachines"]), responses)
+
+
+# ---------------------------------------------------------------- Lambda callables
+
+LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
+
+
+def import_callable(ref: str) -> Callable[..., Any]:
+    """Resolve ``"package.module:function"``."""
+    mod, sep, attr = ref.partition(":")
+    if not sep or not mod or not attr:
+        raise RunError(f"callable reference {ref!r} must look like 'module:function'")
+    try:
+        obj: Any = importlib.import_module(mod)
+        for part in attr.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError) as exc:
+        raise RunError(f"cannot import {ref!r}: {exc}") from exc
+    if not callable(obj):
+        raise RunError(f"{ref!r} is not callable")
+    return obj
+
+
+@dataclass(frozen=True)
+class LambdaTask:
+    """Runs a Python function as the Lambda behind ``lambda:invoke`` (it receives the Payload)."""
+
+    function: Callable[[Any], Any]
+
+    @classmethod
+    def of(cls, fn: Callable[[Any], Any] | str) -> "LambdaTask":
+        return cls(import_callable(fn) if isinstance(fn, str) else fn)
+
+    def __call__(self, call: TaskCall) -> Any:
+        optimised = call.resource.startswith(LAMBDA_INVOKE)
+        payload = call.payload.get("Payload") if optimised and isinstance(call.payload, dict) else call.payload
+        try:
+            result = self.function(payload)
+        except Exception as exc:  # the function's failure becomes the task's error, like Lambda's errorType
+            err_type = type(exc).__name__
+            cause = {
+                "errorMessage": str(exc),
+                "errorType": err_type,
+                "stackTrace": traceback.format_exception(type(exc), exc, exc.__traceback__)[1:],
+            }
+            raise StatesError(err_type, json.dumps(cause)) from None
+        try:
+            result = json.loads(json.dumps(result))
+        except (TypeError, ValueError) as exc:
+            raise StatesError("Lambda.InvalidResponse", f"result is not JSON serialisable: {exc}") from None
+        if not optimised:
+            # Legacy "arn:aws:lambda:...:function:x" resources return the bare payload.
+            return result
+        request_id = str(uuid.UUID(int=call.invocation * 7919 + call.attempt + 1, version=4))
+        headers = {"Content-Type": "application/json", "x-amzn-RequestId": request_id}
+        return {
+            "ExecutedVersion": "$LATEST",
+            "Payload": result,
+            "SdkHttpMetadata": {"AllHttpHeaders": {k: [v] for k, v in headers.items()}, "HttpHeaders": headers, "HttpStatusCode": 200},
+            "SdkResponseMetadata": {"RequestId": request_id},
+            "StatusCode": 200,
+        }
+
+
+# ---------------------------------------------------------------- Batch jobs as local subprocesses
+
+BATCH_SUBMIT_SYNC = "arn:aws:states:::batch:submitJob.sync"
+
+
+@dataclass(frozen=True)
+class BatchTask:
+    """Runs a Batch job's container command as a local subprocess (opt-in).
+
+    ``path_map`` maps container path prefixes to host paths, e.g. ``{"/opt/app": "/work/main/examples/app"}``;
+    ``command`` is used when the request has no ``ContainerOverrides.Command``.
+    """
+
+    command: tuple[str, ...] | None = None
+    path_map: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict)
+    cwd: str | None = None
+    timeout: float | None = None
+
+    def _map_path(self, arg: str) -> str:
+        for container, host in sorted(self.path_map.items(), key=lambda kv: -len(kv[0])):
+            if arg == container or arg.startswith(container.rstrip("/") + "/"):
+                return host + arg[len(container):]
+            arg = arg.replace("=" + container, "=" + host)
+        return arg
+
+    def __call__(self, call: TaskCall) -> Any:
+        req = call.payload if isinstance(call.payload, dict) else {}
+        overrides = req.get("ContainerOverrides") or {}
+        command = overrides.get("Command") or (list(self.command) if self.command else None)
+        if not command:
+            raise StatesError("States.TaskFailed", json.dumps({"StatusReason": f"state {call.state_name!r}: no command to run (no ContainerOverrides.Command and no default)"}))
+        params = {str(k): str(v) for k, v in (req.get("Parameters") or {}).items()}
+
+        def subst(arg: str) -> str:
+            # Batch replaces a whole argument "Ref::name" with the job parameter "name".
+            if arg.startswith("Ref::") and arg[5:] in params:
+                return params[arg[5:]]
+            return arg
+
+        argv = [self._map_path(subst(str(a))) for a in command]
+        env = dict(os.environ)
+        env.update(self.env)
+        for item in overrides.get("Environment") or []:
+            env[str(item["Name"])] = self._map_path(str(item["Value"]))
+        timeout = self.timeout or call.timeout_seconds
+        job_id = str(uuid.UUID(int=call.invocation + 1, version=4))
+        job: dict[str, Any] = {
+            "JobName": req.get("JobName"),
+            "JobId": job_id,
+            "JobQueue": req.get("JobQueue"),
+            "JobDefinition": req.get("JobDefinition"),
+            "Parameters": params,
+            "Container": {"Command": argv, "Environment": [{"Name": k, "Value": v} for k, v in (
+                (i["Name"], i["Value"]) for i in overrides.get("Environment") or [])]},
+        }
+        try:
+            proc = subprocess.run(argv, env=env, cwd=self.cwd, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise StatesError("States.Timeout", json.dumps({**job, "Status": "FAILED", "StatusReason": "Job attempt duration exceeded timeout"})) from None
+        except OSError as exc:
+            job.update(Status="FAILED", StatusReason=f"CannotStartContainerError: {exc}")
+            job["Container"].update(Reason=str(exc))
+            raise StatesError("States.TaskFailed", json.dumps(job)) from None
+        job["Container"].update(ExitCode=proc.returncode, Stdout=proc.stdout, Stderr=proc.stderr,
+                                LogStreamName=f"local/{call.state_name}/{job_id}")
+        job["StatusReason"] = "Essential container in task exited"
+        if proc.returncode != 0:
+            job["Status"] = "FAILED"
+            raise StatesError("States.TaskFailed", json.dumps(job))
+        job["Status"] = "SUCCEEDED"
+        return job
+
+
+# ---------------------------------------------------------------- the binder
+
+Binding = Union[TaskHandler, Callable[[Any], Any], str]
+
+
+class TaskBinder:
+    """Chooses, per Task state name, how the task runs locally.
+
+    A binding is a :class:`TaskHandler` (``MockedTask``, ``LambdaTask``, ``BatchTask`` or any callable
+    taking a :class:`TaskCall`), or a plain callable / ``"module:function"`` string treated as a Lambda.
+    """
+
+    def __init__(self, bindings: Mapping[str, Binding] | None = None, *, fallback: TaskHandler | None = None) -> None:
+        self._handlers: dict[str, TaskHandler] = {}
+        self.fallback = fallback
+        for name, b in (bindings or {}).items():
+            self.bind(name, b)
+
+    def bind(self, state_name: str, binding: Binding) -> "TaskBinder":
+        if isinstance(binding, (MockedTask, LambdaTask, BatchTask)):
+            handler: TaskHandler = binding
+        elif isinstance(binding, str) or callable(binding):
+            handler = LambdaTask.of(binding)  # type: ignore[arg-type]
+        else:
+            raise RunError(f"cannot bind state {state_name!r} to {binding!r}")
+        self._handlers[state_name] = handler
+        return self
+
+    def handler_for(self, state_name: str) -> TaskHandler | None:
+        return self._handlers.get(state_name, self.fallback)
+
+    def invoke(self, call: TaskCall) -> Any:
+        handler = self.handler_for(call.state_name)
+        if handler is None:
+            raise StatesError(
+                "States.Runtime",
+                f"Task state {call.state_name!r} (resource {call.resource}) is not bound: "
+                "give execute(..., tasks=TaskBinder({...})) a mock, callable or batch binding for it",
+            )
+        return handler(call)

@@ -1,0 +1,290 @@
+"""The workflow model: frozen attrs classes, one per Amazon States Language state type.
+
+``Next``, ``End`` and ``StartAt`` are never written by hand: a workflow is a sequence of
+states, and each state flows into the one after it. A Catch or Choice target is a state
+object (or a short chain of states) that may live outside the main sequence, as a
+``"Name"`` string for a jump to a state placed elsewhere in the same scope, or ``Goto``.
+
+Every field that maps to an ASL key carries that key in its metadata, so the compiler and
+the importer treat fields generically, and cattrs can (un)structure the whole model.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Union
+
+import attrs
+
+from flowdsl.refs import Ref, Variable
+from flowdsl.source import caller_location
+
+
+class _Null:
+    """An explicit JSON ``null`` (``ResultPath: null`` discards a result); ``None`` means absent."""
+
+    _instance: "_Null | None" = None
+
+    def __new__(cls) -> "_Null":
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NULL"
+
+    def __reduce__(self) -> str:
+        return "NULL"
+
+
+NULL = _Null()
+
+JSON = Any
+Path = Union[str, _Null]
+
+
+def asl(key: str, kind: str = "json", default: Any = None, **kw: Any) -> Any:
+    """A model field that is written to the ASL key ``key``."""
+    return attrs.field(default=default, kw_only=True, metadata={"asl": key, "kind": kind}, **kw)
+
+
+def _tuple(value: Any) -> tuple[Any, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, (list, tuple)):
+        return tuple(value)
+    return (value,)
+
+
+def _source() -> Any:
+    return attrs.field(factory=caller_location, kw_only=True, eq=False, repr=False,
+                       metadata={"source": True})
+
+
+@attrs.frozen(slots=True)
+class Goto:
+    """Ends a sequence with a jump to a state placed elsewhere in the same scope."""
+
+    target: str
+
+
+@attrs.frozen(slots=True)
+class Retry:
+    """A retrier: which errors to retry, and how long to wait between attempts."""
+
+    error_equals: tuple[str, ...] = attrs.field(converter=_tuple, metadata={"asl": "ErrorEquals"})
+    interval_seconds: int | None = asl("IntervalSeconds")
+    max_attempts: int | None = asl("MaxAttempts")
+    backoff_rate: float | None = asl("BackoffRate")
+    max_delay_seconds: int | None = asl("MaxDelaySeconds")
+    jitter_strategy: str | None = asl("JitterStrategy")
+    comment: str | None = asl("Comment")
+    source: str | None = _source()
+
+
+Target = Union["State", str, tuple[Any, ...]]
+
+
+@attrs.frozen(slots=True)
+class Catch:
+    """A catcher: on these errors, continue at ``next`` with the error placed at ``result_path``."""
+
+    error_equals: tuple[str, ...] = attrs.field(converter=_tuple, metadata={"asl": "ErrorEquals"})
+    next: Target = attrs.field(kw_only=True)
+    result_path: Path | None = asl("ResultPath", "refpath")
+    comment: str | None = asl("Comment")
+    assign: JSON = asl("Assign", "assign")
+    output: JSON = asl("Output", "jsonata_payload")
+    source: str | None = _source()
+
+
+@attrs.frozen(slots=True)
+class State:
+    """Fields every state has."""
+
+    name: str
+    comment: str | None = asl("Comment")
+    query_language: str | None = asl("QueryLanguage")
+    source: str | None = _source()
+
+    TYPE = ""
+
+
+Item = Union[State, Goto]
+
+
+def _items(value: Any) -> tuple[Any, ...]:
+    return _tuple(value)
+
+
+@attrs.frozen(slots=True)
+class Branch:
+    """A sub-workflow: a Parallel branch or a Map item processor."""
+
+    states: tuple[Item, ...] = attrs.field(converter=_items)
+    comment: str | None = asl("Comment")
+    query_language: str | None = asl("QueryLanguage")
+    source: str | None = _source()
+
+
+def _branch(value: Any) -> Any:
+    if isinstance(value, Branch) or value is None:
+        return value
+    return Branch(_tuple(value))
+
+
+def _branches(value: Any) -> tuple[Branch, ...]:
+    return tuple(_branch(b) for b in _tuple(value))
+
+
+@attrs.frozen(slots=True)
+class Pass(State):
+    input_path: Path | None = asl("InputPath", "path")
+    parameters: JSON = asl("Parameters", "payload")
+    result: JSON = asl("Result")
+    result_path: Path | None = asl("ResultPath", "refpath")
+    output_path: Path | None = asl("OutputPath", "path")
+    assign: JSON = asl("Assign", "assign")
+    output: JSON = asl("Output", "jsonata_payload")
+
+    TYPE = "Pass"
+
+
+@attrs.frozen(slots=True)
+class Wait(State):
+    seconds: int | str | None = asl("Seconds")
+    timestamp: str | None = asl("Timestamp")
+    seconds_path: str | None = asl("SecondsPath", "refpath")
+    timestamp_path: str | None = asl("TimestampPath", "refpath")
+    input_path: Path | None = asl("InputPath", "path")
+    output_path: Path | None = asl("OutputPath", "path")
+    assign: JSON = asl("Assign", "assign")
+    output: JSON = asl("Output", "jsonata_payload")
+
+    TYPE = "Wait"
+
+
+@attrs.frozen(slots=True)
+class Succeed(State):
+    input_path: Path | None = asl("InputPath", "path")
+    output_path: Path | None = asl("OutputPath", "path")
+    output: JSON = asl("Output", "jsonata_payload")
+
+    TYPE = "Succeed"
+
+
+@attrs.frozen(slots=True)
+class Fail(State):
+    error: str | None = asl("Error")
+    cause: str | None = asl("Cause")
+    error_path: str | None = asl("ErrorPath", "errorpath")
+    cause_path: str | None = asl("CausePath", "errorpath")
+
+    TYPE = "Fail"
+
+
+@attrs.frozen(slots=True)
+class When:
+    """A Choice rule: when ``condition`` holds, continue at ``next``."""
+
+    condition: Any
+    next: Target = attrs.field(kw_only=True)
+    comment: str | None = asl("Comment")
+    assign: JSON = asl("Assign", "assign")
+    output: JSON = asl("Output", "jsonata_payload")
+    source: str | None = _source()
+
+
+@attrs.frozen(slots=True)
+class Choice(State):
+    choices: tuple[When, ...] = attrs.field(kw_only=True, converter=_tuple)
+    default: Target | None = attrs.field(default=None, kw_only=True)
+    input_path: Path | None = asl("InputPath", "path")
+    output_path: Path | None = asl("OutputPath", "path")
+    assign: JSON = asl("Assign", "assign")
+    output: JSON = asl("Output", "jsonata_payload")
+
+    TYPE = "Choice"
+
+
+@attrs.frozen(slots=True)
+class _Catching(State):
+    """Fields shared by the states that can fail: Task, Parallel and Map."""
+
+    input_path: Path | None = asl("InputPath", "path")
+    result_selector: JSON = asl("ResultSelector", "payload")
+    result_path: Path | None = asl("ResultPath", "refpath")
+    output_path: Path | None = asl("OutputPath", "path")
+    retry: tuple[Retry, ...] = attrs.field(factory=tuple, kw_only=True, converter=_tuple)
+    catch: tuple[Catch, ...] = attrs.field(factory=tuple, kw_only=True, converter=_tuple)
+    assign: JSON = asl("Assign", "assign")
+    output: JSON = asl("Output", "jsonata_payload")
+
+
+@attrs.frozen(slots=True)
+class Parallel(_Catching):
+    branches: tuple[Branch, ...] = attrs.field(kw_only=True, converter=_branches)
+    parameters: JSON = asl("Parameters", "payload")
+    arguments: JSON = asl("Arguments", "jsonata_payload")
+
+    TYPE = "Parallel"
+
+
+@attrs.frozen(slots=True)
+class Map(_Catching):
+    """A Map state. ``processor`` is the ItemProcessor (``Iterator`` when ``legacy_iterator``)."""
+
+    processor: Branch = attrs.field(kw_only=True, converter=_branch)
+    processor_config: JSON = attrs.field(default=None, kw_only=True)
+    legacy_iterator: bool = attrs.field(default=False, kw_only=True)
+    items_path: Path | None = asl("ItemsPath", "refpath")
+    items: JSON = asl("Items", "jsonata_payload")
+    item_selector: JSON = asl("ItemSelector", "payload")
+    parameters: JSON = asl("Parameters", "payload")
+    max_concurrency: int | str | None = asl("MaxConcurrency")
+    max_concurrency_path: str | None = asl("MaxConcurrencyPath", "refpath")
+    tolerated_failure_count: int | str | None = asl("ToleratedFailureCount")
+    tolerated_failure_count_path: str | None = asl("ToleratedFailureCountPath", "refpath")
+    tolerated_failure_percentage: float | str | None = asl("ToleratedFailurePercentage")
+    tolerated_failure_percentage_path: str | None = asl("ToleratedFailurePercentagePath", "refpath")
+    item_reader: JSON = asl("ItemReader")
+    item_batcher: JSON = asl("ItemBatcher")
+    result_writer: JSON = asl("ResultWriter")
+    label: str | None = asl("Label")
+    arguments: JSON = asl("Arguments", "jsonata_payload")
+
+    TYPE = "Map"
+
+
+@attrs.frozen(slots=True)
+class _TaskBase(_Catching):
+    timeout_seconds: int | str | None = asl("TimeoutSeconds")
+    timeout_seconds_path: str | None = asl("TimeoutSecondsPath", "refpath")
+    heartbeat_seconds: int | str | None = asl("HeartbeatSeconds")
+    heartbeat_seconds_path: str | None = asl("HeartbeatSecondsPath", "refpath")
+    credentials: JSON = asl("Credentials", "payload")
+
+    TYPE = "Task"
+
+
+@attrs.frozen(slots=True)
+class Task(_TaskBase):
+    """A Task for any resource: an activity, a Lambda ARN, or any service integration."""
+
+    resource: str | Ref = attrs.field(kw_only=True, metadata={"asl": "Resource", "kind": "json"})
+    parameters: JSON = asl("Parameters", "payload")
+    arguments: JSON = asl("Arguments", "jsonata_payload")
+
+
+@attrs.frozen(slots=True)
+class Workflow:
+    """A whole state machine: its states, the inputs it leaves to the deployer, its deployment."""
+
+    name: str
+    states: tuple[Item, ...] = attrs.field(converter=_items)
+    comment: str | None = asl("Comment")
+    timeout_seconds: int | None = asl("TimeoutSeconds")
+    version: str | None = asl("Version")
+    query_language: str | None = asl("QueryLanguage")
+    variables: tuple[Variable, ...] = attrs.field(factory=tuple, kw_only=True, converter=_tuple)
+    deployment: Any = attrs.field(default=None, kw_only=True)
+    source: str | None = _source()

@@ -1,0 +1,43 @@
+"""Service integrations. Each module holds one task kind: its model, its ``Resource`` and
+``Parameters``, the IAM its state machine role needs, and the Terraform resources it brings.
+
+An integration registers itself with ``register``; adding one means adding one module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from flowdsl.refs import PARTITION, Join, join
+
+
+@attrs.frozen
+class Integration:
+    resource: Callable[[Any], Any]
+    parameters: Callable[[Any], dict[str, Any]]
+    # statements for the state machine's role
+    iam: Callable[[Any], tuple[Any, ...]] = lambda state: ()
+    # (terraform resource type, name, body) contributions, see flowdsl.terraform
+    terraform: Callable[[Any, Any], list[Any]] = lambda state, ctx: []
+
+
+INTEGRATIONS: dict[type, Integration] = {}
+
+
+def register(cls: type, integration: Integration) -> None:
+    INTEGRATIONS[cls] = integration
+
+
+def states_arn(service_action: str) -> Join:
+    """``arn:<partition>:states:::<service_action>``, partition taken from the provider."""
+    return join("arn:", PARTITION, f":states:::{service_action}")
+
+
+def _load() -> None:
+    from flowdsl.tasks import batch, lambda_  # noqa: F401  (registration)
+
+
+_load()

@@ -1,0 +1,658 @@
+"""Whole-definition validation of an ASL document; returns every problem, each with its path.
+
+The rules are the union of what asl-validator, statelint and AWS's own definition
+validation check. It runs on the compiled (or imported) ASL dict, so a workflow written in
+Python and a plain ``.asl.json`` file are held to the same rules, and every diagnostic names
+a path in the emitted document. References (deploy-time values) count as strings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Mapping
+from typing import Any
+
+from flowdsl.conditions import OPERATORS
+from flowdsl.errors import Diagnostic
+from flowdsl.paths import (
+    _json_type,
+    check_dynamic,
+    check_intrinsic,
+    check_jsonata,
+    check_path,
+    is_jsonata,
+)
+from flowdsl.refs import Ref
+
+JSONPATH, JSONATA = "JSONPath", "JSONata"
+STATE_TYPES = ("Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map")
+TERMINAL = ("Choice", "Succeed", "Fail")
+MAX_NAME = 80
+
+_IO = {"InputPath", "OutputPath"}
+_RESULT = {"Parameters", "ResultSelector", "ResultPath"}
+_COMMON = {"Type", "Comment", "QueryLanguage"}
+_FLOW = {"Next", "End"}
+# Fields each state type accepts, by query language.
+_JSONPATH_FIELDS: dict[str, set[str]] = {
+    "Pass": _COMMON | _FLOW | _IO | {"Parameters", "Result", "ResultPath", "Assign"},
+    "Task": _COMMON | _FLOW | _IO | _RESULT | {
+        "Resource", "Retry", "Catch", "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds",
+        "HeartbeatSecondsPath", "Credentials", "Assign"},
+    "Choice": _COMMON | _IO | {"Choices", "Default", "Assign"},
+    "Wait": _COMMON | _FLOW | _IO | {"Seconds", "Timestamp", "SecondsPath", "TimestampPath",
+                                     "Assign"},
+    "Succeed": _COMMON | _IO,
+    "Fail": _COMMON | {"Error", "Cause", "ErrorPath", "CausePath"},
+    "Parallel": _COMMON | _FLOW | _IO | _RESULT | {"Branches", "Retry", "Catch", "Assign"},
+    "Map": _COMMON | _FLOW | _IO | _RESULT | {
+        "Iterator", "ItemProcessor", "ItemsPath", "ItemSelector", "MaxConcurrency",
+        "MaxConcurrencyPath", "ToleratedFailureCount", "ToleratedFailureCountPath",
+        "ToleratedFailurePercentage", "ToleratedFailurePercentagePath", "ItemReader",
+        "ItemBatcher", "ResultWriter", "Label", "Retry", "Catch", "Assign"},
+}
+_JSONATA_FIELDS: dict[str, set[str]] = {
+    "Pass": _COMMON | _FLOW | {"Output", "Assign"},
+    "Task": _COMMON | _FLOW | {"Resource", "Arguments", "Output", "Assign", "Retry", "Catch",
+                               "TimeoutSeconds", "HeartbeatSeconds", "Credentials"},
+    "Choice": _COMMON | {"Choices", "Default", "Output", "Assign"},
+    "Wait": _COMMON | _FLOW | {"Seconds", "Timestamp", "Output", "Assign"},
+    "Succeed": _COMMON | {"Output"},
+    "Fail": _COMMON | {"Error", "Cause"},
+    "Parallel": _COMMON | _FLOW | {"Branches", "Arguments", "Output", "Assign", "Retry", "Catch"},
+    "Map": _COMMON | _FLOW | {
+        "ItemProcessor", "Items", "ItemSelector", "MaxConcurrency", "ToleratedFailureCount",
+        "ToleratedFailurePercentage", "ItemReader", "ItemBatcher", "ResultWriter", "Label",
+        "Output", "Assign", "Retry", "Catch"},
+}
+_EXCLUSIVE = (
+    ("TimeoutSeconds", "TimeoutSecondsPath"),
+    ("HeartbeatSeconds", "HeartbeatSecondsPath"),
+    ("ToleratedFailureCount", "ToleratedFailureCountPath"),
+    ("ToleratedFailurePercentage", "ToleratedFailurePercentagePath"),
+    ("MaxConcurrency", "MaxConcurrencyPath"),
+    ("Error", "ErrorPath"),
+    ("Cause", "CausePath"),
+    ("Iterator", "ItemProcessor"),
+    ("Items", "ItemsPath"),
+    ("ItemSelector", "Parameters"),
+)
+_REFERENCE_PATH_FIELDS = ("ResultPath", "ItemsPath", "SecondsPath", "TimestampPath",
+                          "TimeoutSecondsPath", "HeartbeatSecondsPath", "MaxConcurrencyPath",
+                          "ToleratedFailureCountPath", "ToleratedFailurePercentagePath")
+_PAYLOAD_FIELDS = ("Parameters", "ResultSelector", "ItemSelector", "Credentials")
+_TIMESTAMP = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+_LAMBDA_ARN = re.compile(r"arn:[\w-]+:lambda:[^:]*:[^:]*:function:([^:]+)(:(.*))?")
+_LAMBDA_QUALIFIER = re.compile(r"\$LATEST|[A-Za-z0-9_-]{1,128}")
+_LAMBDA_NAME = re.compile(r"[A-Za-z0-9_-]{1,140}")
+_RETRY_FIELDS = {"ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate",
+                 "MaxDelaySeconds", "JitterStrategy", "Comment"}
+_CATCH_FIELDS = {JSONPATH: {"ErrorEquals", "Next", "ResultPath", "Comment", "Assign"},
+                 JSONATA: {"ErrorEquals", "Next", "Output", "Comment", "Assign"}}
+_RULE_FIELDS = {JSONPATH: {"Variable", "And", "Or", "Not", "Next", "Comment", "Assign"},
+                JSONATA: {"Condition", "Next", "Comment", "Assign", "Output"}}
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) or isinstance(v, float) and v.is_integer()
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _text(v: Any) -> Any:
+    """References are strings as far as validation goes."""
+    return "${ref}" if isinstance(v, Ref) else v
+
+
+class _Validator:
+    def __init__(self, sources: Mapping[str, str]) -> None:
+        self.sources = sources
+        self.out: list[Diagnostic] = []
+        self.names: dict[str, list[str]] = {}  # state name -> scope paths holding it
+
+    def err(self, code: str, path: str, message: str) -> None:
+        self.out.append(Diagnostic(code, path, message, self._source(path)))
+
+    def _source(self, path: str) -> str | None:
+        probe = path
+        while probe:
+            hit = self.sources.get(probe)
+            if hit:
+                return hit
+            cut = max(probe.rfind("."), probe.rfind("["))
+            if cut <= 0:
+                return self.sources.get("$")
+            probe = probe[:cut]
+        return None
+
+    # names across the machine ------------------------------------------------------------------
+    def collect(self, scope: Any, path: str) -> None:
+        if not isinstance(scope, dict) or not isinstance(scope.get("States"), dict):
+            return
+        for name, st in scope["States"].items():
+            self.names.setdefault(name, []).append(path)
+            if isinstance(st, dict):
+                spath = f"{path}.States.{name}"
+                for i, b in enumerate(st.get("Branches") or [] if isinstance(st.get("Branches"), list) else []):
+                    self.collect(b, f"{spath}.Branches[{i}]")
+                for key in ("ItemProcessor", "Iterator"):
+                    if isinstance(st.get(key), dict):
+                        self.collect(st[key], f"{spath}.{key}")
+
+    # scopes ----------------------------------------------------------------------------------------
+    def machine(self, doc: Any) -> None:
+        if not isinstance(doc, dict):
+            self.err("bad-type", "$", f"a state machine must be an object, not {_json_type(doc)}")
+            return
+        lang = doc.get("QueryLanguage", JSONPATH)
+        if lang not in (JSONPATH, JSONATA):
+            self.err("query-language", "$.QueryLanguage",
+                     f"QueryLanguage must be 'JSONPath' or 'JSONata', not {lang!r}")
+            lang = JSONPATH
+        self.collect(doc, "$")
+        for name, paths in self.names.items():
+            if len(paths) > 1:
+                for p in paths[1:]:
+                    self.err("duplicate-name", f"{p}.States.{name}",
+                             f"state name {name!r} is already used at {paths[0]}.States.{name}; "
+                             "names must be unique across the whole state machine")
+        self.unknown(doc, "$", {"Comment", "StartAt", "States", "TimeoutSeconds", "Version",
+                                "QueryLanguage"})
+        if "TimeoutSeconds" in doc and not (_is_int(doc["TimeoutSeconds"]) and doc["TimeoutSeconds"] > 0):
+            self.err("bad-value", "$.TimeoutSeconds", "TimeoutSeconds must be a positive integer")
+        self.scope(doc, "$", lang, top_language=lang)
+
+    def scope(self, scope: Any, path: str, lang: str, top_language: str) -> None:
+        if not isinstance(scope, dict):
+            self.err("bad-type", path, f"a branch must be an object with StartAt and States, not "
+                     f"{_json_type(scope)}")
+            return
+        states = scope.get("States")
+        start = scope.get("StartAt")
+        if not isinstance(states, dict) or not states:
+            self.err("missing-field", f"{path}.States", "States must be a non-empty object")
+            return
+        if not isinstance(start, str):
+            self.err("missing-field", f"{path}.StartAt", "StartAt must name a state")
+        elif start not in states:
+            self.err("dangling-transition", f"{path}.StartAt",
+                     f"StartAt names {start!r}, which is not a state of this scope")
+        edges: dict[str, list[str]] = {}
+        for name, st in states.items():
+            spath = f"{path}.States.{name}"
+            if not 1 <= len(name) <= MAX_NAME:
+                self.err("name-length", spath,
+                         f"state name is {len(name)} characters; AWS allows 1 to {MAX_NAME}")
+            edges[name] = self.state(st, spath, lang, top_language)
+        for name, targets in edges.items():
+            for tpath, target in targets:
+                if target in states:
+                    continue
+                if target in self.names:
+                    self.err("transition-out-of-scope", tpath,
+                             f"{target!r} is outside this scope; a transition cannot leave a "
+                             "Parallel branch or Map processor, nor enter one")
+                else:
+                    self.err("dangling-transition", tpath, f"there is no state named {target!r}")
+        if isinstance(start, str) and start in states:
+            seen = {start}
+            todo = deque([start])
+            while todo:
+                for _, t in edges.get(todo.popleft(), ()):
+                    if t in states and t not in seen:
+                        seen.add(t)
+                        todo.append(t)
+            for name in states:
+                if name not in seen:
+                    self.err("unreachable", f"{path}.States.{name}",
+                             f"state {name!r} cannot be reached from StartAt {start!r}")
+            if not any(self.is_terminal(states[n]) for n in seen):
+                self.err("no-terminal", path,
+                         "no reachable state ends the execution: add a state with End, a "
+                         "Succeed or a Fail")
+
+    @staticmethod
+    def is_terminal(st: Any) -> bool:
+        return isinstance(st, dict) and (st.get("End") is True or st.get("Type") in ("Succeed", "Fail"))
+
+    # states ----------------------------------------------------------------------------------------
+    def state(self, st: Any, path: str, parent_lang: str, top_language: str) -> list[tuple[str, str]]:
+        edges: list[tuple[str, str]] = []
+        if not isinstance(st, dict):
+            self.err("bad-type", path, f"a state must be an object, not {_json_type(st)}")
+            return edges
+        typ = st.get("Type")
+        if typ not in STATE_TYPES:
+            self.err("bad-type", f"{path}.Type",
+                     f"Type must be one of {', '.join(STATE_TYPES)}, not {typ!r}")
+            return edges
+        lang = st.get("QueryLanguage", parent_lang)
+        if lang not in (JSONPATH, JSONATA):
+            self.err("query-language", f"{path}.QueryLanguage",
+                     f"QueryLanguage must be 'JSONPath' or 'JSONata', not {lang!r}")
+            lang = parent_lang
+        allowed = (_JSONATA_FIELDS if lang == JSONATA else _JSONPATH_FIELDS)[typ]
+        for key in st:
+            if key not in allowed:
+                other = _JSONPATH_FIELDS[typ] if lang == JSONATA else _JSONATA_FIELDS[typ]
+                if key in other:
+                    self.err("query-language", f"{path}.{key}",
+                             f"{key} is a {'JSONPath' if lang == JSONATA else 'JSONata'} field; "
+                             f"this state uses {lang}")
+                else:
+                    self.err("unknown-field", f"{path}.{key}", f"{typ} states have no field {key!r}")
+        for a, b in _EXCLUSIVE:
+            if a in st and b in st:
+                self.err("exclusive-fields", f"{path}.{b}", f"{a} and {b} are mutually exclusive")
+        # transitions
+        if typ in TERMINAL:
+            for key in ("Next", "End"):
+                if key in st:
+                    self.err("next-end", f"{path}.{key}", f"{typ} states cannot have {key}")
+        else:
+            has_next, has_end = "Next" in st, "End" in st
+            if has_next and has_end:
+                self.err("next-end", f"{path}.End", "a state cannot have both Next and End")
+            elif not has_next and not has_end:
+                self.err("next-end", path, "a state needs Next or End")
+            if has_end and st["End"] is not True:
+                self.err("bad-value", f"{path}.End", "End must be true")
+            if has_next:
+                if isinstance(st["Next"], str):
+                    edges.append((f"{path}.Next", st["Next"]))
+                else:
+                    self.err("bad-type", f"{path}.Next", "Next must name a state")
+        # paths
+        for key in ("InputPath", "OutputPath"):
+            if key in st and st[key] is not None:
+                self.path_field(st[key], f"{path}.{key}", reference=False)
+        for key in _REFERENCE_PATH_FIELDS:
+            if key in st and not (key == "ResultPath" and st[key] is None):
+                self.path_field(st[key], f"{path}.{key}", reference=True,
+                                context=key != "ResultPath" and key != "ItemsPath" or key == "ItemsPath",
+                                variables=key != "ResultPath")
+        for key in ("ErrorPath", "CausePath"):
+            if key in st:
+                v = _text(st[key])
+                if isinstance(v, str) and v.startswith("States."):
+                    msg = check_intrinsic(v)
+                    if msg:
+                        self.err("bad-intrinsic", f"{path}.{key}", msg)
+                else:
+                    self.path_field(v, f"{path}.{key}", reference=True)
+        if lang == JSONPATH:
+            for key in _PAYLOAD_FIELDS:
+                if key in st:
+                    if key == "Credentials" and not isinstance(st[key], dict):
+                        self.err("bad-type", f"{path}.{key}", "Credentials must be an object")
+                    self.payload(st[key], f"{path}.{key}")
+            if "Assign" in st:
+                self.assign(st["Assign"], f"{path}.Assign", lang)
+        else:
+            for key in ("Arguments", "Output", "Assign", "Items", "ItemSelector", "Credentials",
+                        "Error", "Cause", "Seconds", "Timestamp", "TimeoutSeconds",
+                        "HeartbeatSeconds", "MaxConcurrency", "ToleratedFailureCount",
+                        "ToleratedFailurePercentage"):
+                if key in st:
+                    self.jsonata_value(st[key], f"{path}.{key}")
+        for key in ("Result",):
+            if key in st:
+                self.no_jsonata_markers(st[key], f"{path}.{key}")
+        getattr(self, "s_" + typ.lower())(st, path, lang, top_language, edges)
+        if "Retry" in st:
+            self.retry(st["Retry"], f"{path}.Retry")
+        if "Catch" in st:
+            self.catch(st["Catch"], f"{path}.Catch", lang, edges)
+        return edges
+
+    def s_pass(self, st: dict, path: str, lang: str, top: str, edges: list) -> None:
+        pass
+
+    def s_succeed(self, st: dict, path: str, lang: str, top: str, edges: list) -> None:
+        pass
+
+    def s_task(self, st: dict, path: str, lang: str, top: str, edges: list) -> None:
+        res = _text(st.get("Resource"))
+        if "Resource" not in st:
+            self.err("missing-field", f"{path}.Resource", "a Task needs a Resource")
+        elif not isinstance(res, str):
+            self.err("bad-type", f"{path}.Resource", "Resource must be a string")
+        else:
+            msg = _check_resource(res)
+            if msg:
+                self.err("bad-resource", f"{path}.Resource", msg)
+        for key in ("TimeoutSeconds", "HeartbeatSeconds"):
+            v = st.get(key)
+            if key in st and not (isinstance(v, str) and lang == JSONATA):
+                if not (_is_int(v) and v > 0):
+                    self.err("bad-value", f"{path}.{key}", f"{key} must be a positive integer")
+        t, h = st.get("TimeoutSeconds"), st.get("HeartbeatSeconds")
+        if _is_num(t) and _is_num(h) and h >= t:
+            self.err("bad-value", f"{path}.HeartbeatSeconds",
+                     "HeartbeatSeconds must be smaller than TimeoutSeconds")
+
+    def s_wait(self, st: dict, path: str, lang: str, top: str, edges: list) -> None:
+        present = [k for k in ("Seconds", "Timestamp", "SecondsPath", "TimestampPath") if k in st]
+        if len(present) != 1:
+            self.err("wait-duration", path if not present else f"{path}.{present[1]}",
+                     "a Wait needs exactly one of Seconds, Timestamp, SecondsPath or TimestampPath"
+                     + (f" (found {', '.join(present)})" if present else ""))
+        if "Seconds" in st and not (lang == JSONATA and isinstance(st["Seconds"], str)):
+            if not (_is_int(st["Seconds"]) and st["Seconds"] >= 0):
+                self.err("bad-value", f"{path}.Seconds", "Seconds must be a non-negative integer")
+        if "Timestamp" in st and not (lang == JSONATA and is_jsonata(st["Timestamp"])):
+            if not (isinstance(st["Timestamp"], str) and _TIMESTAMP.fullmatch(st["Timestamp"])):
+                self.err("bad-value", f"{path}.Timestamp",
+                         f"{st['Timestamp']!r} is not an RFC 3339 timestamp")
+
+    def s_fail(self, st: dict, path: str, lang: str, top: str, edges: list) -> None:
+        for key in ("Error", "Cause"):
+            if key in st and not isinstance(_text(st[key]), str):
+                self.err("bad-type", f"{path}.{key}", f"{key} must be a string")
+
+    def s_choice(self, st: dict, path: str, lang: str, top: str, edges: list) -> None:
+        choices = st.get("Choices")
+        if not isinstance(choices, list) or not choices:
+            self.err("choice-rule", f"{path}.Choices", "a Choice needs a non-empty Choices array")
+            choices = []
+        for i, rule in enumerate(choices):
+            rpath = f"{path}.Choices[{i}]"
+            if not isinstance(rule, dict):
+                self.err("choice-rule", rpath, "a choice rule must be an object")
+                continue
+            for key in rule:
+                if key not in _RULE_FIELDS[lang] and key not in OPERATORS:
+                    self.err("unknown-field", f"{rpath}.{key}", f"choice rules have no field {key!r}")
+            if not isinstance(rule.get("Next"), str):
+                self.err("choice-rule", f"{rpath}.Next", "a top-level choice rule needs Next")
+            else:
+                edges.append((f"{rpath}.Next", rule["Next"]))
+            if lang == JSONATA:
+                cond = rule.get("Condition")
+                if cond is None:
+                    self.err("choice-rule", f"{rpath}.Condition",
+                             "a JSONata choice rule needs a Condition")
+                elif isinstance(cond, str):
+                    msg = check_jsonata(cond)
+                    if msg:
+                        self.err("bad-jsonata", f"{rpath}.Condition", msg)
+                elif not isinstance(cond, bool):
+                    self.err("bad-type", f"{rpath}.Condition",
+                             "Condition must be a JSONata expression or a boolean")
+                for key in ("Output", "Assign"):
+                    if key in rule:
+                        self.jsonata_value(rule[key], f"{rpath}.{key}")
+            else:
+                self.condition({k: v for k, v in rule.items()
+                                if k not in ("Next", "Comment", "Assign")}, rpath)
+                if "Assign" in rule:
+                    self.assign(rule["Assign"], f"{rpath}.Assign", lang)
+        if "Default" in st:
+            if isinstance(st["Default"], str):
+                edges.append((f"{path}.Default", st["Default"]))
+            else:
+                self.err("bad-type", f"{path}.Default", "Default must name a state")
+
+    def condition(self, rule: dict, path: str) -> None:
+        ops = [k for k in rule if k in OPERATORS]
+        combinators = [k for k in rule if k in ("And", "Or", "Not")]
+        if len(ops) + len(combinators) != 1:
+            found = ops + combinators
+            self.err("choice-rule", path,
+                     "a choice rule needs exactly one comparison operator, And, Or or Not"
+                     + (f" (found {', '.join(found)})" if found else ""))
+            return
+        if combinators:
+            key = combinators[0]
+            if "Variable" in rule:
+                self.err("choice-rule", f"{path}.Variable", f"a {key} rule has no Variable")
+            value = rule[key]
+            subs = [value] if key == "Not" else value
+            if key == "Not" and not isinstance(value, dict) or key != "Not" and (
+                    not isinstance(value, list) or not value):
+                self.err("choice-rule", f"{path}.{key}",
+                         "Not takes one rule" if key == "Not" else f"{key} takes a non-empty array of rules")
+                return
+            for i, sub in enumerate(subs):
+                spath = f"{path}.{key}" if key == "Not" else f"{path}.{key}[{i}]"
+                if not isinstance(sub, dict):
+                    self.err("choice-rule", spath, "a nested rule must be an object")
+                    continue
+                if "Next" in sub:
+                    self.err("choice-rule", f"{spath}.Next", "a nested choice rule cannot have Next")
+                for k in sub:
+                    if k not in ("Variable", "And", "Or", "Not", "Next", "Comment") and k not in OPERATORS:
+                        self.err("unknown-field", f"{spath}.{k}", f"choice rules have no field {k!r}")
+                self.condition({k: v for k, v in sub.items() if k not in ("Next", "Comment")}, spath)
+            return
+        op = ops[0]
+        if "Variable" not in rule:
+            self.err("choice-rule", f"{path}.Variable", f"a {op} rule needs a Variable")
+        else:
+            self.path_field(rule["Variable"], f"{path}.Variable", reference=False,
+                            what="Variable")
+        value, kind = rule[op], OPERATORS[op]
+        vpath = f"{path}.{op}"
+        if kind == "path":
+            self.path_field(value, vpath, reference=False)
+        elif kind in ("string", "pattern") and not isinstance(_text(value), str):
+            self.err("bad-type", vpath, f"{op} compares with a string, not {_json_type(value)}")
+        elif kind == "number" and not _is_num(value):
+            self.err("bad-type", vpath, f"{op} compares with a number, not {_json_type(value)}")
+        elif kind == "bool" and not isinstance(value, bool):
+            self.err("bad-type", vpath, f"{op} takes true or false, not {_json_type(value)}")
+        elif kind == "timestamp" and not (isinstance(value, str) and _TIMESTAMP.fullmatch(value)):
+            self.err("bad-value", vpath, f"{op} compares with an RFC 3339 timestamp, not {value!r}")
+
+    def s_parallel(self, st: dict, path: str, lang: str, top: str, edges: list) -> None:
+        branches = st.get("Branches")
+        if not isinstance(branches, list) or not branches:
+            self.err("missing-field", f"{path}.Branches", "a Parallel needs a non-empty Branches array")
+            return
+        for i, b in enumerate(branches):
+            bpath = f"{path}.Branches[{i}]"
+            if isinstance(b, dict):
+                self.unknown(b, bpath, {"StartAt", "States", "Comment", "QueryLanguage"})
+            self.scope(b, bpath, lang, top)
+
+    def s_map(self, st: dict, path: str, lang: str, top: str, edges: list) -> None:
+        key = "ItemProcessor" if "ItemProcessor" in st else "Iterator" if "Iterator" in st else None
+        if key is None:
+            self.err("missing-field", f"{path}.ItemProcessor", "a Map needs an ItemProcessor")
+        else:
+            proc = st[key]
+            ppath = f"{path}.{key}"
+            if isinstance(proc, dict):
+                self.unknown(proc, ppath, {"StartAt", "States", "Comment", "ProcessorConfig",
+                                           "QueryLanguage"})
+                cfg = proc.get("ProcessorConfig")
+                if cfg is not None:
+                    if not isinstance(cfg, dict):
+                        self.err("bad-type", f"{ppath}.ProcessorConfig", "ProcessorConfig must be an object")
+                    elif cfg.get("Mode", "INLINE") not in ("INLINE", "DISTRIBUTED"):
+                        self.err("bad-value", f"{ppath}.ProcessorConfig.Mode",
+                                 "Mode must be INLINE or DISTRIBUTED")
+            self.scope(proc, ppath, lang, top)
+        if "MaxConcurrency" in st and not isinstance(st["MaxConcurrency"], str):
+            if not (_is_int(st["MaxConcurrency"]) and st["MaxConcurrency"] >= 0):
+                self.err("bad-value", f"{path}.MaxConcurrency", "MaxConcurrency must be an integer >= 0")
+        if "ToleratedFailureCount" in st and not isinstance(st["ToleratedFailureCount"], str):
+            if not (_is_int(st["ToleratedFailureCount"]) and st["ToleratedFailureCount"] >= 0):
+                self.err("bad-value", f"{path}.ToleratedFailureCount",
+                         "ToleratedFailureCount must be an integer >= 0")
+        if "ToleratedFailurePercentage" in st and not isinstance(st["ToleratedFailurePercentage"], str):
+            v = st["ToleratedFailurePercentage"]
+            if not (_is_num(v) and 0 <= v <= 100):
+                self.err("bad-value", f"{path}.ToleratedFailurePercentage",
+                         f"ToleratedFailurePercentage must be between 0 and 100, not {v!r}")
+        batcher = st.get("ItemBatcher")
+        if isinstance(batcher, dict):
+            for a in ("MaxItemsPerBatch", "MaxInputBytesPerBatch"):
+                if a in batcher and f"{a}Path" in batcher:
+                    self.err("exclusive-fields", f"{path}.ItemBatcher.{a}Path",
+                             f"{a} and {a}Path are mutually exclusive")
+        reader = st.get("ItemReader")
+        if isinstance(reader, dict):
+            cfg = reader.get("ReaderConfig")
+            if isinstance(cfg, dict) and "MaxItems" in cfg and "MaxItemsPath" in cfg:
+                self.err("exclusive-fields", f"{path}.ItemReader.ReaderConfig.MaxItemsPath",
+                         "MaxItems and MaxItemsPath are mutually exclusive")
+            if "Resource" not in reader:
+                self.err("missing-field", f"{path}.ItemReader.Resource", "an ItemReader needs a Resource")
+
+    # retry and catch -------------------------------------------------------------------------------
+    def error_equals(self, holder: dict, path: str, last: bool, what: str) -> None:
+        errs = holder.get("ErrorEquals")
+        if not isinstance(errs, list) or not errs:
+            self.err("missing-field", f"{path}.ErrorEquals", "ErrorEquals must be a non-empty array")
+            return
+        for j, e in enumerate(errs):
+            if not isinstance(e, str):
+                self.err("bad-type", f"{path}.ErrorEquals[{j}]",
+                         f"error names are strings, not {_json_type(e)}")
+        if "States.ALL" in errs:
+            if len(errs) > 1:
+                self.err("states-all-position", f"{path}.ErrorEquals",
+                         "States.ALL must appear alone in its ErrorEquals")
+            if not last:
+                self.err("states-all-position", f"{path}.ErrorEquals",
+                         f"a {what} for States.ALL must be the last one")
+
+    def retry(self, retry: Any, path: str) -> None:
+        if not isinstance(retry, list):
+            self.err("bad-type", path, "Retry must be an array")
+            return
+        for i, r in enumerate(retry):
+            rpath = f"{path}[{i}]"
+            if not isinstance(r, dict):
+                self.err("bad-type", rpath, "a retrier must be an object")
+                continue
+            self.unknown(r, rpath, _RETRY_FIELDS)
+            self.error_equals(r, rpath, i == len(retry) - 1, "retrier")
+            checks = (
+                ("IntervalSeconds", lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
+                ("MaxAttempts", lambda v: _is_int(v) and v >= 0, "an integer >= 0"),
+                ("BackoffRate", lambda v: _is_num(v) and v >= 1, "a number >= 1"),
+                ("MaxDelaySeconds", lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
+            )
+            for key, ok, want in checks:
+                if key in r and not ok(r[key]):
+                    self.err("retry-range", f"{rpath}.{key}", f"{key} must be {want}, not {r[key]!r}")
+            if "JitterStrategy" in r and r["JitterStrategy"] not in ("FULL", "NONE"):
+                self.err("bad-value", f"{rpath}.JitterStrategy", "JitterStrategy must be FULL or NONE")
+
+    def catch(self, catch: Any, path: str, lang: str, edges: list) -> None:
+        if not isinstance(catch, list):
+            self.err("bad-type", path, "Catch must be an array")
+            return
+        for i, c in enumerate(catch):
+            cpath = f"{path}[{i}]"
+            if not isinstance(c, dict):
+                self.err("bad-type", cpath, "a catcher must be an object")
+                continue
+            self.unknown(c, cpath, _CATCH_FIELDS[lang])
+            self.error_equals(c, cpath, i == len(catch) - 1, "catcher")
+            if not isinstance(c.get("Next"), str):
+                self.err("missing-field", f"{cpath}.Next", "a catcher needs Next")
+            else:
+                edges.append((f"{cpath}.Next", c["Next"]))
+            if "ResultPath" in c and c["ResultPath"] is not None:
+                self.path_field(c["ResultPath"], f"{cpath}.ResultPath", reference=True,
+                                context=False, variables=False)
+            if lang == JSONATA:
+                for key in ("Output", "Assign"):
+                    if key in c:
+                        self.jsonata_value(c[key], f"{cpath}.{key}")
+            elif "Assign" in c:
+                self.assign(c["Assign"], f"{cpath}.Assign", lang)
+
+    # values ----------------------------------------------------------------------------------------
+    def path_field(self, value: Any, path: str, *, reference: bool, context: bool = True,
+                   variables: bool = True, what: str | None = None) -> None:
+        msg = check_path(_text(value), reference=reference, context=context, variables=variables)
+        if msg:
+            self.err("bad-path", path, msg)
+
+    def payload(self, value: Any, path: str) -> None:
+        """A JSONPath payload template: ``key.$`` fields hold paths or intrinsic calls."""
+        if isinstance(value, dict):
+            stripped: dict[str, str] = {}
+            for key, item in value.items():
+                kpath = f"{path}.{key}"
+                base = key[:-2] if key.endswith(".$") else key
+                if base in stripped:
+                    self.err("payload-collision", kpath,
+                             f"{key!r} and {stripped[base]!r} are the same field once '.$' is removed")
+                else:
+                    stripped[base] = key
+                if key.endswith(".$"):
+                    msg = check_dynamic(_text(item))
+                    if msg:
+                        code = "bad-intrinsic" if isinstance(item, str) and item.startswith("States.") else "bad-path"
+                        self.err(code, kpath, msg)
+                else:
+                    self.payload(item, kpath)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                self.payload(item, f"{path}[{i}]")
+
+    def assign(self, value: Any, path: str, lang: str) -> None:
+        if not isinstance(value, dict):
+            self.err("bad-type", path, "Assign must be an object")
+            return
+        if lang == JSONATA:
+            self.jsonata_value(value, path)
+        else:
+            self.payload(value, path)
+
+    def jsonata_value(self, value: Any, path: str) -> None:
+        if isinstance(value, str):
+            if is_jsonata(value):
+                msg = check_jsonata(value)
+                if msg:
+                    self.err("bad-jsonata", path, msg)
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                self.jsonata_value(v, f"{path}.{k}")
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                self.jsonata_value(v, f"{path}[{i}]")
+
+    def no_jsonata_markers(self, value: Any, path: str) -> None:
+        pass
+
+    def unknown(self, obj: dict, path: str, allowed: set[str]) -> None:
+        for key in obj:
+            if key not in allowed:
+                self.err("unknown-field", f"{path}.{key}", f"unexpected field {key!r}")
+
+
+def _check_resource(res: str) -> str | None:
+    if "${" in res:
+        depth_ok = re.fullmatch(r"(?:[^$]|\$(?!\{)|\$\{[^{}]+\})*", res)
+        if not depth_ok:
+            return f"{res!r} has an unclosed '${{...}}' substitution"
+        return None
+    if not res.startswith("arn:"):
+        return f"{res!r} is not an ARN"
+    parts = res.split(":")
+    if len(parts) < 6:
+        return f"{res!r} is not an ARN: it needs at least 6 ':'-separated parts"
+    m = _LAMBDA_ARN.fullmatch(res)
+    if m:
+        if not _LAMBDA_NAME.fullmatch(m.group(1)):
+            return f"{res!r} names an invalid Lambda function"
+        if m.group(2) is not None and not _LAMBDA_QUALIFIER.fullmatch(m.group(3)):
+            return f"{res!r} has an invalid version or alias {m.group(3)!r}"
+    return None
+
+
+def validate(definition: Any, sources: Mapping[str, str] | None = None) -> list[Diagnostic]:
+    """Every problem in an ASL definition; ``sources`` maps state paths to ``file:line``."""
+    v = _Validator(sources or {})
+    v.machine(definition)
+    return v.out
