@@ -1,10 +1,494 @@
-"""Placeholder replaced below."""
+"""Workflow + deployment -> a Terraform module in JSON syntax (``*.tf.json``). Pure.
+
+The module reuses the compiled ASL: ``locals.definition`` is the definition in Terraform
+template syntax, and the state machine receives ``jsonencode(local.definition)``. Each
+resource kind comes from its own small function (queue, pipe, state machine, logging, IAM),
+and each task integration adds what it brings (``flowdsl.tasks``), so a new kind of task
+adds its resources and IAM without touching the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
 from typing import Any
 
+import attrs
 
-def check_deployment(workflow: Any, compiled: Any) -> list:
-    return []
+from flowdsl.asl import Compiled
+from flowdsl.deploy import OnDemandJob
+from flowdsl.errors import Diagnostic
+from flowdsl.iam import Allow, merge
+from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, Join, Ref, ResourceAttr, Var, join
+from flowdsl.render import dumps, escape, template
+from flowdsl.states import Branch, Catch, Choice, Map, Parallel, State, Workflow, _Catching
+from flowdsl.tasks import INTEGRATIONS
+from flowdsl.tasks.batch import BatchTask, JobDefinition
+
+_TF_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+# AWS name limits, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+# and each service's API reference.
+LIMITS = {
+    "aws_iam_role": 64,
+    "aws_iam_policy": 128,
+    "aws_sqs_queue": 80,
+    "aws_sfn_state_machine": 80,
+    "aws_pipes_pipe": 64,
+    "aws_batch_job_definition": 128,
+    "aws_cloudwatch_log_group": 512,
+}
+
+# Module inputs every on-demand job has, beside the workflow's own variables.
+SETTINGS = ("kms_key_arn", "max_receive_count", "log_retention_days", "tracing_enabled")
+
+ASSUME = {
+    "ecs-tasks.amazonaws.com": "ecs_tasks",
+    "pipes.amazonaws.com": "pipes",
+    "states.amazonaws.com": "states",
+}
 
 
-def module_files(workflow: Any, compiled: Any) -> dict[str, str]:
-    return {}
+@attrs.frozen
+class Expr:
+    """A raw Terraform expression, written as ``${...}`` without escaping."""
+
+    text: str
+
+
+KMS = Expr("var.kms_key_arn")
+NO_KMS = Expr("var.kms_key_arn == null")
+
+
+def render(value: Any) -> Any:
+    """Model values -> Terraform JSON: references interpolate, literal text is escaped."""
+    if isinstance(value, Expr):
+        return "${" + value.text + "}"
+    if isinstance(value, Ref):
+        return template(value)
+    if isinstance(value, str):
+        return escape(value)
+    if isinstance(value, dict):
+        return {escape(k): render(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [render(v) for v in value]
+    return value
+
+
+def addr(type_: str, name: str, attribute: str) -> ResourceAttr:
+    return ResourceAttr(type_, name, attribute)
+
+
+def min_length(value: Any) -> int:
+    """The shortest a name can get: literal text, and at least one character per reference."""
+    if isinstance(value, Join):
+        return sum(len(p) if isinstance(p, str) else 1 for p in value.parts)
+    if isinstance(value, Ref):
+        return 1
+    return len(value) if isinstance(value, str) else 0
+
+
+def shown(value: Any) -> str:
+    return template(value) if isinstance(value, Ref) else str(value)
+
+
+class Module:
+    """Collects the module's blocks, keyed by file, and what went wrong while doing so."""
+
+    def __init__(self, workflow: Workflow, compiled: Compiled) -> None:
+        self.workflow = workflow
+        self.compiled = compiled
+        self.deployment: OnDemandJob = workflow.deployment
+        self.files: dict[str, dict[str, Any]] = {}
+        self.owners: dict[tuple[str, str, str], str] = {}
+        self.diagnostics: list[Diagnostic] = []
+        self.uses: list[tuple[str, Ref]] = []  # references that rendering turns into Expr
+
+    def error(self, code: str, path: str, message: str, source: str | None) -> None:
+        self.diagnostics.append(Diagnostic(code, path, message, source))
+
+    def block(self, file: str, kind: str, type_: str, name: str, body: dict[str, Any],
+              owner: str, source: str | None = None) -> ResourceAttr:
+        key = (kind, type_, name)
+        if key in self.owners:
+            if self.owners[key] != owner:
+                self.error("duplicate-resource", owner,
+                           f"{type_}.{name} would be created twice (also by {self.owners[key]}); "
+                           "give each one its own id", source)
+            return addr(type_, name, "arn")
+        self.owners[key] = owner
+        limit = LIMITS.get(type_)
+        if limit and kind == "resource" and "name" in body and min_length(body["name"]) > limit:
+            self.error("name-too-long", owner,
+                       f"{type_} name {shown(body['name'])!r} is at least "
+                       f"{min_length(body['name'])} characters; AWS allows {limit}", source)
+        self.files.setdefault(file, {}).setdefault(kind, {}).setdefault(type_, {})[name] = body
+        return addr(type_, name, "arn")
+
+    def resource(self, file: str, type_: str, name: str, body: dict[str, Any], owner: str,
+                 source: str | None = None) -> ResourceAttr:
+        return self.block(file, "resource", type_, name, body, owner, source)
+
+    def policy_document(self, file: str, name: str, statements: tuple[Allow, ...],
+                        owner: str, extra: dict[str, Any] | None = None) -> Expr:
+        body: dict[str, Any] = {"statement": [_statement(s) for s in merge(statements)]}
+        if extra:
+            body.update(extra)
+        self.block(file, "data", "aws_iam_policy_document", name, body, owner)
+        return Expr(f"data.aws_iam_policy_document.{name}.json")
+
+    def role(self, file: str, name: str, role_name: Any, service: str, owner: str,
+             source: str | None) -> ResourceAttr:
+        principal = ASSUME[service]
+        self.block("iam.tf.json", "data", "aws_iam_policy_document", f"assume_{principal}", {
+            "statement": [{"actions": ["sts:AssumeRole"],
+                           "principals": [{"type": "Service", "identifiers": [service]}]}],
+        }, f"assume_{principal}")
+        self.resource(file, "aws_iam_role", name, {
+            "name": role_name,
+            "assume_role_policy": Expr(f"data.aws_iam_policy_document.assume_{principal}.json"),
+        }, owner, source)
+        return addr("aws_iam_role", name, "arn")
+
+    def policy(self, file: str, name: str, policy_name: Any, role: str,
+               document: Expr, owner: str, source: str | None, count: Expr | None = None) -> str:
+        body: dict[str, Any] = {"name": policy_name, "policy": document}
+        attach: dict[str, Any] = {"role": Expr(f"aws_iam_role.{role}.name"),
+                                  "policy_arn": Expr(f"aws_iam_policy.{name}[0].arn" if count
+                                                     else f"aws_iam_policy.{name}.arn")}
+        if count is not None:
+            body = {"count": count, **body}
+            attach = {"count": count, **attach}
+        self.resource(file, "aws_iam_policy", name, body, owner, source)
+        self.resource(file, "aws_iam_role_policy_attachment", name, attach, owner, source)
+        return f"aws_iam_role_policy_attachment.{name}"
+
+
+def _statement(s: Allow) -> dict[str, Any]:
+    out: dict[str, Any] = {"effect": "Allow", "actions": list(s.actions),
+                           "resources": list(s.resources)}
+    if s.sid:
+        out["sid"] = s.sid
+    return out
+
+
+# the graph ----------------------------------------------------------------------------------------
+
+def iter_states(items: Any) -> Iterator[State]:
+    """Every state object of a workflow: the sequences, target chains, branches, processors."""
+    for item in items if isinstance(items, tuple) else (items,):
+        if not isinstance(item, State):
+            continue
+        yield item
+        targets: list[Any] = []
+        if isinstance(item, _Catching):
+            targets += [c.next for c in item.catch if isinstance(c, Catch)]
+        if isinstance(item, Choice):
+            targets += [r.next for r in item.choices] + [item.default]
+        for t in targets:
+            if isinstance(t, (State, tuple)):
+                yield from iter_states(t)
+        if isinstance(item, Parallel):
+            for b in item.branches:
+                if isinstance(b, Branch):
+                    yield from iter_states(b.states)
+        if isinstance(item, Map) and isinstance(item.processor, Branch):
+            yield from iter_states(item.processor.states)
+
+
+def job_definitions(workflow: Workflow) -> list[JobDefinition]:
+    seen: list[JobDefinition] = []
+    for st in iter_states(workflow.states):
+        if isinstance(st, BatchTask) and isinstance(st.job, JobDefinition) and st.job not in seen:
+            seen.append(st.job)
+    return seen
+
+
+# pieces -------------------------------------------------------------------------------------------
+
+def _prefix(m: Module, suffix: str) -> Join:
+    return join(m.deployment.resource_name, suffix)
+
+
+def _sse(m: Module) -> dict[str, Any]:
+    return {
+        "sqs_managed_sse_enabled": Expr("var.kms_key_arn == null ? true : null"),
+        "kms_master_key_id": KMS,
+        "kms_data_key_reuse_period_seconds": Expr("var.kms_key_arn == null ? null : 300"),
+    }
+
+
+def queue_piece(m: Module) -> None:
+    q = m.deployment.queue
+    if q is None:
+        return
+    m.resource("queue.tf.json", "aws_sqs_queue", "dlq", {
+        "name": _prefix(m, "-DLQ"),
+        "message_retention_seconds": q.dlq_message_retention_seconds,
+        **_sse(m),
+    }, "deployment.queue", m.deployment.source)
+    m.resource("queue.tf.json", "aws_sqs_queue", "queue", {
+        "name": _prefix(m, "-Queue"),
+        "delay_seconds": q.delay_seconds,
+        "max_message_size": q.max_message_size,
+        "message_retention_seconds": q.message_retention_seconds,
+        "receive_wait_time_seconds": q.receive_wait_time_seconds,
+        "visibility_timeout_seconds": q.visibility_timeout_seconds,
+        "redrive_policy": Expr("jsonencode({deadLetterTargetArn = aws_sqs_queue.dlq.arn, "
+                               "maxReceiveCount = var.max_receive_count})"),
+        **_sse(m),
+    }, "deployment.queue", m.deployment.source)
+
+
+def pipe_piece(m: Module) -> None:
+    if m.deployment.queue is None:
+        return
+    d, src = m.deployment, m.deployment.source
+    m.role("pipe.tf.json", "pipe", _prefix(m, "-PipesRole"), "pipes.amazonaws.com",
+           "deployment.pipe", src)
+    source_doc = m.policy_document("pipe.tf.json", "pipe_source", (
+        Allow(("sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"),
+              (addr("aws_sqs_queue", "queue", "arn"),)),
+    ), "deployment.pipe", extra=_kms_statement("kms:Decrypt"))
+    start = "states:StartExecution" if d.pipe.invocation_type == "FIRE_AND_FORGET" else "states:StartSyncExecution"
+    target_doc = m.policy_document("pipe.tf.json", "pipe_target", (
+        Allow((start,), (addr("aws_sfn_state_machine", "state_machine", "arn"),)),
+    ), "deployment.pipe")
+    attachments = [
+        m.policy("pipe.tf.json", "pipe_source", _prefix(m, "-PipesSourcePolicy"), "pipe",
+                 source_doc, "deployment.pipe", src),
+        m.policy("pipe.tf.json", "pipe_target", _prefix(m, "-PipesTargetPolicy"), "pipe",
+                 target_doc, "deployment.pipe", src),
+    ]
+    m.resource("pipe.tf.json", "aws_pipes_pipe", "pipe", {
+        "name": _prefix(m, "-Pipe"),
+        "role_arn": addr("aws_iam_role", "pipe", "arn"),
+        "source": addr("aws_sqs_queue", "queue", "arn"),
+        "target": addr("aws_sfn_state_machine", "state_machine", "arn"),
+        "source_parameters": {"sqs_queue_parameters": {"batch_size": d.pipe.batch_size}},
+        "target_parameters": {"step_function_state_machine_parameters": {
+            "invocation_type": d.pipe.invocation_type}},
+        "depends_on": attachments,
+    }, "deployment.pipe", src)
+
+
+def _kms_statement(*actions: str) -> dict[str, Any]:
+    """A statement present only when the module input kms_key_arn is set."""
+    return {"dynamic": {"statement": {
+        "for_each": Expr("var.kms_key_arn == null ? [] : [var.kms_key_arn]"),
+        "content": {"effect": "Allow", "actions": list(actions),
+                    "resources": [Expr("statement.value")]},
+    }}}
+
+
+# Log delivery to CloudWatch Logs is configured through these APIs, which accept only "*"
+# as their resource: https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html
+LOG_DELIVERY = Allow((
+    "logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:DescribeLogGroups",
+    "logs:DescribeResourcePolicies", "logs:GetLogDelivery", "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy", "logs:UpdateLogDelivery"), ("*",))
+# X-Ray's write APIs have no resource-level permissions either.
+XRAY = Allow(("xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords",
+              "xray:PutTraceSegments"), ("*",))
+
+
+def state_machine_piece(m: Module) -> None:
+    d, src = m.deployment, m.deployment.source
+    group_name = d.logging.group_name or join("/aws/vendedlogs/states/", d.resource_name)
+    m.resource("state_machine.tf.json", "aws_cloudwatch_log_group", "state_machine", {
+        "name": group_name,
+        "retention_in_days": Expr("var.log_retention_days"),
+        "kms_key_id": KMS,
+    }, "deployment.logging", src)
+    m.role("state_machine.tf.json", "state_machine", _prefix(m, "-SfnRole"),
+           "states.amazonaws.com", "deployment", src)
+    statements: list[Allow] = [LOG_DELIVERY]
+    for st in iter_states(m.workflow.states):
+        integration = INTEGRATIONS.get(type(st))
+        if integration is not None:
+            statements += integration.iam(st)
+    doc = m.policy_document("state_machine.tf.json", "state_machine", tuple(statements),
+                            "deployment", extra=_kms_statement("kms:Decrypt", "kms:GenerateDataKey"))
+    attachments = [m.policy("state_machine.tf.json", "state_machine", _prefix(m, "-SfnPolicy"),
+                            "state_machine", doc, "deployment", src)]
+    xray_doc = m.policy_document("state_machine.tf.json", "state_machine_xray", (XRAY,),
+                                 "deployment")
+    attachments.append(m.policy("state_machine.tf.json", "state_machine_xray",
+                                _prefix(m, "-SfnXRayPolicy"), "state_machine", xray_doc,
+                                "deployment", src, count=Expr("var.tracing_enabled ? 1 : 0")))
+    m.block("state_machine.tf.json", "locals", "", "definition", {}, "definition")
+    m.resource("state_machine.tf.json", "aws_sfn_state_machine", "state_machine", {
+        "name": d.resource_name,
+        "type": d.type,
+        "role_arn": addr("aws_iam_role", "state_machine", "arn"),
+        "definition": Expr("jsonencode(local.definition)"),
+        "logging_configuration": {
+            "log_destination": join(addr("aws_cloudwatch_log_group", "state_machine", "arn"), ":*"),
+            "include_execution_data": d.logging.include_execution_data,
+            "level": d.logging.level,
+        },
+        "tracing_configuration": {"enabled": Expr("var.tracing_enabled")},
+        "dynamic": {"encryption_configuration": {
+            "for_each": Expr("var.kms_key_arn == null ? [] : [var.kms_key_arn]"),
+            "content": {"kms_key_id": Expr("encryption_configuration.value"),
+                        "type": "CUSTOMER_MANAGED_KMS_KEY",
+                        "kms_data_key_reuse_period_seconds": 300},
+        }},
+        "depends_on": attachments,
+    }, "deployment", src)
+
+
+def batch_piece(m: Module, job: JobDefinition) -> None:
+    owner = f"jobs.{job.id}"
+    if not _TF_IDENT.fullmatch(job.id):
+        m.error("bad-id", owner, f"job definition id {job.id!r} must be a Terraform identifier "
+                "(letters, digits, '_' and '-', not starting with a digit)", job.source)
+        return
+    if job.image is None:
+        m.error("missing-image", f"{owner}.image",
+                f"job definition {job.id!r} has no image: give JobDefinition(image=...)", job.source)
+    if not job.command:
+        m.error("missing-command", f"{owner}.command",
+                f"job definition {job.id!r} has no command", job.source)
+    name = job.name if job.name is not None else join(m.deployment.resource_name, "-", job.id)
+    execution, task = f"{job.id}_execution", f"{job.id}_task"
+    m.role("batch.tf.json", execution, join(name, "-EcsTaskExeRole"), "ecs-tasks.amazonaws.com",
+           owner, job.source)
+    m.resource("batch.tf.json", "aws_iam_role_policy_attachment", execution, {
+        "role": Expr(f"aws_iam_role.{execution}.name"),
+        "policy_arn": join("arn:", PARTITION,
+                           ":iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"),
+    }, owner, job.source)
+    m.role("batch.tf.json", task, join(name, "-EcsTaskRole"), "ecs-tasks.amazonaws.com",
+           owner, job.source)
+    if job.permissions:
+        doc = m.policy_document("batch.tf.json", task, tuple(job.permissions), owner)
+        m.policy("batch.tf.json", task, join(name, "-EcsTaskRolePolicy"), task, doc, owner,
+                 job.source)
+    env = job.environment
+    if isinstance(env, Ref):
+        m.uses.append((f"{owner}.environment", env))
+        environment: Any = Expr(f"[for k in sort(keys({env.address})) : "
+                                f"{{name = k, value = {env.address}[k]}}]")
+    else:
+        environment = [{"name": k, "value": v} for k, v in sorted(dict(env).items())]
+    container = {
+        "image": job.image,
+        "command": list(job.command),
+        "environment": environment,
+        "resourceRequirements": [{"type": "VCPU", "value": job.vcpus},
+                                 {"type": "MEMORY", "value": job.memory}],
+        "fargatePlatformConfiguration": {"platformVersion": job.platform_version},
+        "jobRoleArn": addr("aws_iam_role", task, "arn"),
+        "executionRoleArn": addr("aws_iam_role", execution, "arn"),
+    }
+    m.block("batch.tf.json", "locals", "", f"{job.id}_container", {}, owner)
+    m.files["batch.tf.json"]["locals"][""][f"{job.id}_container"] = container
+    m.resource("batch.tf.json", "aws_batch_job_definition", job.id, {
+        "name": name,
+        "type": "container",
+        "platform_capabilities": ["FARGATE"],
+        "container_properties": Expr(f"jsonencode(local.{job.id}_container)"),
+    }, owner, job.source)
+
+
+def variables_piece(m: Module) -> None:
+    d = m.deployment
+    out: dict[str, Any] = {}
+    for v in m.workflow.variables:
+        if v.name in SETTINGS:
+            m.error("variable-clash", f"variables.{v.name}",
+                    f"variable {v.name!r} is a setting every on-demand job module has; rename it",
+                    m.workflow.source)
+            continue
+        body: dict[str, Any] = {"type": v.type}
+        if v.description:
+            body["description"] = v.description
+        if v.default is not None:
+            body["default"] = v.default
+        if v.sensitive:
+            body["sensitive"] = True
+        out[v.name] = body
+    out["kms_key_arn"] = {"type": "string", "default": None, "description":
+                          "KMS key for the queues, the log group and the state machine; "
+                          "null uses AWS-managed encryption"}
+    out["max_receive_count"] = {"type": "number",
+                                "default": d.queue.max_receive_count if d.queue else 5,
+                                "description": "Receives before a message moves to the dead-letter queue"}
+    out["log_retention_days"] = {"type": "number", "default": d.logging.retention_days,
+                                 "description": "Retention of the state machine's log group"}
+    out["tracing_enabled"] = {"type": "bool", "default": d.tracing,
+                              "description": "X-Ray tracing of executions"}
+    m.files["variables.tf.json"] = {"variable": out}
+
+
+def outputs_piece(m: Module, jobs: list[JobDefinition]) -> None:
+    out: dict[str, Any] = {
+        "state_machine_arn": {"value": addr("aws_sfn_state_machine", "state_machine", "arn")},
+        "state_machine_name": {"value": addr("aws_sfn_state_machine", "state_machine", "name")},
+        "log_group_name": {"value": addr("aws_cloudwatch_log_group", "state_machine", "name")},
+    }
+    if m.deployment.queue is not None:
+        out["queue_url"] = {"value": addr("aws_sqs_queue", "queue", "url")}
+        out["queue_arn"] = {"value": addr("aws_sqs_queue", "queue", "arn")}
+        out["dlq_url"] = {"value": addr("aws_sqs_queue", "dlq", "url")}
+        out["dlq_arn"] = {"value": addr("aws_sqs_queue", "dlq", "arn")}
+    if len(jobs) == 1:
+        out["job_definition_arn"] = {"value": jobs[0].arn}
+    if jobs:
+        out["job_definition_arns"] = {"value": Expr(
+            "{" + ", ".join(f"{j.id} = aws_batch_job_definition.{j.id}.arn" for j in jobs) + "}")}
+    m.files["outputs.tf.json"] = {"output": out}
+
+
+def assemble(workflow: Workflow, compiled: Compiled) -> Module:
+    m = Module(workflow, compiled)
+    if not isinstance(workflow.deployment, OnDemandJob):
+        m.error("bad-deployment", "deployment", "deployment must be an OnDemandJob(...)",
+                workflow.source)
+        return m
+    jobs = job_definitions(workflow)
+    m.files["main.tf.json"] = {
+        "terraform": {"required_version": ">= 1.5", "required_providers": {
+            "aws": {"source": "hashicorp/aws", "version": ">= 5.0"}}},
+        "data": {"aws_caller_identity": {"current": {}}, "aws_region": {"current": {}},
+                 "aws_partition": {"current": {}}},
+    }
+    queue_piece(m)
+    pipe_piece(m)
+    state_machine_piece(m)
+    for job in jobs:
+        batch_piece(m, job)
+    variables_piece(m)
+    outputs_piece(m, jobs)
+    m.files["state_machine.tf.json"]["locals"][""]["definition"] = compiled.definition
+    return m
+
+
+def _flatten(blocks: dict[str, Any]) -> dict[str, Any]:
+    """``locals`` are stored under an empty type; Terraform wants them flat."""
+    out = {}
+    for kind, by_type in blocks.items():
+        if kind == "locals":
+            out[kind] = by_type[""]
+        else:
+            out[kind] = by_type
+    return out
+
+
+def check_deployment(workflow: Workflow, compiled: Compiled) -> list[Diagnostic]:
+    from flowdsl.build import check_variables, refs_with_paths
+
+    m = assemble(workflow, compiled)
+    uses = list(m.uses)
+    for file, blocks in m.files.items():
+        uses += list(refs_with_paths(blocks, file))
+    return m.diagnostics + [d for d in check_variables(workflow, uses, {})
+                            if d.code == "undeclared-variable"]
+
+
+def module_files(workflow: Workflow, compiled: Compiled) -> dict[str, str]:
+    if workflow.deployment is None:
+        return {}
+    m = assemble(workflow, compiled)
+    return {name: dumps(render(_flatten(blocks))) for name, blocks in sorted(m.files.items())}

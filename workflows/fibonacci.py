@@ -4,7 +4,8 @@ SQS -> EventBridge Pipe -> this state machine -> AWS Batch (Fargate) + Lambda ha
 """
 
 from flowdsl import (ACCOUNT_ID, PARTITION, REGION, Allow, BatchTask, Catch, JobDefinition,
-                     LambdaTask, Parallel, Pass, Retry, Variable, Workflow, join, var)
+                     LambdaTask, Logging, OnDemandJob, Parallel, Pass, Retry, Variable, Workflow,
+                     join, var)
 
 app_name, stage = var("app_name"), var("stage")
 job_name = join(app_name, "-", stage, "-fibonacci-OnDemandJob")
@@ -40,6 +41,9 @@ error_handler = LambdaTask(
 workflow = Workflow(
     "fibonacci",
     comment="A description of my state machine",
+    deployment=OnDemandJob(
+        job_name, logging=Logging(group_name=join(app_name, "/", stage, "/on_demand/fibonacci")),
+    ),
     variables=[
         Variable("app_name", description="Application name, the first part of every resource name"),
         Variable("stage", description="Deployment stage, e.g. dev or prod"),

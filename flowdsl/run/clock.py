@@ -18,6 +18,9 @@ class VirtualClock:
             self._start = self._start.replace(tzinfo=timezone.utc)
         self._elapsed = 0.0
         self.real = real
+        self._cache_at = -1.0
+        self._cache_dt: datetime | None = None
+        self._cache_iso: str | None = None
 
     @property
     def elapsed(self) -> float:
@@ -26,6 +29,18 @@ class VirtualClock:
 
     def now(self) -> datetime:
         return self._start + timedelta(seconds=self._elapsed)
+
+    def cached_now(self) -> datetime:
+        # Virtual time only moves on sleep(), so the datetime (and its ISO text) can be reused.
+        if self._cache_at != self._elapsed or self._cache_dt is None:
+            self._cache_at, self._cache_dt, self._cache_iso = self._elapsed, self.now(), None
+        return self._cache_dt
+
+    def iso_now(self) -> str:
+        dt = self.cached_now()
+        if self._cache_iso is None:
+            self._cache_iso = iso(dt)
+        return self._cache_iso
 
     def sleep(self, seconds: float) -> None:
         if seconds <= 0:

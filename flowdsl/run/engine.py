@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import random
 from dataclasses import dataclass, field
@@ -46,8 +45,7 @@ class _Timeout(Exception):
     pass
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def _type_name(v: Any) -> str:
@@ -86,6 +84,8 @@ class _Runner:
         self.visited: list[str] = []
         self.trace: list[tuple[str, str, float, float]] = []
         self.invocations: dict[str, int] = {}
+        self._last_obj: Any = object()
+        self._last_text = ""
         self.top_ql = definition.get("QueryLanguage", JSONPATH)
         self.jsonata_functions = jn.make_function_bindings(self.rng)
         ctx_in = dict(context or {})
@@ -119,7 +119,7 @@ class _Runner:
             "id": eid,
             "previousEventId": eid - 1 if prev is None else prev,
             "type": type_,
-            "timestamp": self.clock.now(),
+            "timestamp": self.clock.cached_now(),
         }
         if details_key:
             ev[details_key] = details or {}
@@ -284,9 +284,11 @@ class _Runner:
             raise RunError(f"state {name!r}: unknown QueryLanguage {ql!r}")
         self.visited.append(name)
         t0 = self.clock.elapsed
-        entered_at = iso(self.clock.now())
-        entered = self.event(f"{typ}StateEntered", "stateEnteredEventDetails",
-                             {"name": name, "input": _dumps(raw_input), "inputDetails": {"truncated": False}})
+        entered_at = self.clock.iso_now()
+        # A state's input is usually the previous state's output object: reuse its serialisation.
+        in_text = self._last_text if raw_input is self._last_obj else _dumps(raw_input)
+        self.event(f"{typ}StateEntered", "stateEnteredEventDetails",
+                   {"name": name, "input": in_text, "inputDetails": {"truncated": False}})
         if typ == "Fail":
             self.trace.append((name, typ, t0, self.clock.elapsed))
             self.do_fail(name, st, raw_input, scope, ql, entered_at)
@@ -313,7 +315,7 @@ class _Runner:
             details["assignedVariables"] = {k: _dumps(v) for k, v in assigned.items()}
             details["assignedVariablesDetails"] = {"truncated": False}
         self.event(f"{typ}StateExited", "stateExitedEventDetails", details, prev=None)
-        del entered
+        self._last_obj, self._last_text = output, size_check
         self.trace.append((name, typ, t0, self.clock.elapsed))
         return nxt, output
 
@@ -563,6 +565,10 @@ class _Runner:
         resource = st.get("Resource")
         if not isinstance(resource, str):
             raise RunError(f"state {name!r}: Task needs a 'Resource' string")
+        if resource.endswith(".waitForTaskToken"):
+            # $$.Task.Token exists only for the callback pattern; deterministic so runs are reproducible.
+            seq = self.invocations.get(name, 0)
+            ctx = {**ctx, "Task": {"Token": f"flowdsl-token-{name}-{seq}-{retry_count}"}}
         b = None
         if ql == JSONATA:
             b = self.jsonata_bindings({"input": raw, "context": ctx}, scope)
@@ -629,9 +635,11 @@ class _Runner:
                 if "Parameters" in st else effective
         started = self.event("ParallelStateStarted")
         results = []
+        # Values are never mutated in place (paths and templates build new objects), so every branch
+        # can share the same input object.
         for i, br in enumerate(branches):
             try:
-                results.append(self.run_machine(br, copy.deepcopy(branch_input), _Scope(dict(scope.vars)),
+                results.append(self.run_machine(br, branch_input, _Scope(dict(scope.vars)),
                                                 ql, f"state {name!r} branch {i}"))
             except StatesError as err:
                 self.event("ParallelStateFailed", "parallelStateFailedEventDetails",

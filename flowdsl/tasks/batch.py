@@ -22,9 +22,9 @@ class JobDefinition:
     """A Fargate job definition that flowdsl creates; ``id`` is its Terraform name."""
 
     id: str
-    name: str | Ref = attrs.field(kw_only=True)
-    image: str | Ref = attrs.field(kw_only=True)
-    command: tuple[str, ...] = attrs.field(kw_only=True, converter=_strs)
+    name: str | Ref | None = attrs.field(default=None, kw_only=True)
+    image: str | Ref | None = attrs.field(default=None, kw_only=True)
+    command: tuple[str, ...] = attrs.field(factory=tuple, kw_only=True, converter=_strs)
     vcpus: str | Ref = attrs.field(default="1", kw_only=True)
     memory: str | Ref = attrs.field(default="2048", kw_only=True)
     environment: Any = attrs.field(factory=dict, kw_only=True)
