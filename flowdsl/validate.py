@@ -212,7 +212,7 @@ class _Validator:
                              f"state {name!r} cannot be reached from StartAt {start!r}")
             if not any(self.is_terminal(states[n]) for n in seen):
                 self.err("no-terminal", path,
-                         "no reachable state ends the execution: add a state with End, a "
+                         "no reachable state ends this scope: add a state with End, a "
                          "Succeed or a Fail")
 
     @staticmethod

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 from . import intrinsics, jsonata_support as jn
 from .choice import evaluate_rule, parse_timestamp
@@ -291,17 +290,25 @@ class _Runner:
                    {"name": name, "input": in_text, "inputDetails": {"truncated": False}})
         if typ == "Fail":
             self.trace.append((name, typ, t0, self.clock.elapsed))
-            self.do_fail(name, st, raw_input, scope, ql, entered_at)
+            try:
+                self.do_fail(name, st, raw_input, scope, ql, entered_at)
+            except StatesError as err:
+                self._report_evaluation_failure(name, err)
+                raise
         nxt: str | None
         assigned: dict[str, Any] | None
-        if typ in _TASK_LIKE:
-            nxt, output, assigned = self.run_with_retry(name, typ, st, raw_input, scope, ql, entered_at)
-        else:
-            ctx = self.state_context(name, entered_at, None)
-            handler = getattr(self, f"do_{typ.lower()}")
-            nxt, output, assigned = handler(name, st, raw_input, scope, ql, ctx)
-            if nxt is None and typ not in ("Succeed",) and not st.get("End") and typ != "Choice":
-                raise RunError(f"state {name!r}: needs 'Next' or 'End': true")
+        try:
+            if typ in _TASK_LIKE:
+                nxt, output, assigned = self.run_with_retry(name, typ, st, raw_input, scope, ql, entered_at)
+            else:
+                ctx = self.state_context(name, entered_at, None)
+                handler = getattr(self, f"do_{typ.lower()}")
+                nxt, output, assigned = handler(name, st, raw_input, scope, ql, ctx)
+        except StatesError as err:
+            self._report_evaluation_failure(name, err)
+            raise
+        if nxt is None and typ not in ("Succeed", "Choice") and not st.get("End"):
+            raise RunError(f"state {name!r}: needs 'Next' or 'End': true")
         if assigned:
             scope.vars.update(assigned)
         size_check = _dumps(output)
@@ -318,6 +325,13 @@ class _Runner:
         self._last_obj, self._last_text = output, size_check
         self.trace.append((name, typ, t0, self.clock.elapsed))
         return nxt, output
+
+    def _report_evaluation_failure(self, name: str, err: StatesError) -> None:
+        # AWS records an EvaluationFailed event where a JSONata evaluation fails.
+        if err.error == "States.QueryEvaluationError" and not getattr(err, "reported", False):
+            err.reported = True  # type: ignore[attr-defined]
+            self.event("EvaluationFailed", "evaluationFailedEventDetails",
+                       {"error": err.error, "cause": err.cause, "state": name})
 
     def state_context(self, name: str, entered_at: str, retry_count: int | None,
                       extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -520,11 +534,14 @@ class _Runner:
                     return self.do_parallel(name, st, raw, scope, ql, ctx)
                 return self.do_map(name, st, raw, scope, ql, ctx)
             except StatesError as err:
+                self._report_evaluation_failure(name, err)
                 delay = self._retry_delay(retriers, counts, err)
                 if delay is not None:
                     self.clock.sleep(delay)
                     retry_count += 1
                     continue
+                if typ == "Map":
+                    self.event("MapStateFailed")
                 for catcher in st.get("Catch") or []:
                     if self._matches(catcher.get("ErrorEquals", []), err.error):
                         return self._caught(name, st, catcher, raw, err, scope, ql, ctx)
@@ -645,7 +662,7 @@ class _Runner:
                 self.event("ParallelStateFailed", "parallelStateFailedEventDetails",
                            {k: v for k, v in (("error", err.error), ("cause", err.cause)) if v is not None})
                 raise
-        self.event("ParallelStateSucceeded", prev=started)
+        del started  # AWS records no ParallelStateSucceeded event: ParallelStateExited follows directly
         return self.finish_result(name, st, raw, results, scope, ql, ctx)
 
     # ------------------------------------------------------------------ Map
@@ -723,6 +740,7 @@ class _Runner:
         if distributed:
             # Distributed-mode iterations run as child executions: their states are not part of
             # this execution's history (AWS records MapRun* events instead).
+            self.event("MapRunStarted", "mapRunStartedEventDetails", {})
             saved = self.history, self.visited
             self.history, self.visited = [], []
             try:
@@ -730,6 +748,7 @@ class _Runner:
                                                selector, tol_count, tol_pct, prefix)
             finally:
                 self.history, self.visited = saved
+            self.event("MapRunSucceeded")
         else:
             results = self._map_iterations(name, st, proc, items, raw, effective, scope, ql, ctx, b,
                                            selector, tol_count, tol_pct, prefix)
@@ -765,7 +784,6 @@ class _Runner:
                 if tolerated:
                     results.append(err.output())
                     continue
-                self.event("MapStateFailed")
                 if tol_count is None and tol_pct is None:
                     raise
                 raise StatesError("States.ExceedToleratedFailureThreshold",
@@ -822,5 +840,3 @@ def execute(definition: Mapping[str, Any], input: Any = None, *, tasks: TaskBind
                          {"output": _dumps(out), "outputDetails": {"truncated": False}})
     return result
 
-
-_ = (datetime, Callable)

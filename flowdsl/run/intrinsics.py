@@ -206,7 +206,7 @@ def _format(args: list[Any]) -> str:
     if not args or not isinstance(args[0], str):
         raise _fail("States.Format: the first argument must be a string template")
     template, values = args[0], args[1:]
-    # The template was already unescaped by the parser, so every remaining '{}' is a placeholder.
+    # Escaped braces arrive as private-use stand-ins (see Literal.marked), so each '{}' is a placeholder.
     pieces = template.split("{}")
     if len(pieces) - 1 != len(values):
         raise _fail(f"States.Format: template has {len(pieces) - 1} placeholders but {len(values)} arguments were given")
