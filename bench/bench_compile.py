@@ -92,7 +92,7 @@ def main() -> None:
     print("|---:|---:|---:|")
     for n, t in rows:
         print(f"| {n:,} | {t:.3f} | {n / t:,.0f} |")
-    (n1, t1), (n2, t2) = rows[1], rows[2]
+    (_, t1), (_, t2) = rows[1], rows[2]
     print(f"\ndoubling 10k -> 20k states: {t2 / t1:.2f}x the time (target <= 2.2x)")
     print(f"`flowdsl build workflows/fibonacci.py` wall time (median of 7): {time_cli():.3f} s "
           "(target < 0.3 s)")

@@ -19,7 +19,7 @@ from flowdsl.asl import Compiled
 from flowdsl.deploy import OnDemandJob
 from flowdsl.errors import Diagnostic
 from flowdsl.iam import Allow, merge
-from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, Join, Ref, ResourceAttr, Var, join
+from flowdsl.refs import PARTITION, Join, Ref, ResourceAttr, join
 from flowdsl.render import dumps, escape, template
 from flowdsl.states import Branch, Catch, Choice, Map, Parallel, State, Workflow, _Catching
 from flowdsl.tasks import INTEGRATIONS
