@@ -100,7 +100,7 @@ class Module:
         self.compiled = compiled
         self.deployment: OnDemandJob = workflow.deployment
         self.files: dict[str, dict[str, Any]] = {}
-        self.owners: dict[tuple[str, str, str], str] = {}
+        self.owners: dict[tuple[str, str, str], str] = {}  # block -> the file holding it
         self.diagnostics: list[Diagnostic] = []
         self.uses: list[tuple[str, Ref]] = []  # references that rendering turns into Expr
 
@@ -111,12 +111,13 @@ class Module:
               owner: str, source: str | None = None) -> ResourceAttr:
         key = (kind, type_, name)
         if key in self.owners:
-            if self.owners[key] != owner:
+            existing = self.files[self.owners[key]][kind][type_][name]
+            if existing != body:
                 self.error("duplicate-resource", owner,
-                           f"{type_}.{name} would be created twice (also by {self.owners[key]}); "
-                           "give each one its own id", source)
+                           f"{type_}.{name} would be created twice, with different settings",
+                           source)
             return addr(type_, name, "arn")
-        self.owners[key] = owner
+        self.owners[key] = file
         limit = LIMITS.get(type_)
         if limit and kind == "resource" and "name" in body and min_length(body["name"]) > limit:
             self.error("name-too-long", owner,
@@ -448,6 +449,16 @@ def assemble(workflow: Workflow, compiled: Compiled) -> Module:
                 workflow.source)
         return m
     jobs = job_definitions(workflow)
+    by_id: dict[str, JobDefinition] = {}
+    for job in jobs:
+        if job.id in by_id:
+            m.error("duplicate-resource", f"jobs.{job.id}",
+                    f"two different job definitions have the id {job.id!r}; both would be "
+                    f"aws_batch_job_definition.{job.id} in Terraform (the first is at "
+                    f"{by_id[job.id].source or 'unknown'}): give each its own id", job.source)
+        else:
+            by_id[job.id] = job
+    jobs = list(by_id.values())
     m.files["main.tf.json"] = {
         "terraform": {"required_version": ">= 1.5", "required_providers": {
             "aws": {"source": "hashicorp/aws", "version": ">= 5.0"}}},

@@ -1,0 +1,240 @@
+"""The Terraform module flowdsl emits, checked as data (terraform itself runs in tests/terraform/)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from flowdsl import (Allow, BatchTask, Catch, JobDefinition, LambdaTask, OnDemandJob, Pass,
+                     Variable, Workflow, join, var)
+from flowdsl.build import build, check
+from flowdsl.loader import load_workflows
+
+from conftest import ROOT
+
+
+def fibonacci_files() -> dict[str, Any]:
+    wf = load_workflows(ROOT / "workflows" / "fibonacci.py")["fibonacci"]
+    return {name: json.loads(text) for name, text in build(wf).files.items() if name.endswith(".tf.json")}
+
+
+def blocks(files: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for doc in files.values():
+        for type_, named in doc.get(kind, {}).items():
+            out.setdefault(type_, {}).update(named)
+    return out
+
+
+def statements(files: dict[str, Any], document: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    doc = blocks(files, "data")["aws_iam_policy_document"][document]
+    return [(tuple(s["actions"]), tuple(s["resources"])) for s in doc["statement"]]
+
+
+def test_module_layout() -> None:
+    files = fibonacci_files()
+    assert sorted(files) == ["batch.tf.json", "iam.tf.json", "main.tf.json", "outputs.tf.json",
+                             "pipe.tf.json", "queue.tf.json", "state_machine.tf.json",
+                             "variables.tf.json"]
+    main = files["main.tf.json"]
+    assert main["terraform"]["required_providers"] == {"aws": {"source": "hashicorp/aws", "version": ">= 5.0"}}
+    assert all("provider" not in doc for doc in files.values())
+    assert sorted(main["data"]) == ["aws_caller_identity", "aws_partition", "aws_region"]
+
+
+def test_resource_kinds() -> None:
+    resources = blocks(fibonacci_files(), "resource")
+    assert {t: sorted(n) for t, n in resources.items()} == {
+        "aws_batch_job_definition": ["fibonacci"],
+        "aws_cloudwatch_log_group": ["state_machine"],
+        "aws_iam_policy": ["fibonacci_task", "pipe_source", "pipe_target", "state_machine",
+                           "state_machine_xray"],
+        "aws_iam_role": ["fibonacci_execution", "fibonacci_task", "pipe", "state_machine"],
+        "aws_iam_role_policy_attachment": ["fibonacci_execution", "fibonacci_task", "pipe_source",
+                                           "pipe_target", "state_machine", "state_machine_xray"],
+        "aws_pipes_pipe": ["pipe"],
+        "aws_sfn_state_machine": ["state_machine"],
+        "aws_sqs_queue": ["dlq", "queue"],
+    }
+
+
+def test_variables_are_the_seed_inputs_without_account_or_region() -> None:
+    variables = fibonacci_files()["variables.tf.json"]["variable"]
+    assert sorted(variables) == sorted([
+        "app_name", "stage", "batch_job_queue_arn", "image_uri", "image_tag", "env",
+        "success_handler_arn", "error_handler_arn", "vcpus", "memory",
+        "kms_key_arn", "max_receive_count", "log_retention_days", "tracing_enabled"])
+    assert variables["vcpus"]["default"] == "1" and variables["memory"]["default"] == "2048"
+    assert variables["env"]["type"] == "map(string)"
+    assert "default" not in variables["app_name"]
+
+
+def test_nothing_is_hard_coded_to_a_partition_region_or_account() -> None:
+    text = "".join(json.dumps(doc) for doc in fibonacci_files().values())
+    assert "arn:aws:" not in text
+    assert "ap-northeast-1" not in text and "123456789012" not in text
+
+
+def test_queue_has_a_dead_letter_queue_and_encryption() -> None:
+    queues = blocks(fibonacci_files(), "resource")["aws_sqs_queue"]
+    q = queues["queue"]
+    assert (q["delay_seconds"], q["max_message_size"], q["message_retention_seconds"],
+            q["visibility_timeout_seconds"]) == (0, 262144, 604800, 30)
+    assert "aws_sqs_queue.dlq.arn" in q["redrive_policy"] and "var.max_receive_count" in q["redrive_policy"]
+    for queue in queues.values():
+        assert queue["sqs_managed_sse_enabled"] == "${var.kms_key_arn == null ? true : null}"
+        assert queue["kms_master_key_id"] == "${var.kms_key_arn}"
+
+
+def test_state_machine_iam_is_derived_from_the_graph() -> None:
+    got = statements(fibonacci_files(), "state_machine")
+    job_def = "${aws_batch_job_definition.fibonacci.arn_prefix}"
+    assert (("batch:SubmitJob",), (job_def, job_def + ":*", "${var.batch_job_queue_arn}")) in got
+    assert (("lambda:InvokeFunction",), ("${var.error_handler_arn}", "${var.error_handler_arn}:*",
+                                         "${var.success_handler_arn}",
+                                         "${var.success_handler_arn}:*")) in got
+    rule = ("arn:${data.aws_partition.current.partition}:events:${data.aws_region.current.name}:"
+            "${data.aws_caller_identity.current.account_id}:rule/StepFunctionsGetEventsForBatchJobsRule")
+    assert (("events:DescribeRule", "events:PutRule", "events:PutTargets"), (rule,)) in got
+    assert all(not any(a.startswith("xray:") for a in actions) for actions, _ in got)
+    assert all("*" not in actions for actions, _ in got)
+
+
+def test_xray_policy_exists_only_when_tracing_is_on() -> None:
+    resources = blocks(fibonacci_files(), "resource")
+    assert resources["aws_iam_policy"]["state_machine_xray"]["count"] == "${var.tracing_enabled ? 1 : 0}"
+    sm = resources["aws_sfn_state_machine"]["state_machine"]
+    assert sm["tracing_configuration"] == {"enabled": "${var.tracing_enabled}"}
+
+
+def test_pipe_iam_and_settings() -> None:
+    files = fibonacci_files()
+    assert statements(files, "pipe_source") == [
+        (("sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"),
+         ("${aws_sqs_queue.queue.arn}",))]
+    assert statements(files, "pipe_target") == [
+        (("states:StartExecution",), ("${aws_sfn_state_machine.state_machine.arn}",))]
+    pipe = blocks(files, "resource")["aws_pipes_pipe"]["pipe"]
+    assert pipe["source_parameters"] == {"sqs_queue_parameters": {"batch_size": 1}}
+    assert pipe["target_parameters"] == {
+        "step_function_state_machine_parameters": {"invocation_type": "FIRE_AND_FORGET"}}
+
+
+def test_task_role_is_the_authors_declaration() -> None:
+    got = statements(fibonacci_files(), "fibonacci_task")
+    secret = ("arn:${data.aws_partition.current.partition}:secretsmanager:"
+              "${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}"
+              ":secret:/${var.app_name}/*")
+    assert got == [(("s3:GetObject", "s3:ListBucket", "s3:PutObject"), ("*",)),
+                   (("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"), (secret,)),
+                   (("sns:Publish",), ("*",))]
+
+
+def test_definition_is_the_compiled_asl() -> None:
+    wf = load_workflows(ROOT / "workflows" / "fibonacci.py")["fibonacci"]
+    files = build(wf).files
+    local = json.loads(files["state_machine.tf.json"])["locals"]["definition"]
+    assert local == json.loads(files["fibonacci.asl.json"])
+    sm = json.loads(files["state_machine.tf.json"])["resource"]["aws_sfn_state_machine"]["state_machine"]
+    assert sm["definition"] == "${jsonencode(local.definition)}"
+
+
+def test_literal_dollar_braces_are_escaped_for_terraform() -> None:
+    wf = Workflow("esc", states=[Pass("P", result={"t": "${not_a_ref} and %{x}"})],
+                  deployment=OnDemandJob("esc"))
+    text = build(wf).files["state_machine.tf.json"]
+    assert "$${not_a_ref} and %%{x}" in text
+
+
+# bad input -----------------------------------------------------------------------------------
+
+JOB = dict(image="repo:tag", command=["run"])
+
+
+def codes(wf: Workflow) -> list[tuple[str, str, str]]:
+    return [(d.code, d.path, d.message) for d in check(wf)[1]]
+
+
+def test_undeclared_variable_in_the_deployment() -> None:
+    wf = Workflow("w", states=[Pass("P")], deployment=OnDemandJob(join(var("nope"), "-w")))
+    assert ("undeclared-variable", "queue.tf.json.resource.aws_sqs_queue.dlq.name",
+            "var('nope') is not declared in the workflow's variables (declared: none)") in codes(wf)
+
+
+def test_two_resources_with_the_same_terraform_name() -> None:
+    a = JobDefinition("job", **JOB)
+    b = JobDefinition("job", image="other:tag", command=["run"])
+    wf = Workflow("w", states=[
+        BatchTask("A", job=a, job_queue="q", job_name="a"),
+        BatchTask("B", job=b, job_queue="q", job_name="b"),
+    ], deployment=OnDemandJob("w"))
+    (found,) = codes(wf)
+    assert found[:2] == ("duplicate-resource", "jobs.job")
+    assert re.fullmatch(r"two different job definitions have the id 'job'; both would be "
+                        r"aws_batch_job_definition\.job in Terraform \(the first is at "
+                        r"tests/test_terraform_module\.py:\d+\): give each its own id", found[2])
+
+
+def test_batch_task_without_an_image() -> None:
+    wf = Workflow("w", states=[BatchTask("A", job=JobDefinition("job", command=["x"]),
+                                         job_queue="q", job_name="a")],
+                  deployment=OnDemandJob("w"))
+    assert codes(wf) == [("missing-image", "jobs.job.image",
+                          "job definition 'job' has no image: give JobDefinition(image=...)")]
+
+
+def test_names_that_exceed_aws_limits() -> None:
+    long = "x" * 50
+    wf = Workflow("w", variables=[Variable("stage")], states=[Pass("P")],
+                  deployment=OnDemandJob(join(long, "-", var("stage"))))
+    found = codes(wf)
+    assert ("name-too-long", "deployment.pipe",
+            f"aws_iam_role name '{long}-${{var.stage}}-PipesRole' is at least 62 characters; "
+            "AWS allows 64") not in found  # 62 fits
+    wf = Workflow("w", variables=[Variable("stage")], states=[Pass("P")],
+                  deployment=OnDemandJob(join(long + "yyyy", "-", var("stage"))))
+    assert ("name-too-long", "deployment.pipe",
+            f"aws_iam_role name '{long}yyyy-${{var.stage}}-PipesRole' is at least 66 characters; "
+            "AWS allows 64") in codes(wf)
+
+
+def test_a_failed_check_names_the_file_and_line() -> None:
+    wf = Workflow("w", states=[BatchTask("A", job=JobDefinition("job", command=["x"]),
+                                         job_queue="q", job_name="a")],
+                  deployment=OnDemandJob("w"))
+    (d,) = check(wf)[1]
+    assert re.fullmatch(r"tests/test_terraform_module\.py:\d+", d.source or "")
+
+
+@pytest.mark.parametrize("invocation, action", [("FIRE_AND_FORGET", "states:StartExecution"),
+                                                ("REQUEST_RESPONSE", "states:StartSyncExecution")])
+def test_pipe_invocation_type_picks_the_start_action(invocation: str, action: str) -> None:
+    from flowdsl import Pipe
+
+    wf = Workflow("w", states=[Pass("P")],
+                  deployment=OnDemandJob("w", pipe=Pipe(invocation_type=invocation)))
+    files = {n: json.loads(t) for n, t in build(wf).files.items() if n.endswith(".tf.json")}
+    assert statements(files, "pipe_target")[0][0] == (action,)
+
+
+def test_lambda_and_catch_targets_contribute_iam() -> None:
+    handler = LambdaTask("Handle", function="arn:aws:lambda:us-east-1:1:function:h")
+    wf = Workflow("w", states=[
+        LambdaTask("Call", function="fn-name", qualifier="live",
+                   catch=[Catch(["States.ALL"], next=handler)]),
+    ], deployment=OnDemandJob("w"))
+    files = {n: json.loads(t) for n, t in build(wf).files.items() if n.endswith(".tf.json")}
+    assert (("lambda:InvokeFunction",), ("arn:aws:lambda:us-east-1:1:function:h",
+                                         "arn:aws:lambda:us-east-1:1:function:h:*",
+                                         "fn-name", "fn-name:*")) in statements(files, "state_machine")
+
+
+def test_task_role_permissions_render() -> None:
+    job = JobDefinition("job", permissions=[Allow("s3:GetObject", "arn:aws:s3:::b/*")], **JOB)
+    wf = Workflow("w", states=[BatchTask("A", job=job, job_queue="q", job_name="a")],
+                  deployment=OnDemandJob("w"))
+    files = {n: json.loads(t) for n, t in build(wf).files.items() if n.endswith(".tf.json")}
+    assert statements(files, "job_task") == [(("s3:GetObject",), ("arn:aws:s3:::b/*",))]
