@@ -108,6 +108,130 @@ def _validate_asl(path: str) -> tuple[list[Any], str]:
     return diagnostics, f"{path}: valid ASL"
 
 
+@app.command(epilog="Examples: flowdsl run workflows/fibonacci.py --message '{\"n\": 10}'\n\n"
+             "flowdsl run workflows/fibonacci.py --message '{\"n\": 10}' --mocks mocks.json "
+             "--test-case BatchFails\n\n"
+             "flowdsl run build/fibonacci/fibonacci.asl.json --input '[...]' --mocks mocks.json "
+             "--test-case HappyPath")
+def run(
+    path: str = typer.Argument(..., help="A workflow file (.py) or an ASL document (.json)."),
+    message: Optional[str] = typer.Option(None, "--message", "-m", help="An SQS message body (JSON); "
+                                          "the input is what the EventBridge Pipe delivers for it."),
+    input_: Optional[str] = typer.Option(None, "--input", "-i", help="The raw execution input (JSON)."),
+    mocks: Optional[Path] = typer.Option(None, "--mocks", help="A Step Functions Local mock config file."),
+    test_case: Optional[str] = typer.Option(None, "--test-case", help="The mock config's test case to use."),
+    var: list[str] = typer.Option([], "--var", help="A variable's value, NAME=VALUE (VALUE may be JSON); "
+                                  "repeatable."),
+    history: bool = typer.Option(False, "--history", help="Print the execution's events as JSON."),
+    name: Optional[str] = typer.Option(None, "--name", help="The workflow to run, when a file defines several."),
+) -> None:
+    """Run a workflow locally, on a virtual clock: tasks run as the workflow's run configuration
+    binds them (local scripts, Python handlers) or as mocked responses. Prints the states visited
+    and the output; exits 1 if the execution fails."""
+    import json
+
+    from flowdsl.errors import FlowError
+
+    try:
+        execution, title = _run(path, message, input_, mocks, test_case, var, name)
+    except FlowError as e:
+        _fail([f"error: {e}"])
+    from flowdsl.run.config import format_trace, history_json
+
+    if history:
+        typer.echo(history_json(execution.history))
+    else:
+        typer.echo(format_trace(execution, title=f"{title}: {execution.status}"))
+        if execution.status == "SUCCEEDED":
+            typer.echo("output:")
+            typer.echo(json.dumps(execution.output, indent=2, ensure_ascii=False))
+    if execution.status != "SUCCEEDED":
+        cause = execution.cause
+        try:
+            cause = json.dumps(json.loads(cause), indent=2, ensure_ascii=False) if cause else cause
+        except ValueError:
+            pass
+        _fail([f"error: execution {execution.status}: {execution.error}"]
+              + ([f"cause: {cause}"] if cause else []))
+
+
+def _run(path: str, message: Optional[str], input_: Optional[str], mocks: Optional[Path],
+         test_case: Optional[str], var: list[str], name: Optional[str]) -> Any:
+    import json
+
+    from flowdsl.errors import FlowError, LoadError
+
+    def parse(text: str, what: str) -> Any:
+        try:
+            return json.loads(text)
+        except ValueError as e:
+            raise FlowError(f"{what} is not valid JSON: {e}") from None
+
+    if message is not None and input_ is not None:
+        raise FlowError("give --message or --input, not both")
+    if (mocks is None) != (test_case is None):
+        raise FlowError("--mocks and --test-case go together")
+    raw_input = parse(input_, "--input") if input_ is not None else None
+    if message is not None:
+        parse(message, "--message")
+    overrides = {}
+    for item in var:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            raise FlowError(f"--var {item!r}: expected NAME=VALUE")
+        try:
+            overrides[key] = json.loads(text)
+        except ValueError:
+            overrides[key] = text
+
+    from flowdsl.run import RunError, execute, load_mock_config
+    from flowdsl.run.config import RunConfig, RunConfigError, check_bindings, load_run_target, sqs_event
+
+    try:
+        mock_binder = None
+        if _is_asl(path):
+            p = Path(path)
+            if not p.is_file():
+                raise LoadError(f"{path}: no such file")
+            try:
+                definition = json.loads(p.read_text())
+            except (OSError, ValueError, UnicodeDecodeError) as e:
+                raise LoadError(f"{path}: cannot read the ASL document: {e}") from None
+            if var:
+                raise FlowError("--var applies to workflow files (.py); an ASL document has no variables")
+            sm_name, config, workflow = p.name.split(".")[0], RunConfig(base_dir=p.parent), None
+        else:
+            workflow, config = load_run_target(path, name)
+            config = config or RunConfig(base_dir=Path(path).parent)
+            from flowdsl.asl import compile_workflow
+            from flowdsl.errors import CompileError
+            from flowdsl.render import resolve
+
+            compiled = compile_workflow(workflow)
+            if compiled.diagnostics:
+                raise CompileError(compiled.diagnostics)
+            values = config.reference_values(workflow, compiled.definition, overrides)
+            check_bindings(config.tasks, compiled.definition, f"{path}: RunConfig.tasks")
+            definition = resolve(compiled.definition, values)
+            sm_name = workflow.name
+        if mocks is not None:
+            mock_config = load_mock_config(mocks)
+            known = list(mock_config.state_machines)
+            machine = sm_name if sm_name in known else (known[0] if len(known) == 1 else sm_name)
+            mock_binder = mock_config.binder(machine, test_case)
+        if workflow is not None:
+            binder = config.binder(workflow, values, mocks=mock_binder)
+        else:
+            binder = mock_binder
+        if message is not None:
+            raw_input = sqs_event(message, region=config.region, account_id=config.account_id,
+                                  queue=f"{sm_name}-queue")
+        execution = execute(definition, raw_input, tasks=binder, context=config.context(sm_name))
+    except (RunError, RunConfigError) as e:
+        raise FlowError(str(e)) from None
+    return execution, f"{path} ({sm_name})"
+
+
 def main() -> None:
     try:
         app()

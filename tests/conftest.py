@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+from locations import SHARED
 
 settings.register_profile("dev", max_examples=30, deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SHARED
+from locations import ROOT, SHARED
 
 
 def flowdsl(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:

@@ -9,7 +9,7 @@ import pytest
 from flowdsl.load import import_definition, read_json
 from flowdsl.validate import validate
 
-from conftest import SHARED
+from locations import SHARED
 
 CORPUS = SHARED / "conformance" / "asl-validator"
 FILES = sorted(p.name for p in CORPUS.glob("*.json"))

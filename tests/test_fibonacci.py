@@ -10,7 +10,7 @@ from flowdsl.build import check
 from flowdsl.loader import load_workflows
 from flowdsl.render import resolve
 
-from conftest import ROOT
+from locations import ROOT
 
 # The values the seed's module was applied with (shared/seed/README.md).
 SEED_VALUES = {

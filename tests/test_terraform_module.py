@@ -13,7 +13,7 @@ from flowdsl import (Allow, BatchTask, Catch, JobDefinition, LambdaTask, OnDeman
 from flowdsl.build import build, check
 from flowdsl.loader import load_workflows
 
-from conftest import ROOT
+from locations import ROOT
 
 
 def fibonacci_files() -> dict[str, Any]:

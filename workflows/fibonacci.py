@@ -6,6 +6,7 @@ SQS -> EventBridge Pipe -> this state machine -> AWS Batch (Fargate) + Lambda ha
 from flowdsl import (ACCOUNT_ID, PARTITION, REGION, Allow, BatchTask, Catch, JobDefinition,
                      LambdaTask, Logging, OnDemandJob, Parallel, Pass, Retry, Variable, Workflow,
                      join, var)
+from flowdsl.run.config import LocalBatch, RunConfig
 
 app_name, stage = var("app_name"), var("stage")
 job_name = join(app_name, "-", stage, "-fibonacci-OnDemandJob")
@@ -80,4 +81,17 @@ workflow = Workflow(
             ),
         ]], catch=[Catch(["States.ALL"], next=error_handler, result_path="$.error")]),
     ],
+)
+
+# `flowdsl run workflows/fibonacci.py --message '{"n": 10}'`: the job script and the handlers in
+# fibonacci_app/ run on this machine (paths are relative to this file).
+local = RunConfig(
+    values={"app_name": "app", "stage": "local", "env": {"STAGE": "local"},
+            "batch_job_queue_arn": "arn:aws:batch:us-east-1:123456789012:job-queue/app-local-queue",
+            "image_uri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/app",
+            "success_handler_arn": "arn:aws:lambda:us-east-1:123456789012:function:ok",
+            "error_handler_arn": "arn:aws:lambda:us-east-1:123456789012:function:err"},
+    tasks={"Batch": LocalBatch(path_map={"/opt/app": "fibonacci_app"}),
+           "OnSuccess": "fibonacci_app.handlers:on_success",
+           "ErrorHandler": "fibonacci_app.handlers:on_error"},
 )

@@ -1,0 +1,500 @@
+"""Run configurations: what a local run of a workflow needs besides the workflow itself.
+
+A workflow file may define a module-level :class:`RunConfig` (conventionally ``local``)::
+
+    local = RunConfig(
+        values={"app_name": "app", "stage": "local"},          # deploy-time values
+        tasks={
+            "Batch": LocalBatch(path_map={"/opt/app": "fibonacci_app"}),  # a local subprocess
+            "OnSuccess": "fibonacci_app.handlers:on_success",   # a Python function, as lambda:invoke
+        },
+    )
+
+``flowdsl run`` (and :func:`flowdsl.testing.run` with ``config=``) then
+
+* resolves every deploy-time reference of the compiled definition: variables take their value
+  from ``values`` (by name, ``"stage"``, or address, ``"var.stage"``), else their declared default;
+  ``PARTITION``/``REGION``/``ACCOUNT_ID`` take ``partition``/``region``/``account_id``; resources
+  flowdsl creates (a job definition's ARN) get a plausible fake ARN;
+* binds each Task state, by name, to its entry in ``tasks``: a local binding from
+  :mod:`flowdsl.run.tasks` (``LocalBatch`` = ``flowdsl.run.BatchTask``, ``LocalLambda`` =
+  ``flowdsl.run.LambdaTask``, ``MockedTask``), a callable (run like a Lambda), or a
+  ``"module:function"`` string (imported when the run starts, with the workflow's folder on
+  ``sys.path``).
+
+Relative paths (``LocalBatch`` ``path_map`` hosts and ``cwd``) are relative to the folder of the
+file that built the config, so a workflow runs from a fresh clone wherever it is.
+A ``LocalBatch`` bound to a state that submits a :class:`~flowdsl.JobDefinition` inherits its
+command and environment (the binding's ``env`` wins), and a command starting with ``python``
+or ``python3`` runs with the interpreter that runs flowdsl.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib.util
+import json
+import os
+import sys
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from flowdsl.errors import FlowError, LoadError
+from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, DataAttr, Ref, ResourceAttr, Var
+
+from .tasks import BatchTask, LambdaTask, MockedTask, TaskBinder, import_callable
+
+LocalBatch = BatchTask  # aliases: flowdsl's model also has BatchTask / LambdaTask (the states)
+LocalLambda = LambdaTask
+
+_PACKAGE_DIR = str(Path(__file__).resolve().parents[1]) + os.sep
+
+
+class RunConfigError(FlowError):
+    """A run configuration cannot supply what the workflow needs (a value, a binding)."""
+
+
+def _caller_dir() -> Path | None:
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(_PACKAGE_DIR) and not filename.startswith(("<attrs", "<string>")) \
+                and not filename.endswith(("dataclasses.py",)) and not filename.startswith("<"):
+            return Path(filename).resolve().parent
+        frame = frame.f_back
+    return None
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Values for a workflow's deploy-time references, and local bindings for its Task states."""
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+    tasks: Mapping[str, Any] = field(default_factory=dict)
+    region: str = "us-east-1"
+    account_id: str = "123456789012"
+    partition: str = "aws"
+    workflow: str | None = None  # the workflow this config is for, when a file defines several
+    base_dir: Path | None = None  # relative paths resolve here; default: the folder of the defining file
+
+    def __post_init__(self) -> None:
+        if self.base_dir is None:
+            object.__setattr__(self, "base_dir", _caller_dir() or Path.cwd())
+        else:
+            object.__setattr__(self, "base_dir", Path(self.base_dir).resolve())
+
+    # ------------------------------------------------------------------ values
+
+    def value_of(self, variable: str) -> tuple[bool, Any]:
+        for key in (variable, f"var.{variable}"):
+            if key in self.values:
+                return True, self.values[key]
+        return False, None
+
+    def reference_values(self, workflow: Any, definition: Any = None,
+                         overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Address -> value for every reference in the workflow's compiled ``definition``."""
+        from flowdsl.asl import compile_workflow, iter_refs
+
+        if definition is None:
+            definition = compile_workflow(workflow).definition
+        overrides = dict(overrides or {})
+        out: dict[str, Any] = {
+            PARTITION.address: self.partition, REGION.address: self.region,
+            ACCOUNT_ID.address: self.account_id,
+        }
+        missing: list[str] = []
+        declared = {v.name: v for v in getattr(workflow, "variables", ())}
+        for v in declared.values():
+            found, value = self.value_of(v.name)
+            for key in (v.name, f"var.{v.name}"):
+                if key in overrides:
+                    found, value = True, overrides[key]
+            if found:
+                out[f"var.{v.name}"] = value
+            elif v.default is not None:
+                out[f"var.{v.name}"] = v.default
+            else:
+                missing.append(v.name)
+        for key, value in {**self.values, **overrides}.items():  # addresses given outright
+            if "." in key and not key.startswith("var."):
+                out[key] = value
+        jobs = {j.id: j for j in _job_definitions(workflow)}
+        undeclared: list[str] = []
+        for ref in iter_refs(definition):
+            if ref.address in out:
+                continue
+            if isinstance(ref, Var):
+                if ref.name not in declared:
+                    undeclared.append(ref.name)
+            elif isinstance(ref, ResourceAttr):
+                out[ref.address] = self._fake_attr(ref, jobs, out)
+            elif isinstance(ref, DataAttr):
+                raise RunConfigError(f"no local value for {ref.address}: give it in RunConfig(values="
+                                     f"{{{ref.address!r}: ...}})")
+        if missing:
+            names = ", ".join(missing)
+            raise RunConfigError(f"workflow {workflow.name!r}: no value for variable(s) {names}: give them "
+                                 "in the workflow file's RunConfig(values={...}) or with --var NAME=VALUE")
+        if undeclared:
+            raise RunConfigError(f"workflow {workflow.name!r} uses undeclared variable(s) "
+                                 f"{', '.join(sorted(set(undeclared)))}")
+        return out
+
+    def _fake_attr(self, ref: ResourceAttr, jobs: Mapping[str, Any], values: Mapping[str, Any]) -> str:
+        from flowdsl.render import resolve
+
+        head = f"arn:{self.partition}"
+        if ref.type == "aws_batch_job_definition" and ref.name in jobs:
+            name = jobs[ref.name].name
+            try:
+                name = resolve(name, values) if isinstance(name, Ref) else (name or ref.name)
+            except KeyError:
+                name = ref.name
+            prefix = f"{head}:batch:{self.region}:{self.account_id}:job-definition/{name}"
+            return {"arn": prefix + ":1", "arn_prefix": prefix}.get(ref.attribute, prefix)
+        if ref.attribute in ("name", "id"):
+            return ref.name
+        service = ref.type.split("_")[1] if ref.type.count("_") >= 1 else "local"
+        kind = ref.type.split("_", 2)[-1].replace("_", "-")
+        return f"{head}:{service}:{self.region}:{self.account_id}:{kind}/{ref.name}"
+
+    # ------------------------------------------------------------------ bindings
+
+    def binder(self, workflow: Any = None, values: Mapping[str, Any] | None = None,
+               mocks: TaskBinder | Mapping[str, Any] | None = None) -> TaskBinder:
+        """A :class:`TaskBinder` with this config's bindings; ``mocks`` override them per state."""
+        from flowdsl.render import resolve
+
+        jobs = {}
+        if workflow is not None:
+            jobs = {name: job for name, job in _batch_states(workflow)}
+        binder = TaskBinder()
+        for state, binding in self.tasks.items():
+            if isinstance(binding, str):
+                binding = LambdaTask(self.import_(binding))
+            elif isinstance(binding, BatchTask):
+                binding = self._local_batch(binding, jobs.get(state), values or {}, resolve)
+            binder.bind(state, binding)
+        if isinstance(mocks, TaskBinder):
+            for state, handler in mocks._handlers.items():
+                binder.bind(state, handler)
+        elif mocks:
+            for state, handler in mocks.items():
+                binder.bind(state, handler)
+        return binder
+
+    def import_(self, ref: str) -> Any:
+        """Import ``"module:function"`` with :attr:`base_dir` first on ``sys.path``."""
+        sys.path.insert(0, str(self.base_dir))
+        try:
+            return import_callable(ref)
+        finally:
+            sys.path.remove(str(self.base_dir))
+
+    def _local_batch(self, b: BatchTask, job: Any, values: Mapping[str, Any], resolve: Any) -> BatchTask:
+        base = Path(self.base_dir or ".")
+        path_map = {c: str((base / h).resolve()) for c, h in b.path_map.items()}
+        env = dict(b.env)
+        command = b.command
+        if job is not None:
+            try:
+                job_env = resolve(job.environment, values) if values else job.environment
+                job_cmd = resolve(list(job.command), values) if values else list(job.command)
+            except KeyError:
+                job_env, job_cmd = {}, []
+            if isinstance(job_env, Mapping):
+                env = {**{str(k): str(v) for k, v in job_env.items()}, **env}
+            if command is None and job_cmd and all(isinstance(a, str) for a in job_cmd):
+                command = tuple(job_cmd)
+        cwd = str((base / b.cwd).resolve()) if b.cwd else None
+        return _HostBatch(command=_host_python(command), path_map=path_map, env=env, cwd=cwd, timeout=b.timeout)
+
+    # ------------------------------------------------------------------ context
+
+    def context(self, state_machine: str, execution: str = "local") -> dict[str, Any]:
+        """The context object's Execution / StateMachine, with this config's region and account."""
+        sm = f"arn:{self.partition}:states:{self.region}:{self.account_id}:stateMachine:{state_machine}"
+        return {
+            "Execution": {
+                "Id": f"arn:{self.partition}:states:{self.region}:{self.account_id}:execution:"
+                      f"{state_machine}:{execution}",
+                "Name": execution,
+                "RoleArn": f"arn:{self.partition}:iam::{self.account_id}:role/{state_machine}-local",
+            },
+            "StateMachine": {"Id": sm, "Name": state_machine},
+        }
+
+
+# ---------------------------------------------------------------------- local Batch jobs
+
+_PYTHONS = ("python", "python3")
+
+
+def _host_python(command: Any) -> Any:
+    """A container command run with ``python``/``python3`` runs with this interpreter on the host."""
+    if isinstance(command, (list, tuple)) and command and command[0] in _PYTHONS:
+        return type(command)([sys.executable, *command[1:]])
+    return command
+
+
+@dataclass(frozen=True)
+class _HostBatch(BatchTask):
+    """A :class:`BatchTask` whose requests' ``python`` commands use the host's interpreter."""
+
+    def __call__(self, call: Any) -> Any:
+        req = call.payload
+        overrides = req.get("ContainerOverrides") if isinstance(req, dict) else None
+        if isinstance(overrides, dict) and overrides.get("Command"):
+            req = {**req, "ContainerOverrides": {**overrides, "Command": _host_python(list(overrides["Command"]))}}
+            call = dataclasses.replace(call, payload=req)
+        return BatchTask.__call__(self, call)
+
+
+# ---------------------------------------------------------------------- the workflow model
+
+def state_names(definition: Mapping[str, Any]) -> set[str]:
+    """Every state name of an ASL document, branches and Map processors included."""
+    names: set[str] = set()
+    states = definition.get("States") if isinstance(definition, Mapping) else None
+    for name, st in (states or {}).items():
+        names.add(name)
+        if not isinstance(st, Mapping):
+            continue
+        for sub in list(st.get("Branches") or []) + [st.get("ItemProcessor"), st.get("Iterator")]:
+            if isinstance(sub, Mapping):
+                names |= state_names(sub)
+    return names
+
+
+def check_bindings(bound: Any, definition: Mapping[str, Any], what: str) -> None:
+    """Raise :class:`RunConfigError` if ``bound`` names a state the definition does not have."""
+    known = state_names(definition)
+    unknown = sorted(set(bound) - known)
+    if unknown:
+        raise RunConfigError(f"{what} name(s) {', '.join(map(repr, unknown))}, which the state machine "
+                             f"does not have (its states: {', '.join(sorted(known))})")
+
+
+def _walk_model(obj: Any, seen: set[int] | None = None) -> Iterator[Any]:
+    import attrs
+
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    if attrs.has(type(obj)):
+        yield obj
+        for f in attrs.fields(type(obj)):
+            yield from _walk_model(getattr(obj, f.name), seen)
+    elif isinstance(obj, (list, tuple)):
+        for item in obj:
+            yield from _walk_model(item, seen)
+    elif isinstance(obj, dict):
+        for item in obj.values():
+            yield from _walk_model(item, seen)
+
+
+def _batch_states(workflow: Any) -> Iterator[tuple[str, Any]]:
+    """(state name, JobDefinition) for every Batch state that submits a job flowdsl defines."""
+    from flowdsl.tasks.batch import BatchTask as ModelBatch
+    from flowdsl.tasks.batch import JobDefinition
+
+    for node in _walk_model(getattr(workflow, "states", ())):
+        if isinstance(node, ModelBatch) and isinstance(node.job, JobDefinition):
+            yield node.name, node.job
+
+
+def _job_definitions(workflow: Any) -> list[Any]:
+    return [job for _, job in _batch_states(workflow)]
+
+
+# ---------------------------------------------------------------------- loading a workflow file
+
+def load_run_target(path: str | os.PathLike[str], name: str | None = None) -> tuple[Any, RunConfig | None]:
+    """Run a workflow file; return the chosen workflow and its run configuration (or None).
+
+    Every failure is a :class:`~flowdsl.errors.LoadError` with one clear line.
+    """
+    from flowdsl.loader import _display, _last_frame_in, pick
+    from flowdsl.states import Workflow
+
+    p = Path(path)
+    if not p.exists():
+        raise LoadError(f"{path}: no such file")
+    if p.is_dir():
+        raise LoadError(f"{path}: is a directory; give a workflow file (.py) or an ASL file (.json)")
+    module_name = f"_flowdsl_run_{abs(hash(str(p.resolve())))}"
+    spec = importlib.util.spec_from_file_location(module_name, p)
+    if spec is None or spec.loader is None:
+        raise LoadError(f"{path}: cannot load as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(p.parent.resolve()))
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as e:
+        raise LoadError(f"{_display(e.filename or str(path))}:{e.lineno}: syntax error: {e.msg}") from None
+    except Exception as e:
+        frame = _last_frame_in(e, p)
+        where = f"{_display(str(path))}:{frame}" if frame else _display(str(path))
+        raise LoadError(f"{where}: {type(e).__name__}: {e}") from None
+    finally:
+        sys.path.remove(str(p.parent.resolve()))
+        sys.modules.pop(module_name, None)
+    found: dict[str, Workflow] = {}
+    configs: list[tuple[str, RunConfig]] = []
+    for key, value in vars(module).items():
+        if isinstance(value, Workflow):
+            found.setdefault(value.name, value)
+        elif isinstance(value, RunConfig):
+            configs.append((key, value))
+    if not found:
+        raise LoadError(f"{_display(str(path))}: defines no Workflow (assign one to a module-level "
+                        "name, e.g. workflow = Workflow(...))")
+    workflow = pick(found, path, name)
+    mine = [(k, c) for k, c in configs if c.workflow in (None, workflow.name)]
+    exact = [(k, c) for k, c in mine if c.workflow == workflow.name]
+    mine = exact or mine
+    if len(mine) > 1:
+        named = [c for k, c in mine if k == "local"]
+        if len(named) != 1:
+            raise LoadError(f"{path}: several RunConfigs fit workflow {workflow.name!r} "
+                            f"({', '.join(k for k, _ in mine)}); name one 'local' or set workflow=")
+        return workflow, named[0]
+    return workflow, (mine[0][1] if mine else None)
+
+
+# ---------------------------------------------------------------------- SQS input
+
+def sqs_event(body: str, *, region: str = "us-east-1", account_id: str = "123456789012",
+              queue: str = "queue", sent: datetime | None = None) -> list[dict[str, Any]]:
+    """The input an EventBridge Pipe (batch size 1) gives a state machine for one SQS message."""
+    sent = sent or datetime(2024, 1, 1, tzinfo=timezone.utc)
+    millis = str(int(sent.timestamp() * 1000))
+    digest = hashlib.md5(body.encode()).hexdigest()
+    message_id = str(uuid.UUID(digest, version=4))
+    return [{
+        "messageId": message_id,
+        "receiptHandle": "AQEB" + hashlib.sha256(body.encode()).hexdigest(),
+        "body": body,
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": millis,
+            "SenderId": account_id,
+            "ApproximateFirstReceiveTimestamp": millis,
+        },
+        "messageAttributes": {},
+        "md5OfBody": digest,
+        "eventSource": "aws:sqs",
+        "eventSourceARN": f"arn:aws:sqs:{region}:{account_id}:{queue}",
+        "awsRegion": region,
+    }]
+
+
+# ---------------------------------------------------------------------- a readable trace
+
+def format_trace(execution: Any, *, title: str | None = None) -> str:
+    """The states an execution visited, nested under their Parallel/Map, with virtual-clock times.
+
+    Built from ``execution.history``; retries, caught errors and a Batch job's stdout are noted.
+    """
+    rows: list[dict[str, Any]] = []
+    stack: list[dict[str, Any]] = []
+    history = list(execution.history)
+    t_start = history[0]["timestamp"] if history else None
+    last_error: str | None = None
+
+    def at(ev: dict[str, Any]) -> float:
+        ts = ev.get("timestamp")
+        return (ts - t_start).total_seconds() if isinstance(ts, datetime) and t_start else 0.0
+
+    def close(row: dict[str, Any], t: float, status: str) -> None:
+        row["end"], row["status"] = t, status
+
+    for ev in history:
+        typ = ev["type"]
+        t = at(ev)
+        details = next((v for k, v in ev.items() if k.endswith("EventDetails")), {}) or {}
+        if typ.endswith("StateEntered"):
+            row = {"name": details.get("name"), "type": typ[: -len("StateEntered")], "depth": len(stack),
+                   "start": t, "end": None, "status": None, "notes": [], "pending": None, "attempt": 1}
+            rows.append(row)
+            stack.append(row)
+        elif typ in ("TaskFailed", "ParallelStateFailed", "MapStateFailed"):
+            last_error = details.get("error", last_error)
+            want = {"TaskFailed": "Task", "ParallelStateFailed": "Parallel", "MapStateFailed": "Map"}[typ]
+            while stack and stack[-1]["type"] != want:
+                close(stack.pop(), t, f"failed: {last_error}")
+            if stack:
+                stack[-1]["pending"] = (last_error, t)
+                stderr = _container_text(details.get("cause"), "Stderr") if typ == "TaskFailed" else None
+                if stderr:
+                    stack[-1]["notes"].append(f"stderr: {stderr}")
+        elif typ in ("TaskScheduled", "ParallelStateStarted", "MapStateStarted") and stack:
+            row = stack[-1]
+            if row["pending"]:
+                err, t_fail = row["pending"]
+                row["notes"].append(f"attempt {row['attempt']} failed: {err}; retried after {t - t_fail:g}s")
+                row["attempt"] += 1
+                row["pending"] = None
+        elif typ == "TaskSucceeded" and stack:
+            stdout = _container_text(details.get("output"), "Stdout")
+            if stdout:
+                stack[-1]["notes"].append(f"stdout: {stdout}")
+        elif typ.endswith("StateExited") and stack:
+            row = stack.pop()
+            close(row, t, f"caught {row['pending'][0]}" if row["pending"] else "ok")
+        elif typ.startswith("Execution") and typ != "ExecutionStarted":
+            err = details.get("error") or last_error
+            while stack:
+                row = stack.pop()
+                close(row, t, f"failed: {err}")
+    for row in stack:  # still open (an aborted run)
+        close(row, row["start"], "unfinished")
+
+    name_w = max([len("  " * r["depth"] + str(r["name"])) for r in rows] + [5])
+    lines = [title] if title else []
+    lines.append(f"  {'start':>8}  {'took':>8}  {'state':<{name_w}}  {'type':<8}  result")
+    for r in rows:
+        took = (r["end"] or 0.0) - r["start"]
+        label = "  " * r["depth"] + str(r["name"])
+        lines.append(f"  {_secs(r['start']):>8}  {_secs(took):>8}  {label:<{name_w}}  {r['type']:<8}  {r['status']}")
+        pad = " " * (24 + 2 * r["depth"])
+        lines.extend(pad + note for note in r["notes"])
+    return "\n".join(lines)
+
+
+def _secs(s: float) -> str:
+    return f"{s:.3f}s" if s < 1000 else f"{s:.0f}s"
+
+
+def _container_text(doc: Any, key: str) -> str | None:
+    """The last line of a local Batch job's Stdout/Stderr, from a task's result or error cause."""
+    try:
+        result = json.loads(doc) if isinstance(doc, str) else doc
+    except ValueError:
+        return None
+    container = result.get("Container") if isinstance(result, dict) else None
+    text = container.get(key) if isinstance(container, dict) else None
+    if not isinstance(text, str) or not text.strip():
+        return None
+    last = text.strip().splitlines()[-1]
+    return last if len(last) <= 60 else last[:57] + "..."
+
+
+def history_json(history: list[dict[str, Any]]) -> str:
+    """The events as JSON (timestamps in ISO 8601, as AWS's GetExecutionHistory returns them)."""
+    def default(o: Any) -> Any:
+        if isinstance(o, datetime):
+            return o.isoformat()
+        raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+    return json.dumps(history, indent=2, default=default, ensure_ascii=False)
+
+
+__all__ = ["RunConfig", "RunConfigError", "LocalBatch", "LocalLambda", "MockedTask", "load_run_target",
+           "sqs_event", "format_trace", "history_json"]

@@ -1,0 +1,299 @@
+"""Run a workflow locally in a test, with mocked tasks, and assert on what happened.
+
+    from flowdsl.testing import run, throw
+
+    result = run(workflow, message='{"n": 10}', mocks={
+        "Batch": {"Status": "SUCCEEDED"},
+        "OnSuccess": {"Payload": {"status": "SUCCEEDED"}},
+    })
+    result.assert_succeeded()
+    assert result.visited == ["ExtractInputParameters", "BatchGroup", "Batch", "OnSuccess"]
+
+``visited`` lists every state entered, in order, as the engine does (``flowdsl.run.Execution``):
+a Parallel or Map state appears once, *before* the states of its branches/iterations; a state
+retried stays one entry (see :meth:`RunResult.attempts` for its attempts).
+
+A mock, per Task state name, is
+
+* a value: the task's result (what ``ResultSelector``/``ResultPath`` see; for ``lambda:invoke``
+  that is the whole response, ``{"Payload": ...}``). Wrap a list in :func:`returns`;
+* an error: :func:`throw` (``throw("Lambda.ServiceException", "cause")``), a ``StatesError``, a
+  Python exception instance or class (its class name becomes the error), or a Step Functions
+  Local response ``{"Throw": {"Error": ..., "Cause": ...}}`` (``{"Return": value}`` also works);
+* a list of the above, one per invocation (retries included): ``[throw("X"), throw("X"), {...}]``
+  makes the third attempt succeed; an invocation past the end fails with ``States.Runtime``;
+* a callable: called with the task's input (its effective ``Parameters``); it returns the result
+  or raises (a Python exception becomes the error named after its class);
+* a local binding from :mod:`flowdsl.run` (``MockedTask``, ``LambdaTask``, ``BatchTask``).
+
+Mocks override the bindings of ``config`` (a :class:`flowdsl.run.config.RunConfig`) for the
+states they name; states bound by neither fail the execution with ``States.Runtime``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from flowdsl.run import Execution, StatesError, TaskBinder, TaskCall, VirtualClock, execute
+from flowdsl.run.config import RunConfig, check_bindings, format_trace, load_run_target, sqs_event
+from flowdsl.run.tasks import BatchTask, LambdaTask, MockedTask
+
+
+@dataclass(frozen=True)
+class Throw:
+    """A mocked task failure: ``error`` (e.g. ``States.TaskFailed``) and an optional ``cause``."""
+
+    error: str
+    cause: str | None = None
+
+
+def throw(error: str, cause: str | None = None) -> Throw:
+    return Throw(error, cause)
+
+
+@dataclass(frozen=True)
+class Returns:
+    """A mocked result given literally (use it for a list result, which would mean per-attempt)."""
+
+    value: Any
+
+
+def returns(value: Any) -> Returns:
+    return Returns(value)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One invocation of a Task state during a run."""
+
+    state: str
+    attempt: int  # 0-based retry attempt ($$.State.RetryCount)
+    invocation: int  # 0-based invocation of this state in the execution
+    at: float  # virtual seconds since the execution started
+    payload: Any  # the task's input (effective Parameters)
+    error: str | None = None  # the error it raised, if it failed
+    result: Any = None
+
+
+def _json_copy(value: Any) -> Any:
+    return json.loads(json.dumps(value))
+
+
+def _fail(err: Any) -> None:
+    if isinstance(err, Throw):
+        raise StatesError(err.error, err.cause)
+    if isinstance(err, StatesError):
+        raise err
+    if isinstance(err, type) and issubclass(err, BaseException):
+        raise StatesError(err.__name__, None)
+    if isinstance(err, BaseException):
+        raise StatesError(type(err).__name__, str(err) or None)
+    raise AssertionError(f"not an error: {err!r}")  # pragma: no cover
+
+
+def _is_error(spec: Any) -> bool:
+    return isinstance(spec, (Throw, StatesError, BaseException)) or (
+        isinstance(spec, type) and issubclass(spec, BaseException))
+
+
+def _respond(state: str, spec: Any, call: TaskCall) -> Any:
+    """The result of one invocation for a single (non-list) mock spec."""
+    if _is_error(spec):
+        _fail(spec)
+    if isinstance(spec, Returns):
+        return _json_copy(spec.value)
+    if isinstance(spec, Mapping) and len(spec) == 1 and ("Throw" in spec or "Return" in spec):
+        if "Throw" in spec:
+            t = spec["Throw"] or {}
+            raise StatesError(t.get("Error"), t.get("Cause"))
+        return _json_copy(spec["Return"])
+    if isinstance(spec, (MockedTask, LambdaTask, BatchTask)):
+        return spec(call)
+    if callable(spec):
+        try:
+            result = spec(call.payload)
+        except StatesError:
+            raise
+        except Exception as e:  # the callable's failure is the task's error, named after its class
+            raise StatesError(type(e).__name__, str(e) or None) from None
+        return _json_copy(result)
+    return _json_copy(spec)
+
+
+def mock_handler(state: str, spec: Any) -> Callable[[TaskCall], Any]:
+    """A task handler (taking a :class:`~flowdsl.run.TaskCall`) for one kit mock spec."""
+    if isinstance(spec, (list, tuple)):
+        responses = list(spec)
+
+        def per_invocation(call: TaskCall) -> Any:
+            if call.invocation >= len(responses):
+                raise StatesError("States.Runtime", f"the mock of {state!r} has {len(responses)} response(s); "
+                                  f"invocation #{call.invocation + 1} has none")
+            return _respond(state, responses[call.invocation], call)
+        return per_invocation
+    return lambda call: _respond(state, spec, call)
+
+
+class _RecordingBinder(TaskBinder):
+    def __init__(self, clock: VirtualClock) -> None:
+        super().__init__()
+        self.clock = clock
+        self.calls: list[Call] = []
+
+    def set(self, state: str, handler: Callable[[TaskCall], Any]) -> None:
+        self._handlers[state] = handler  # a handler taking the TaskCall, used as is
+
+    def invoke(self, call: TaskCall) -> Any:
+        at = self.clock.elapsed
+        try:
+            result = super().invoke(call)
+        except StatesError as e:
+            self.calls.append(Call(call.state_name, call.attempt, call.invocation, at, call.payload, e.error))
+            raise
+        self.calls.append(Call(call.state_name, call.attempt, call.invocation, at, call.payload, None, result))
+        return result
+
+
+@dataclass
+class RunResult:
+    """What a run did: the execution's outcome plus every task invocation, with assertion helpers."""
+
+    execution: Execution
+    calls: list[Call] = field(default_factory=list)
+    name: str = "workflow"
+
+    # the execution's fields, for convenience
+    @property
+    def status(self) -> str:
+        return self.execution.status
+
+    @property
+    def output(self) -> Any:
+        return self.execution.output
+
+    @property
+    def error(self) -> str | None:
+        return self.execution.error
+
+    @property
+    def cause(self) -> str | None:
+        return self.execution.cause
+
+    @property
+    def visited(self) -> list[str]:
+        return self.execution.visited
+
+    @property
+    def history(self) -> list[dict[str, Any]]:
+        return self.execution.history
+
+    @property
+    def succeeded(self) -> bool:
+        return self.execution.status == "SUCCEEDED"
+
+    def calls_of(self, state: str) -> list[Call]:
+        return [c for c in self.calls if c.state == state]
+
+    def attempts(self, state: str) -> list[float]:
+        """Virtual times (seconds since the start) at which ``state``'s task was invoked."""
+        return [c.at for c in self.calls_of(state)]
+
+    def report(self) -> str:
+        """The trace of visited states, then the output or the error and cause."""
+        lines = [format_trace(self.execution, title=f"{self.name}: {self.status}")]
+        if self.succeeded:
+            lines.append("output: " + json.dumps(self.output, indent=2, default=str)[:4000])
+        else:
+            lines.append(f"error: {self.error}")
+            if self.cause:
+                lines.append(f"cause: {self.cause[:4000]}")
+        return "\n".join(lines)
+
+    # assertions -----------------------------------------------------------------
+    def assert_succeeded(self) -> "RunResult":
+        if not self.succeeded:
+            raise AssertionError(f"expected the execution to succeed\n{self.report()}")
+        return self
+
+    def assert_failed(self, error: str | None = None, cause_contains: str | None = None) -> "RunResult":
+        if self.succeeded:
+            raise AssertionError(f"expected the execution to fail\n{self.report()}")
+        if error is not None and self.error != error:
+            raise AssertionError(f"expected error {error!r}, got {self.error!r}\n{self.report()}")
+        if cause_contains is not None and cause_contains not in (self.cause or ""):
+            raise AssertionError(f"expected the cause to contain {cause_contains!r}\n{self.report()}")
+        return self
+
+    def assert_visited(self, *states: str) -> "RunResult":
+        if self.visited != list(states):
+            raise AssertionError(f"expected path {list(states)}, got {self.visited}\n{self.report()}")
+        return self
+
+    def __repr__(self) -> str:
+        return f"<RunResult {self.name} {self.status} visited={self.visited} error={self.error!r}>"
+
+
+def run(workflow: Any, input: Any = None, *, mocks: Mapping[str, Any] | None = None,
+        message: str | Mapping[str, Any] | None = None, config: RunConfig | None = None,
+        values: Mapping[str, Any] | None = None, name: str | None = None,
+        context: Mapping[str, Any] | None = None, max_steps: int = 10_000) -> RunResult:
+    """Run ``workflow`` on a virtual clock and return a :class:`RunResult`.
+
+    ``workflow`` is a :class:`~flowdsl.Workflow`, an ASL document (dict), or a path to a workflow
+    file (.py: its ``RunConfig``, if any, is used unless ``config`` is given) or an ASL file (.json).
+    ``input`` is the execution input; ``message`` instead wraps an SQS message body (a string,
+    or a dict that is JSON-encoded) the way the EventBridge Pipe delivers it.
+    ``values`` set deploy-time values (variables by name, others by address) over the config's;
+    a required variable with no value gets a placeholder ``"<var.NAME>"``.
+    """
+    from flowdsl.asl import compile_workflow
+    from flowdsl.errors import CompileError
+    from flowdsl.render import resolve
+    from flowdsl.states import Workflow
+
+    if isinstance(workflow, (str, os.PathLike)):
+        path = Path(workflow)
+        if path.suffix == ".json":
+            workflow = json.loads(path.read_text())
+        else:
+            workflow, file_config = load_run_target(path, name)
+            config = config or file_config
+    config = config or RunConfig()
+    if isinstance(workflow, Workflow):
+        compiled = compile_workflow(workflow)
+        if compiled.diagnostics:
+            raise CompileError(compiled.diagnostics)
+        overrides = dict(values or {})
+        for v in workflow.variables:
+            if v.default is None and not config.value_of(v.name)[0] and \
+                    v.name not in overrides and f"var.{v.name}" not in overrides:
+                overrides[v.name] = f"<var.{v.name}>"
+        ref_values = config.reference_values(workflow, compiled.definition, overrides)
+        definition = resolve(compiled.definition, ref_values)
+        sm_name = workflow.name
+        base = config.binder(workflow, ref_values)
+    else:
+        definition, sm_name, ref_values = workflow, "StateMachine", {}
+        base = config.binder(None)
+    if message is not None:
+        body = message if isinstance(message, str) else json.dumps(message)
+        input = sqs_event(body, region=config.region, account_id=config.account_id, queue=f"{sm_name}-queue")
+    check_bindings(mocks or {}, definition, "mocks")
+    check_bindings(config.tasks, definition, "RunConfig.tasks")
+    clock = VirtualClock()
+    binder = _RecordingBinder(clock)
+    binder._handlers.update(base._handlers)
+    for state, spec in (mocks or {}).items():
+        binder.set(state, mock_handler(state, spec))
+    ctx = config.context(sm_name)
+    for key, value in (context or {}).items():
+        ctx[key] = {**ctx[key], **value} if isinstance(ctx.get(key), dict) and isinstance(value, Mapping) else value
+    execution = execute(definition, input, tasks=binder, context=ctx, clock=clock, max_steps=max_steps)
+    return RunResult(execution, binder.calls, sm_name)
+
+
+__all__ = ["run", "RunResult", "Call", "throw", "Throw", "returns", "Returns", "mock_handler"]
