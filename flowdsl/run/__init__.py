@@ -1,31 +1,34 @@
-"""Local execution engine for Amazon States Language documents (pure Python, virtual time)."""
+"""Local execution engine for Amazon States Language documents (pure Python, virtual time).
 
-from .clock import VirtualClock
-from .engine import Execution, execute
-from .errors import RunError, StatesError
-from .tasks import (
-    BatchTask,
-    LambdaTask,
-    MockConfig,
-    MockedTask,
-    TaskBinder,
-    TaskCall,
-    TaskHandler,
-    load_mock_config,
-)
+Names load on first use, so a workflow file that only declares its run configuration does not
+pay for the engine (and JSONata) when it is merely built.
+"""
 
-__all__ = [
-    "execute",
-    "Execution",
-    "MockConfig",
-    "load_mock_config",
-    "TaskBinder",
-    "TaskCall",
-    "TaskHandler",
-    "MockedTask",
-    "LambdaTask",
-    "BatchTask",
-    "VirtualClock",
-    "RunError",
-    "StatesError",
-]
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_WHERE = {
+    "VirtualClock": "clock",
+    "Execution": "engine",
+    "execute": "engine",
+    "RunError": "errors",
+    "StatesError": "errors",
+    "BatchTask": "tasks",
+    "LambdaTask": "tasks",
+    "MockConfig": "tasks",
+    "MockedTask": "tasks",
+    "TaskBinder": "tasks",
+    "TaskCall": "tasks",
+    "TaskHandler": "tasks",
+    "load_mock_config": "tasks",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(import_module(f"flowdsl.run.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'flowdsl.run' has no attribute {name!r}")
