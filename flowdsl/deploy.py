@@ -59,6 +59,6 @@ class OnDemandJob:
     queue: Queue | None = attrs.field(factory=Queue)
     pipe: Pipe = attrs.field(factory=Pipe)
     logging: Logging = attrs.field(factory=Logging)
-    tracing: bool = False
+    tracing: bool = True  # module input tracing_enabled; X-Ray policy only when on
     type: str = attrs.field(default="STANDARD", validator=attrs.validators.in_(("STANDARD", "EXPRESS")))
     source: Any = attrs.field(factory=caller_location, eq=False, repr=False, metadata={"source": True})

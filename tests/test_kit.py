@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import textwrap
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from flowdsl import BatchTask, JobDefinition, LambdaTask, Parallel, Pass, Retry, Variable, Workflow, var
+from flowdsl import BatchTask, JobDefinition, LambdaTask, Pass, Variable, Workflow, var
 from flowdsl.run import StatesError
 from flowdsl.run.config import RunConfig, RunConfigError, format_trace, load_run_target, sqs_event
 from flowdsl.testing import returns, run, throw

@@ -125,12 +125,16 @@ def test_pipe_iam_and_settings() -> None:
 
 def test_task_role_is_the_authors_declaration() -> None:
     got = statements(fibonacci_files(), "fibonacci_task")
-    secret = ("arn:${data.aws_partition.current.partition}:secretsmanager:"
-              "${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}"
-              ":secret:/${var.app_name}/*")
-    assert got == [(("s3:GetObject", "s3:ListBucket", "s3:PutObject"), ("*",)),
-                   (("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"), (secret,)),
-                   (("sns:Publish",), ("*",))]
+    partition = "${data.aws_partition.current.partition}"
+    region_account = "${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}"
+    prefix = "${var.app_name}-${var.stage}-"
+    assert got == [
+        (("s3:GetObject", "s3:PutObject"), (f"arn:{partition}:s3:::{prefix}*/*",)),
+        (("s3:ListBucket",), (f"arn:{partition}:s3:::{prefix}*",)),
+        (("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"),
+         (f"arn:{partition}:secretsmanager:{region_account}:secret:/${{var.app_name}}/*",)),
+        (("sns:Publish",), (f"arn:{partition}:sns:{region_account}:{prefix}*",)),
+    ]
 
 
 def test_definition_is_the_compiled_asl() -> None:

@@ -10,6 +10,7 @@ from flowdsl.run.config import LocalBatch, RunConfig
 
 app_name, stage = var("app_name"), var("stage")
 job_name = join(app_name, "-", stage, "-fibonacci-OnDemandJob")
+prefix = join(app_name, "-", stage, "-")  # the job's S3 buckets and SNS topics start with this
 command = ("python", "/opt/app/job/fibonacci.py", "-b", "Ref::sqs_message_body")
 
 job = JobDefinition(
@@ -20,9 +21,11 @@ job = JobDefinition(
     vcpus=var("vcpus"),
     memory=var("memory"),
     environment=var("env"),
+    # What the job's own code may do: its buckets, topics and secrets, and nothing else.
     permissions=(
-        Allow(["s3:GetObject", "s3:ListBucket", "s3:PutObject"], "*"),
-        Allow("sns:Publish", "*"),
+        Allow(["s3:GetObject", "s3:PutObject"], join("arn:", PARTITION, ":s3:::", prefix, "*/*")),
+        Allow("s3:ListBucket", join("arn:", PARTITION, ":s3:::", prefix, "*")),
+        Allow("sns:Publish", join("arn:", PARTITION, ":sns:", REGION, ":", ACCOUNT_ID, ":", prefix, "*")),
         Allow(["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
               join("arn:", PARTITION, ":secretsmanager:", REGION, ":", ACCOUNT_ID, ":secret:/",
                    app_name, "/*")),

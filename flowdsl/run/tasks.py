@@ -186,7 +186,7 @@ BATCH_SUBMIT_SYNC = "arn:aws:states:::batch:submitJob.sync"
 class BatchTask:
     """Runs a Batch job's container command as a local subprocess (opt-in).
 
-    ``path_map`` maps container path prefixes to host paths, e.g. ``{"/opt/app": "/work/main/examples/app"}``;
+    ``path_map`` maps container path prefixes to host paths, e.g. ``{"/opt/app": "./app"}``;
     ``command`` is used when the request has no ``ContainerOverrides.Command``.
     """
 

@@ -1,0 +1,187 @@
+"""boto3 assertions on what a flowdsl module deployed into moto (used as ``lifecycle(inspect=...)``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .lifecycle import LifecycleReport
+from .moto_server import MotoEndpoint, validate_asl
+
+SEED_DIR = Path(__file__).resolve().parents[3] / "shared" / "seed"  # ../shared beside the checkout
+GOLDEN_FIBONACCI = SEED_DIR / "fibonacci.definition.json"
+
+# The seed README's example values (region ap-northeast-1, moto's account 123456789012).
+SEED_TFVARS: dict[str, Any] = {
+    "app_name": "app",
+    "stage": "dev",
+    "batch_name": "fibonacci",
+    "env": {"STAGE": "dev"},
+    "batch_job_queue_arn": "arn:aws:batch:ap-northeast-1:123456789012:job-queue/app-dev-queue",
+    "image_uri": "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/app",
+    "image_tag": "latest",
+    "command": ["python", "/opt/app/job/fibonacci.py", "-b", "Ref::sqs_message_body"],
+    "success_handler_arn": "arn:aws:lambda:ap-northeast-1:123456789012:function:ok",
+    "error_handler_arn": "arn:aws:lambda:ap-northeast-1:123456789012:function:err",
+}
+
+
+def _policy_docs(iam, role: str) -> dict[str, dict]:
+    """All policy documents effective on a role: inline + attached (customer and AWS managed)."""
+    docs: dict[str, dict] = {}
+    for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+        doc = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+        docs[f"inline:{name}"] = json.loads(doc) if isinstance(doc, str) else doc
+    for att in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
+        pol = iam.get_policy(PolicyArn=att["PolicyArn"])["Policy"]
+        ver = iam.get_policy_version(PolicyArn=att["PolicyArn"], VersionId=pol["DefaultVersionId"])["PolicyVersion"]
+        doc = ver["Document"]
+        docs[att["PolicyArn"]] = json.loads(doc) if isinstance(doc, str) else doc
+    return docs
+
+
+def statements(doc: dict) -> list[dict]:
+    st = doc.get("Statement", [])
+    return st if isinstance(st, list) else [st]
+
+
+def as_list(x: Any) -> list:
+    return x if isinstance(x, list) else [x]
+
+
+def role_grants(iam, role: str, *, include_aws_managed: bool = False) -> dict[str, set[str]]:
+    """action -> resources (Allow statements) for a role."""
+    grants: dict[str, set[str]] = {}
+    for src, doc in _policy_docs(iam, role).items():
+        if src.startswith("arn:") and ":iam::aws:policy/" in src and not include_aws_managed:
+            continue
+        for st in statements(doc):
+            if st.get("Effect") != "Allow":
+                continue
+            for a in as_list(st.get("Action", [])):
+                grants.setdefault(a, set()).update(as_list(st.get("Resource", [])))
+    return grants
+
+
+def check_generic(rep: LifecycleReport, ep: MotoEndpoint) -> dict:
+    """Module-agnostic checks of a deployed flowdsl module."""
+    sfn, sqs, iam = ep.client("stepfunctions"), ep.client("sqs"), ep.client("iam")
+    found: dict[str, Any] = {"state_machines": {}, "queues": {}, "roles": {}}
+    for r in rep.resources("aws_sfn_state_machine"):
+        d = sfn.describe_state_machine(stateMachineArn=r["values"]["arn"])
+        definition = d["definition"]
+        assert "${" not in definition, f"uninterpolated Terraform template left in definition of {r['address']}"
+        assert validate_asl(definition) == [], validate_asl(definition)
+        found["state_machines"][r["values"]["name"]] = {"definition": json.loads(definition), "describe": d}
+    for r in rep.resources("aws_sqs_queue"):
+        attrs = sqs.get_queue_attributes(QueueUrl=r["values"]["url"], AttributeNames=["All"])["Attributes"]
+        assert attrs.get("SqsManagedSseEnabled") == "true" or attrs.get("KmsMasterKeyId"), \
+            f"{r['address']} is not encrypted at rest: {attrs}"
+        found["queues"][r["values"]["name"]] = attrs
+    for r in rep.resources("aws_iam_role"):
+        name = r["values"]["name"]
+        grants = role_grants(iam, name)
+        assert "*" not in grants and not any(a.endswith(":*") for a in grants), f"wildcard action on role {name}: {grants}"
+        found["roles"][name] = grants
+    return found
+
+
+def check_on_demand_job(rep: LifecycleReport, ep: MotoEndpoint, *, golden: Path | None = GOLDEN_FIBONACCI,
+                        tfvars: dict | None = None, max_receive_count: int = 3) -> dict:
+    """The seed's on_demand_job shape (SQS+DLQ -> Pipe -> SFN -> Batch + Lambda), deployed."""
+    found = check_generic(rep, ep)
+    v = {**SEED_TFVARS, **(tfvars or {})}
+    out = rep.outputs
+    for key in ("queue_url", "queue_arn", "state_machine_arn", "dlq_url", "job_definition_arn"):
+        assert out.get(key), f"output {key} missing: {out}"
+    sqs = ep.client("sqs")
+    q = sqs.get_queue_attributes(QueueUrl=out["queue_url"], AttributeNames=["All"])["Attributes"]
+    dlq = sqs.get_queue_attributes(QueueUrl=out["dlq_url"], AttributeNames=["All"])["Attributes"]
+    assert (q["DelaySeconds"], q["MaximumMessageSize"], q["MessageRetentionPeriod"], q["ReceiveMessageWaitTimeSeconds"],
+            q["VisibilityTimeout"]) == ("0", "262144", "604800", "0", "30"), q
+    assert q["QueueArn"] == out["queue_arn"]
+    rp = json.loads(q["RedrivePolicy"])
+    assert rp == {"deadLetterTargetArn": dlq["QueueArn"], "maxReceiveCount": max_receive_count}, rp
+    if v.get("kms_key_arn"):
+        assert q.get("KmsMasterKeyId") == v["kms_key_arn"] and dlq.get("KmsMasterKeyId") == v["kms_key_arn"], (q, dlq)
+    else:
+        assert q["SqsManagedSseEnabled"] == "true" and dlq["SqsManagedSseEnabled"] == "true"
+
+    # pipe
+    pipes = ep.client("pipes")
+    mine = [p for p in pipes.list_pipes()["Pipes"] if p["Source"] == out["queue_arn"]]
+    assert len(mine) == 1, mine
+    pipe = pipes.describe_pipe(Name=mine[0]["Name"])
+    assert pipe["Target"] == out["state_machine_arn"]
+    assert pipe["SourceParameters"]["SqsQueueParameters"]["BatchSize"] == 1
+    assert pipe["TargetParameters"]["StepFunctionStateMachineParameters"]["InvocationType"] == "FIRE_AND_FORGET"
+
+    # job definition
+    batch = ep.client("batch")
+    jd = batch.describe_job_definitions(jobDefinitions=[out["job_definition_arn"]])["jobDefinitions"][0]
+    assert jd["type"] == "container" and jd["platformCapabilities"] == ["FARGATE"], jd
+    cp = jd["containerProperties"]
+    assert cp["image"] == f"{v['image_uri']}:{v['image_tag']}"
+    assert {e["name"]: e["value"] for e in cp.get("environment", [])} == v["env"]
+    assert cp["fargatePlatformConfiguration"]["platformVersion"] == "1.4.0"
+    rr = {r["type"]: r["value"] for r in cp["resourceRequirements"]}
+    assert rr == {"VCPU": v.get("vcpus", "1"), "MEMORY": v.get("memory", "2048")}, rr
+    iam = ep.client("iam")
+    role_by_arn = {r["Arn"]: r["RoleName"] for r in iam.list_roles()["Roles"]}
+    assert cp["jobRoleArn"] in role_by_arn and cp["executionRoleArn"] in role_by_arn
+
+    # state machine + log group
+    sfn = ep.client("stepfunctions")
+    sm = sfn.describe_state_machine(stateMachineArn=out["state_machine_arn"])
+    definition = json.loads(sm["definition"])
+    if golden is not None:
+        assert definition == json.loads(Path(golden).read_text()), "deployed definition != golden"
+    lc = sm["loggingConfiguration"]
+    assert lc["level"] == "ALL" and lc["includeExecutionData"] is True, lc
+    dest = lc["destinations"][0]["cloudWatchLogsLogGroup"]["logGroupArn"]
+    assert dest.endswith(":*")
+    lg_name = dest.split(":log-group:", 1)[1][: -len(":*")]
+    groups = ep.client("logs").describe_log_groups(logGroupNamePrefix=lg_name)["logGroups"]
+    lg = [g for g in groups if g["logGroupName"] == lg_name]
+    assert lg and lg[0].get("retentionInDays") == v.get("log_retention_days", 365), lg
+    if v.get("kms_key_arn"):
+        assert lg[0].get("kmsKeyId") == v["kms_key_arn"], lg
+    tracing = v.get("tracing_enabled", True)
+    assert sm.get("tracingConfiguration", {}).get("enabled", False) is tracing, sm.get("tracingConfiguration")
+
+    # IAM: narrow grants
+    sm_role = role_by_arn[sm["roleArn"]]
+    g = role_grants(iam, sm_role)
+    jd_arn = out["job_definition_arn"]
+    assert g["batch:SubmitJob"] <= {jd_arn, jd_arn.rsplit(":", 1)[0], jd_arn.rsplit(":", 1)[0] + ":*",
+                                    v["batch_job_queue_arn"]}, g["batch:SubmitJob"]
+    assert v["batch_job_queue_arn"] in g["batch:SubmitJob"]
+    lam = {v["success_handler_arn"], v["success_handler_arn"] + ":*", v["error_handler_arn"], v["error_handler_arn"] + ":*"}
+    assert g["lambda:InvokeFunction"] == lam, g["lambda:InvokeFunction"]
+    for a in ("events:PutTargets", "events:PutRule", "events:DescribeRule"):
+        assert g[a] == {f"arn:aws:events:{ep.region}:{ep.account_id}:rule/StepFunctionsGetEventsForBatchJobsRule"}, g[a]
+    allowed_star = {"batch:DescribeJobs", "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
+                    "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy",
+                    "logs:DescribeResourcePolicies", "logs:DescribeLogGroups", "xray:PutTraceSegments",
+                    "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"}
+    starred = {a for a, res in g.items() if "*" in res}
+    assert starred <= allowed_star, starred - allowed_star
+    assert any(a.startswith("xray:") for a in g) is tracing, sorted(g)
+
+    pipe_g = role_grants(iam, role_by_arn[pipe["RoleArn"]])
+    assert pipe_g["states:StartExecution"] == {out["state_machine_arn"]}
+    for a in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):
+        assert pipe_g[a] == {out["queue_arn"]}, pipe_g
+    assert all("*" not in r for r in pipe_g.values()), pipe_g
+
+    exe = role_by_arn[cp["executionRoleArn"]]
+    attached = [p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=exe)["AttachedPolicies"]]
+    assert attached == ["arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"], attached
+    task_g = role_grants(iam, role_by_arn[cp["jobRoleArn"]])
+    assert all("*" != r for res in task_g.values() for r in res), \
+        f"ECS task role grants on Resource '*': { {a: sorted(r) for a, r in task_g.items() if '*' in r} }"
+    assert task_g["secretsmanager:GetSecretValue"] == {
+        f"arn:aws:secretsmanager:{ep.region}:{ep.account_id}:secret:/{v['app_name']}/*"}
+    found["definition"] = definition
+    return found
