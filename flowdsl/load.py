@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 
 from flowdsl.conditions import OPERATORS, And, Comparison, Condition, Not, Or
-from flowdsl.errors import Diagnostic, LoadError
+from flowdsl.errors import CompileError, Diagnostic, LoadError
 from flowdsl.states import (
     NULL,
     Branch,
@@ -84,7 +84,9 @@ class _Importer:
         claimed: set[str] = set()
         order: list[str] = []
         chains: dict[str, list[Any]] = {}  # chain head -> [state names..., Goto?]
-        started_by_target: set[str] = set()
+        # chain head -> the state whose target started it; only that state holds the chain
+        # (as the compiler places a chain at its first reference), the others jump by name.
+        starter: dict[str, str] = {}
 
         def follow(head: str) -> None:
             chain: list[Any] = []
@@ -109,25 +111,31 @@ class _Importer:
                 for t in _targets(states[order[i]]):
                     if t not in claimed and t not in queue:
                         queue.append(t)
-                        started_by_target.add(t)
+                        starter[t] = order[i]
                 i += 1
             if queue:
                 head = queue.popleft()
                 if head not in claimed:
                     follow(head)
+                else:  # claimed meanwhile by an earlier target's chain: a jump, not a chain
+                    del starter[head]
 
         built: dict[str, State] = {}
 
         def item(x: Any) -> Any:
             return x if isinstance(x, Goto) else built[x]
 
-        def target(name: str) -> Any:
-            if name in started_by_target:
-                return tuple(item(x) for x in chains[name])
-            return name
+        def target_from(referrer: str) -> Any:
+            def target(name: str) -> Any:
+                if starter.get(name) == referrer:
+                    return tuple(item(x) for x in chains[name])
+                return name
 
+            return target
+
+        # Reverse placement order: a chain started by a state is placed after it, so it is built.
         for name in reversed(order):
-            built[name] = self.state(name, states[name], target)
+            built[name] = self.state(name, states[name], target_from(name))
         return tuple(item(x) for x in chains[raw["StartAt"]])
 
     def state(self, name: str, raw: dict[str, Any], target: Any) -> State:
@@ -186,6 +194,12 @@ def condition(raw: dict[str, Any]) -> Any:
     return Comparison(raw["Variable"], op, raw[op], source=None)
 
 
-def import_definition(doc: dict[str, Any], name: str = "imported") -> Workflow:
-    """Turn a valid ASL document into a model. Validate it first: invalid input may not import."""
+def import_definition(doc: Any, name: str = "imported") -> Workflow:
+    """Turn an ASL document into a model; an invalid document raises CompileError with every
+    diagnostic, since the model cannot hold what the document gets wrong."""
+    from flowdsl.validate import validate
+
+    diagnostics = validate(doc)
+    if diagnostics:
+        raise CompileError(diagnostics)
     return Workflow(name, _Importer().scope(doc), source=None, **_kwargs(Workflow, doc))
