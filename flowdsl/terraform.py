@@ -19,13 +19,12 @@ from flowdsl.asl import Compiled
 from flowdsl.deploy import OnDemandJob
 from flowdsl.errors import Diagnostic
 from flowdsl.iam import Allow, merge
-from flowdsl.refs import PARTITION, Join, Ref, ResourceAttr, join
+from flowdsl.refs import Join, Ref, ResourceAttr, join
 from flowdsl.render import dumps, escape, template
 from flowdsl.states import Branch, Catch, Choice, Map, Parallel, State, Workflow, _Catching
 from flowdsl.tasks import INTEGRATIONS
-from flowdsl.tasks.batch import BatchTask, JobDefinition
 
-_TF_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+TF_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 # AWS name limits, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
 # and each service's API reference.
@@ -103,6 +102,7 @@ class Module:
         self.owners: dict[tuple[str, str, str], str] = {}  # block -> the file holding it
         self.diagnostics: list[Diagnostic] = []
         self.uses: list[tuple[str, Ref]] = []  # references that rendering turns into Expr
+        self.outputs: dict[str, Any] = {}  # what integrations add to outputs.tf.json
 
     def error(self, code: str, path: str, message: str, source: str | None) -> None:
         self.diagnostics.append(Diagnostic(code, path, message, source))
@@ -125,6 +125,10 @@ class Module:
                        f"{min_length(body['name'])} characters; AWS allows {limit}", source)
         self.files.setdefault(file, {}).setdefault(kind, {}).setdefault(type_, {})[name] = body
         return addr(type_, name, "arn")
+
+    def local(self, file: str, name: str, value: Any, owner: str) -> Expr:
+        self.block(file, "locals", "", name, value, owner)
+        return Expr(f"local.{name}")
 
     def resource(self, file: str, type_: str, name: str, body: dict[str, Any], owner: str,
                  source: str | None = None) -> ResourceAttr:
@@ -195,14 +199,6 @@ def iter_states(items: Any) -> Iterator[State]:
                     yield from iter_states(b.states)
         if isinstance(item, Map) and isinstance(item.processor, Branch):
             yield from iter_states(item.processor.states)
-
-
-def job_definitions(workflow: Workflow) -> list[JobDefinition]:
-    seen: list[JobDefinition] = []
-    for st in iter_states(workflow.states):
-        if isinstance(st, BatchTask) and isinstance(st.job, JobDefinition) and st.job not in seen:
-            seen.append(st.job)
-    return seen
 
 
 # pieces -------------------------------------------------------------------------------------------
@@ -317,12 +313,12 @@ def state_machine_piece(m: Module) -> None:
     attachments.append(m.policy("state_machine.tf.json", "state_machine_xray",
                                 _prefix(m, "-SfnXRayPolicy"), "state_machine", xray_doc,
                                 "deployment", src, count=Expr("var.tracing_enabled ? 1 : 0")))
-    m.block("state_machine.tf.json", "locals", "", "definition", {}, "definition")
+    definition = m.local("state_machine.tf.json", "definition", m.compiled.definition, "definition")
     m.resource("state_machine.tf.json", "aws_sfn_state_machine", "state_machine", {
         "name": d.resource_name,
         "type": d.type,
         "role_arn": addr("aws_iam_role", "state_machine", "arn"),
-        "definition": Expr("jsonencode(local.definition)"),
+        "definition": Expr(f"jsonencode({definition.text})"),
         "logging_configuration": {
             "log_destination": join(addr("aws_cloudwatch_log_group", "state_machine", "arn"), ":*"),
             "include_execution_data": d.logging.include_execution_data,
@@ -337,60 +333,6 @@ def state_machine_piece(m: Module) -> None:
         }},
         "depends_on": attachments,
     }, "deployment", src)
-
-
-def batch_piece(m: Module, job: JobDefinition) -> None:
-    owner = f"jobs.{job.id}"
-    if not _TF_IDENT.fullmatch(job.id):
-        m.error("bad-id", owner, f"job definition id {job.id!r} must be a Terraform identifier "
-                "(letters, digits, '_' and '-', not starting with a digit)", job.source)
-        return
-    if job.image is None:
-        m.error("missing-image", f"{owner}.image",
-                f"job definition {job.id!r} has no image: give JobDefinition(image=...)", job.source)
-    if not job.command:
-        m.error("missing-command", f"{owner}.command",
-                f"job definition {job.id!r} has no command", job.source)
-    name = job.name if job.name is not None else join(m.deployment.resource_name, "-", job.id)
-    execution, task = f"{job.id}_execution", f"{job.id}_task"
-    m.role("batch.tf.json", execution, join(name, "-EcsTaskExeRole"), "ecs-tasks.amazonaws.com",
-           owner, job.source)
-    m.resource("batch.tf.json", "aws_iam_role_policy_attachment", execution, {
-        "role": Expr(f"aws_iam_role.{execution}.name"),
-        "policy_arn": join("arn:", PARTITION,
-                           ":iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"),
-    }, owner, job.source)
-    m.role("batch.tf.json", task, join(name, "-EcsTaskRole"), "ecs-tasks.amazonaws.com",
-           owner, job.source)
-    if job.permissions:
-        doc = m.policy_document("batch.tf.json", task, tuple(job.permissions), owner)
-        m.policy("batch.tf.json", task, join(name, "-EcsTaskRolePolicy"), task, doc, owner,
-                 job.source)
-    env = job.environment
-    if isinstance(env, Ref):
-        m.uses.append((f"{owner}.environment", env))
-        environment: Any = Expr(f"[for k in sort(keys({env.address})) : "
-                                f"{{name = k, value = {env.address}[k]}}]")
-    else:
-        environment = [{"name": k, "value": v} for k, v in sorted(dict(env).items())]
-    container = {
-        "image": job.image,
-        "command": list(job.command),
-        "environment": environment,
-        "resourceRequirements": [{"type": "VCPU", "value": job.vcpus},
-                                 {"type": "MEMORY", "value": job.memory}],
-        "fargatePlatformConfiguration": {"platformVersion": job.platform_version},
-        "jobRoleArn": addr("aws_iam_role", task, "arn"),
-        "executionRoleArn": addr("aws_iam_role", execution, "arn"),
-    }
-    m.block("batch.tf.json", "locals", "", f"{job.id}_container", {}, owner)
-    m.files["batch.tf.json"]["locals"][""][f"{job.id}_container"] = container
-    m.resource("batch.tf.json", "aws_batch_job_definition", job.id, {
-        "name": name,
-        "type": "container",
-        "platform_capabilities": ["FARGATE"],
-        "container_properties": Expr(f"jsonencode(local.{job.id}_container)"),
-    }, owner, job.source)
 
 
 def variables_piece(m: Module) -> None:
@@ -423,7 +365,7 @@ def variables_piece(m: Module) -> None:
     m.files["variables.tf.json"] = {"variable": out}
 
 
-def outputs_piece(m: Module, jobs: list[JobDefinition]) -> None:
+def outputs_piece(m: Module) -> None:
     out: dict[str, Any] = {
         "state_machine_arn": {"value": addr("aws_sfn_state_machine", "state_machine", "arn")},
         "state_machine_name": {"value": addr("aws_sfn_state_machine", "state_machine", "name")},
@@ -434,11 +376,7 @@ def outputs_piece(m: Module, jobs: list[JobDefinition]) -> None:
         out["queue_arn"] = {"value": addr("aws_sqs_queue", "queue", "arn")}
         out["dlq_url"] = {"value": addr("aws_sqs_queue", "dlq", "url")}
         out["dlq_arn"] = {"value": addr("aws_sqs_queue", "dlq", "arn")}
-    if len(jobs) == 1:
-        out["job_definition_arn"] = {"value": jobs[0].arn}
-    if jobs:
-        out["job_definition_arns"] = {"value": Expr(
-            "{" + ", ".join(f"{j.id} = aws_batch_job_definition.{j.id}.arn" for j in jobs) + "}")}
+    out.update(m.outputs)
     m.files["outputs.tf.json"] = {"output": out}
 
 
@@ -448,17 +386,6 @@ def assemble(workflow: Workflow, compiled: Compiled) -> Module:
         m.error("bad-deployment", "deployment", "deployment must be an OnDemandJob(...)",
                 workflow.source)
         return m
-    jobs = job_definitions(workflow)
-    by_id: dict[str, JobDefinition] = {}
-    for job in jobs:
-        if job.id in by_id:
-            m.error("duplicate-resource", f"jobs.{job.id}",
-                    f"two different job definitions have the id {job.id!r}; both would be "
-                    f"aws_batch_job_definition.{job.id} in Terraform (the first is at "
-                    f"{by_id[job.id].source or 'unknown'}): give each its own id", job.source)
-        else:
-            by_id[job.id] = job
-    jobs = list(by_id.values())
     m.files["main.tf.json"] = {
         "terraform": {"required_version": ">= 1.5", "required_providers": {
             "aws": {"source": "hashicorp/aws", "version": ">= 5.0"}}},
@@ -468,11 +395,15 @@ def assemble(workflow: Workflow, compiled: Compiled) -> Module:
     queue_piece(m)
     pipe_piece(m)
     state_machine_piece(m)
-    for job in jobs:
-        batch_piece(m, job)
+    by_kind: dict[type, list[State]] = {}
+    for st in iter_states(workflow.states):
+        by_kind.setdefault(type(st), []).append(st)
+    for kind, states in by_kind.items():
+        integration = INTEGRATIONS.get(kind)
+        if integration is not None:
+            integration.terraform(m, states)
     variables_piece(m)
-    outputs_piece(m, jobs)
-    m.files["state_machine.tf.json"]["locals"][""]["definition"] = compiled.definition
+    outputs_piece(m)
     return m
 
 

@@ -20,8 +20,9 @@ class Integration:
     parameters: Callable[[Any], dict[str, Any]]
     # statements for the state machine's role
     iam: Callable[[Any], tuple[Any, ...]] = lambda state: ()
-    # (terraform resource type, name, body) contributions, see flowdsl.terraform
-    terraform: Callable[[Any, Any], list[Any]] = lambda state, ctx: []
+    # Terraform resources the integration brings, given the module (flowdsl.terraform.Module)
+    # and every state of this kind in the graph.
+    terraform: Callable[[Any, list[Any]], None] = lambda module, states: None
 
 
 INTEGRATIONS: dict[type, Integration] = {}

@@ -99,4 +99,82 @@ def _iam(state: BatchTask) -> tuple[Allow, ...]:
     return tuple(statements)
 
 
-register(BatchTask, Integration(resource=_resource, parameters=_parameters, iam=_iam))
+def _terraform(m: Any, states: list[BatchTask]) -> None:
+    """The job definitions the graph uses (once each), their two roles, and their outputs."""
+    by_id: dict[str, JobDefinition] = {}
+    for st in states:
+        job = st.job
+        if not isinstance(job, JobDefinition) or by_id.get(job.id) == job:
+            continue
+        if job.id in by_id:
+            m.error("duplicate-resource", f"jobs.{job.id}",
+                    f"two different job definitions have the id {job.id!r}; both would be "
+                    f"aws_batch_job_definition.{job.id} in Terraform (the first is at "
+                    f"{by_id[job.id].source or 'unknown'}): give each its own id", job.source)
+            continue
+        by_id[job.id] = job
+        _job_resources(m, job)
+    jobs = list(by_id.values())
+    if len(jobs) == 1:
+        m.outputs["job_definition_arn"] = {"value": jobs[0].arn}
+    if jobs:
+        m.outputs["job_definition_arns"] = {"value": {j.id: j.arn for j in jobs}}
+
+
+def _job_resources(m: Any, job: JobDefinition) -> None:
+    from flowdsl.terraform import TF_IDENT, Expr, addr
+
+    owner = f"jobs.{job.id}"
+    if not TF_IDENT.fullmatch(job.id):
+        m.error("bad-id", owner, f"job definition id {job.id!r} must be a Terraform identifier "
+                "(letters, digits, '_' and '-', not starting with a digit)", job.source)
+        return
+    if job.image is None:
+        m.error("missing-image", f"{owner}.image",
+                f"job definition {job.id!r} has no image: give JobDefinition(image=...)", job.source)
+    if not job.command:
+        m.error("missing-command", f"{owner}.command",
+                f"job definition {job.id!r} has no command", job.source)
+    name = job.name if job.name is not None else join(m.deployment.resource_name, "-", job.id)
+    execution, task = f"{job.id}_execution", f"{job.id}_task"
+    m.role("batch.tf.json", execution, join(name, "-EcsTaskExeRole"), "ecs-tasks.amazonaws.com",
+           owner, job.source)
+    m.resource("batch.tf.json", "aws_iam_role_policy_attachment", execution, {
+        "role": Expr(f"aws_iam_role.{execution}.name"),
+        "policy_arn": join("arn:", PARTITION,
+                           ":iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"),
+    }, owner, job.source)
+    m.role("batch.tf.json", task, join(name, "-EcsTaskRole"), "ecs-tasks.amazonaws.com",
+           owner, job.source)
+    if job.permissions:
+        doc = m.policy_document("batch.tf.json", task, tuple(job.permissions), owner)
+        m.policy("batch.tf.json", task, join(name, "-EcsTaskRolePolicy"), task, doc, owner,
+                 job.source)
+    env = job.environment
+    if isinstance(env, Ref):
+        m.uses.append((f"{owner}.environment", env))
+        environment: Any = Expr(f"[for k in sort(keys({env.address})) : "
+                                f"{{name = k, value = {env.address}[k]}}]")
+    else:
+        environment = [{"name": k, "value": v} for k, v in sorted(dict(env).items())]
+    container = {
+        "image": job.image,
+        "command": list(job.command),
+        "environment": environment,
+        "resourceRequirements": [{"type": "VCPU", "value": job.vcpus},
+                                 {"type": "MEMORY", "value": job.memory}],
+        "fargatePlatformConfiguration": {"platformVersion": job.platform_version},
+        "jobRoleArn": addr("aws_iam_role", task, "arn"),
+        "executionRoleArn": addr("aws_iam_role", execution, "arn"),
+    }
+    properties = m.local("batch.tf.json", f"{job.id}_container", container, owner)
+    m.resource("batch.tf.json", "aws_batch_job_definition", job.id, {
+        "name": name,
+        "type": "container",
+        "platform_capabilities": ["FARGATE"],
+        "container_properties": Expr(f"jsonencode({properties.text})"),
+    }, owner, job.source)
+
+
+register(BatchTask, Integration(resource=_resource, parameters=_parameters, iam=_iam,
+                                terraform=_terraform))

@@ -1,0 +1,209 @@
+"""A cattrs converter for the whole model: workflows <-> plain JSON-compatible data.
+
+``make_converter()`` returns a ``cattrs.Converter`` that unstructures any model object (a
+workflow, a state, a condition, a reference, ...) to dicts, lists and scalars that
+``json.dumps`` accepts, and structures them back into an equal model::
+
+    conv = make_converter()
+    data = conv.unstructure(workflow)          # JSON-compatible
+    assert conv.structure(data, Workflow) == workflow
+
+Encoding:
+
+* A model object is a dict tagged with its class: ``{"@type": "Pass", "name": "A", ...}``.
+  This is how the ``State`` union (and any field that may hold several kinds of object,
+  such as a Catch target or a deploy-time reference) is told apart. Fields equal to their
+  default are left out; ``source`` fields (where the object was written, not part of its
+  value) are always left out.
+* ``NULL`` (an explicit JSON null) is ``{"@type": "NULL"}``; ``None`` (absent) is ``null``.
+* Inside free-form values (payloads, targets), a tuple is ``{"@type": "tuple", "items": [...]}``
+  so that it comes back as a tuple, and a plain dict that itself has an ``"@type"`` key is
+  wrapped as ``{"@type": "dict", "items": {...}}``. Fields declared as ``tuple[...]`` are
+  plain lists.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+import cattrs
+
+from flowdsl import conditions, refs, states
+from flowdsl.iam import Allow
+from flowdsl.states import NULL, _Null
+
+TAG = "@type"
+
+
+def _subclasses(cls: type) -> Iterable[type]:
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def _model_classes() -> dict[str, type]:
+    from flowdsl.tasks import INTEGRATIONS
+    from flowdsl.tasks.batch import JobDefinition
+
+    classes: list[type] = [
+        states.Goto, states.Retry, states.Catch, states.When, states.Branch, states.Workflow,
+        refs.Variable, refs.Var, refs.Join, refs.ResourceAttr, refs.DataAttr,
+        conditions.Comparison, conditions.And, conditions.Or, conditions.Not,
+        conditions.Condition, JobDefinition, Allow,
+    ]
+    classes += [c for c in _subclasses(states.State) if not c.__name__.startswith("_")]
+    classes += list(INTEGRATIONS)
+    out: dict[str, type] = {}
+    for cls in classes:
+        out.setdefault(cls.__name__, cls)
+    return out
+
+
+class ModelCodec:
+    """The encoding itself; ``make_converter`` wires it into cattrs."""
+
+    def __init__(self, extra_classes: Iterable[type] = ()) -> None:
+        self.by_tag = _model_classes()
+        for cls in extra_classes:
+            self.by_tag[cls.__name__] = cls
+        self.tags = {cls: tag for tag, cls in self.by_tag.items()}
+
+    # classes ------------------------------------------------------------------------------
+    def tag_of(self, cls: type) -> str:
+        tag = self.tags.get(cls)
+        if tag is None:  # an attrs class we were not told about: its import path
+            tag = f"{cls.__module__}:{cls.__qualname__}"
+        return tag
+
+    def class_of(self, tag: str) -> type:
+        cls = self.by_tag.get(tag)
+        if cls is None:
+            module, _, qualname = tag.partition(":")
+            if not qualname:
+                raise ValueError(f"unknown model type {tag!r}")
+            obj: Any = importlib.import_module(module)
+            for part in qualname.split("."):
+                obj = getattr(obj, part)
+            cls = obj
+            if not attrs.has(cls):
+                raise ValueError(f"{tag!r} is not an attrs class")
+        return cls
+
+    @staticmethod
+    def _fields(cls: type) -> tuple[attrs.Attribute, ...]:
+        return tuple(f for f in attrs.fields(cls) if not f.metadata.get("source"))
+
+    @staticmethod
+    def _is_tuple_field(f: attrs.Attribute) -> bool:
+        t = f.type
+        return isinstance(t, str) and t.startswith("tuple[") or getattr(t, "__origin__", None) is tuple
+
+    # unstructure --------------------------------------------------------------------------
+    def unstructure(self, value: Any) -> Any:
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return value
+        if isinstance(value, _Null):
+            return {TAG: "NULL"}
+        if attrs.has(type(value)):
+            return self.unstructure_object(value)
+        if isinstance(value, tuple):
+            return {TAG: "tuple", "items": [self.unstructure(v) for v in value]}
+        if isinstance(value, list):
+            return [self.unstructure(v) for v in value]
+        if isinstance(value, dict):
+            items = {}
+            for k, v in value.items():
+                if not isinstance(k, str):
+                    raise TypeError(f"cannot unstructure a dict with a {type(k).__name__} key")
+                items[k] = self.unstructure(v)
+            return {TAG: "dict", "items": items} if TAG in value else items
+        raise TypeError(f"cannot unstructure a {type(value).__name__}")
+
+    def unstructure_object(self, obj: Any) -> dict[str, Any]:
+        cls = type(obj)
+        out: dict[str, Any] = {TAG: self.tag_of(cls)}
+        for f in self._fields(cls):
+            v = getattr(obj, f.name)
+            default = f.default
+            if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+                default = default.factory() if not default.takes_self else attrs.NOTHING
+            if default is not attrs.NOTHING and _same(v, default):
+                continue
+            if self._is_tuple_field(f) and isinstance(v, tuple):
+                out[f.name] = [self.unstructure(x) for x in v]
+            else:
+                out[f.name] = self.unstructure(v)
+        return out
+
+    # structure ----------------------------------------------------------------------------
+    def structure(self, data: Any) -> Any:
+        if data is None or isinstance(data, (bool, int, float, str)):
+            return data
+        if isinstance(data, list):
+            return [self.structure(v) for v in data]
+        if isinstance(data, dict):
+            tag = data.get(TAG)
+            if tag is None:
+                return {k: self.structure(v) for k, v in data.items()}
+            if tag == "NULL":
+                return NULL
+            if tag == "tuple":
+                return tuple(self.structure(v) for v in data["items"])
+            if tag == "dict":
+                return {k: self.structure(v) for k, v in data["items"].items()}
+            return self.structure_object(data, self.class_of(tag))
+        raise TypeError(f"cannot structure a {type(data).__name__}")
+
+    def structure_object(self, data: dict[str, Any], cls: type) -> Any:
+        kwargs: dict[str, Any] = {}
+        names = {f.name: f for f in self._fields(cls)}
+        for key, raw in data.items():
+            if key == TAG:
+                continue
+            f = names.get(key)
+            if f is None:
+                raise ValueError(f"{cls.__name__} has no field {key!r}")
+            if self._is_tuple_field(f) and isinstance(raw, list):
+                kwargs[f.alias or f.name] = tuple(self.structure(x) for x in raw)
+            else:
+                kwargs[f.alias or f.name] = self.structure(raw)
+        for f in attrs.fields(cls):
+            if f.metadata.get("source") and f.init:
+                kwargs[f.alias or f.name] = None
+        return cls(**kwargs)
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b
+
+
+def make_converter(extra_classes: Iterable[type] = ()) -> cattrs.Converter:
+    """A cattrs converter for every model class (and ``extra_classes``, tagged by name)."""
+    codec = ModelCodec(extra_classes)
+    conv = cattrs.Converter()
+    model = set(codec.by_tag.values())
+
+    def is_model(t: Any) -> bool:
+        return isinstance(t, type) and (t in model or t is _Null or (
+            attrs.has(t) and t.__module__.startswith("flowdsl.")))
+
+    def is_polymorphic(t: Any) -> bool:
+        # structuring to a base class (State, Ref, _TaskBase) picks the class from the tag
+        return isinstance(t, type) and (issubclass(t, (states.State, refs.Ref)))
+
+    conv.register_unstructure_hook_func(is_model, codec.unstructure)
+
+    def structure(data: Any, t: type) -> Any:
+        value = codec.structure(data)
+        if not isinstance(value, t):
+            raise ValueError(f"expected a {t.__name__}, got {type(value).__name__}")
+        return value
+
+    conv.register_structure_hook_func(lambda t: is_model(t) or is_polymorphic(t), structure)
+    return conv
+
+
+__all__ = ["ModelCodec", "make_converter", "TAG"]
