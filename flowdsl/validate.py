@@ -272,9 +272,9 @@ class _Validator:
                 self.path_field(st[key], f"{path}.{key}", reference=False)
         for key in _REFERENCE_PATH_FIELDS:
             if key in st and not (key == "ResultPath" and st[key] is None):
+                # ResultPath says where to write: neither the context object nor a variable.
                 self.path_field(st[key], f"{path}.{key}", reference=True,
-                                context=key != "ResultPath" and key != "ItemsPath" or key == "ItemsPath",
-                                variables=key != "ResultPath")
+                                context=key != "ResultPath", variables=key != "ResultPath")
         for key in ("ErrorPath", "CausePath"):
             if key in st:
                 v = _text(st[key])
@@ -299,9 +299,6 @@ class _Validator:
                         "ToleratedFailurePercentage"):
                 if key in st:
                     self.jsonata_value(st[key], f"{path}.{key}")
-        for key in ("Result",):
-            if key in st:
-                self.no_jsonata_markers(st[key], f"{path}.{key}")
         getattr(self, "s_" + typ.lower())(st, path, lang, top_language, edges)
         if "Retry" in st:
             self.retry(st["Retry"], f"{path}.Retry")
@@ -433,8 +430,7 @@ class _Validator:
         if "Variable" not in rule:
             self.err("choice-rule", f"{path}.Variable", f"a {op} rule needs a Variable")
         else:
-            self.path_field(rule["Variable"], f"{path}.Variable", reference=False,
-                            what="Variable")
+            self.path_field(rule["Variable"], f"{path}.Variable", reference=False)
         value, kind = rule[op], OPERATORS[op]
         vpath = f"{path}.{op}"
         if kind == "path":
@@ -572,7 +568,7 @@ class _Validator:
 
     # values ----------------------------------------------------------------------------------------
     def path_field(self, value: Any, path: str, *, reference: bool, context: bool = True,
-                   variables: bool = True, what: str | None = None) -> None:
+                   variables: bool = True) -> None:
         msg = check_path(_text(value), reference=reference, context=context, variables=variables)
         if msg:
             self.err("bad-path", path, msg)
@@ -621,9 +617,6 @@ class _Validator:
         elif isinstance(value, list):
             for i, v in enumerate(value):
                 self.jsonata_value(v, f"{path}[{i}]")
-
-    def no_jsonata_markers(self, value: Any, path: str) -> None:
-        pass
 
     def unknown(self, obj: dict, path: str, allowed: set[str]) -> None:
         for key in obj:
