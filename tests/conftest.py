@@ -10,10 +10,17 @@ from hypothesis import HealthCheck, settings
 
 from locations import SHARED
 
-settings.register_profile("dev", max_examples=30, deadline=None, print_blob=True,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("ci", max_examples=150, deadline=None, print_blob=True,
-                          suppress_health_check=[HealthCheck.too_slow])
+# jsonata-python raises the recursion limit when imported; import it before Hypothesis runs a
+# test, so Hypothesis does not warn that the limit changed under it.
+import jsonata  # noqa: E402,F401
+
+# HYPOTHESIS_PROFILE: "dev" (default) for quick feedback, "ci" for more examples and no local
+# example database. Every failure prints a @reproduce_failure blob to replay it.
+_COMMON = dict(print_blob=True, deadline=None,
+               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                      HealthCheck.function_scoped_fixture])
+settings.register_profile("dev", max_examples=25, **_COMMON)
+settings.register_profile("ci", max_examples=150, database=None, **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 

@@ -37,7 +37,7 @@ from hypothesis import strategies as st
 from flowdsl.asl import compile_workflow, iter_refs
 from flowdsl.conditions import OPERATORS, And, Comparison, Condition, Not, Or
 from flowdsl.iam import Allow
-from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, DataAttr, Join, Ref, ResourceAttr, Var, \
+from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, DataAttr, Ref, ResourceAttr, Var, \
     Variable, join, var
 from flowdsl.render import resolve
 from flowdsl.states import (
@@ -806,21 +806,44 @@ def _chain(ctx: _Ctx, scope: _Scope, depth: int, *, max_len: int, goto_ok: bool)
     return tuple(out)
 
 
+def _deployment(ctx: _Ctx, name: str) -> Any:
+    """An on-demand job pipeline (SQS -> Pipe -> state machine) with random settings."""
+    from flowdsl.deploy import Logging, OnDemandJob, Pipe, Queue
+
+    d = ctx.draw
+    resource = join(ctx.var("app_name"), "-", ctx.var("stage"), f"-{name}")
+    return OnDemandJob(
+        resource,
+        queue=_pick_from(d, (Queue(), Queue(visibility_timeout_seconds=120, max_receive_count=3),
+                             None)),
+        pipe=_pick_from(d, (Pipe(), Pipe(batch_size=5, invocation_type="REQUEST_RESPONSE"))),
+        logging=_pick_from(d, (Logging(), Logging(level="ERROR", include_execution_data=False,
+                                                  retention_days=30),
+                               Logging(group_name=join(ctx.var("app_name"), "/", name)))),
+        tracing=d(_BOOL),
+    )
+
+
 @st.composite
 def workflows(draw: Any, max_depth: int = 2, max_states: int = 12, jsonata: bool = True,
-              refs: bool = True) -> Workflow:
+              refs: bool = True, deployment: bool = False) -> Workflow:
     """Valid workflows of about ``max_states`` states at most, Parallel/Map nested ``max_depth``
     deep at most. ``jsonata=False`` leaves out JSONata states; ``refs=False`` leaves out
-    deploy-time references (so the compiled definition is plain JSON)."""
-    ctx = _Ctx(draw, max_depth, max_states, jsonata, refs)
+    deploy-time references (so the compiled definition is plain JSON); ``deployment=True``
+    deploys each as an on-demand job pipeline (``OnDemandJob``), so that ``build`` writes a
+    Terraform module for it."""
+    ctx = _Ctx(draw, max_depth, max_states, jsonata, refs or deployment)
     states = _chain(ctx, _Scope("$"), 0, max_len=max(1, max_states // 2), goto_ok=False)
+    name = draw(_one(("wf", "orders", "nightly-report")))
+    deploy = _deployment(ctx, name) if deployment else None
     return _without_sources(Workflow(
-        draw(_one(("wf", "orders", "nightly-report"))),
+        name,
         states,
         comment=_comment(ctx),
         timeout_seconds=_maybe(ctx, lambda: draw(_ints(1, 86400)), 4),
         version=_maybe(ctx, lambda: "1.0", 4),
         variables=[ctx.variables[k] for k in sorted(ctx.variables)],
+        deployment=deploy,
     ))
 
 
