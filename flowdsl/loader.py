@@ -7,13 +7,14 @@ import os
 import sys
 import traceback
 from pathlib import Path
+from types import ModuleType
 
 from flowdsl.errors import LoadError
 from flowdsl.states import Workflow
 
 
-def load_workflows(path: str | Path) -> dict[str, Workflow]:
-    """Run a workflow file and return the workflows it defines, by their names."""
+def load_module(path: str | Path) -> ModuleType:
+    """Run a workflow file as a module; every failure is a LoadError naming file:line."""
     p = Path(path)
     if not p.exists():
         raise LoadError(f"{path}: no such file")
@@ -25,7 +26,8 @@ def load_workflows(path: str | Path) -> dict[str, Workflow]:
         raise LoadError(f"{path}: cannot load as a Python module")
     module = importlib.util.module_from_spec(spec)
     # Let a workflow file import its neighbours (shared job definitions, handlers).
-    sys.path.insert(0, str(p.parent.resolve()))
+    folder = str(p.parent.resolve())
+    sys.path.insert(0, folder)
     sys.modules[module_name] = module
     try:
         spec.loader.exec_module(module)
@@ -37,8 +39,13 @@ def load_workflows(path: str | Path) -> dict[str, Workflow]:
         where = f"{_display(str(path))}:{frame}" if frame else _display(str(path))
         raise LoadError(f"{where}: {type(e).__name__}: {e}") from None
     finally:
-        sys.path.pop(0)
+        sys.path.remove(folder)
         sys.modules.pop(module_name, None)
+    return module
+
+
+def workflows_in(module: ModuleType, path: str | Path) -> dict[str, Workflow]:
+    """The workflows a loaded module defines, by their names."""
     found: dict[str, Workflow] = {}
     for value in vars(module).values():
         if isinstance(value, Workflow):
@@ -47,6 +54,11 @@ def load_workflows(path: str | Path) -> dict[str, Workflow]:
         raise LoadError(f"{_display(str(path))}: defines no Workflow (assign one to a module-level "
                         "name, e.g. workflow = Workflow(...))")
     return found
+
+
+def load_workflows(path: str | Path) -> dict[str, Workflow]:
+    """Run a workflow file and return the workflows it defines, by their names."""
+    return workflows_in(load_module(path), path)
 
 
 def pick(workflows: dict[str, Workflow], path: str | Path, name: str | None) -> Workflow:

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib.util
 import json
 import os
 import sys
@@ -320,42 +319,11 @@ def load_run_target(path: str | os.PathLike[str], name: str | None = None) -> tu
 
     Every failure is a :class:`~flowdsl.errors.LoadError` with one clear line.
     """
-    from flowdsl.loader import _display, _last_frame_in, pick
-    from flowdsl.states import Workflow
+    from flowdsl.loader import load_module, pick, workflows_in
 
-    p = Path(path)
-    if not p.exists():
-        raise LoadError(f"{path}: no such file")
-    if p.is_dir():
-        raise LoadError(f"{path}: is a directory; give a workflow file (.py) or an ASL file (.json)")
-    module_name = f"_flowdsl_run_{abs(hash(str(p.resolve())))}"
-    spec = importlib.util.spec_from_file_location(module_name, p)
-    if spec is None or spec.loader is None:
-        raise LoadError(f"{path}: cannot load as a Python module")
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(p.parent.resolve()))
-    sys.modules[module_name] = module
-    try:
-        spec.loader.exec_module(module)
-    except SyntaxError as e:
-        raise LoadError(f"{_display(e.filename or str(path))}:{e.lineno}: syntax error: {e.msg}") from None
-    except Exception as e:
-        frame = _last_frame_in(e, p)
-        where = f"{_display(str(path))}:{frame}" if frame else _display(str(path))
-        raise LoadError(f"{where}: {type(e).__name__}: {e}") from None
-    finally:
-        sys.path.remove(str(p.parent.resolve()))
-        sys.modules.pop(module_name, None)
-    found: dict[str, Workflow] = {}
-    configs: list[tuple[str, RunConfig]] = []
-    for key, value in vars(module).items():
-        if isinstance(value, Workflow):
-            found.setdefault(value.name, value)
-        elif isinstance(value, RunConfig):
-            configs.append((key, value))
-    if not found:
-        raise LoadError(f"{_display(str(path))}: defines no Workflow (assign one to a module-level "
-                        "name, e.g. workflow = Workflow(...))")
+    module = load_module(path)
+    found = workflows_in(module, path)
+    configs = [(key, value) for key, value in vars(module).items() if isinstance(value, RunConfig)]
     workflow = pick(found, path, name)
     mine = [(k, c) for k, c in configs if c.workflow in (None, workflow.name)]
     exact = [(k, c) for k, c in mine if c.workflow == workflow.name]
