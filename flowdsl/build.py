@@ -110,11 +110,17 @@ def _no_cycle_collection() -> Iterator[None]:
 
 def check(workflow: Workflow) -> tuple[Compiled, list[Diagnostic]]:
     """Compile and validate; every diagnostic, from every pass."""
+    compiled, diagnostics, _ = _check(workflow)
+    return compiled, diagnostics
+
+
+def _check(workflow: Workflow) -> tuple[Compiled, list[Diagnostic], Any]:
+    """Compile, validate and assemble the Terraform module (None without a deployment)."""
     with _no_cycle_collection():
-        return _check(workflow)
+        return _check_all(workflow)
 
 
-def _check(workflow: Workflow) -> tuple[Compiled, list[Diagnostic]]:
+def _check_all(workflow: Workflow) -> tuple[Compiled, list[Diagnostic], Any]:
     compiled = compile_workflow(workflow)
     diags = list(compiled.diagnostics)
     if not _NAME.fullmatch(workflow.name):
@@ -124,11 +130,13 @@ def _check(workflow: Workflow) -> tuple[Compiled, list[Diagnostic]]:
                                 workflow.source))
     diags += validate(compiled.definition, compiled.sources)
     diags += check_variables(workflow, refs_with_paths(compiled.definition, "$"), compiled.sources)
+    module = None
     if workflow.deployment is not None:
-        from flowdsl.terraform import check_deployment
+        from flowdsl.terraform import assemble, check_module
 
-        diags += check_deployment(workflow, compiled)
-    return compiled, _dedupe(diags)
+        module = assemble(workflow, compiled)
+        diags += check_module(workflow, module)
+    return compiled, _dedupe(diags), module
 
 
 def _dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:
@@ -143,13 +151,14 @@ def _dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:
 
 def build(workflow: Workflow) -> Artifacts:
     """All output files of a workflow; raises CompileError with every diagnostic."""
-    compiled, diags = check(workflow)
+    compiled, diags, module = _check(workflow)
     if diags:
         raise CompileError(diags)
     files = {f"{workflow.name}.asl.json": dumps(to_template(compiled.definition))}
-    from flowdsl.terraform import module_files
+    if module is not None:
+        from flowdsl.terraform import render_files
 
-    files.update(module_files(workflow, compiled))
+        files.update(render_files(module))
     return Artifacts(workflow.name, files)
 
 

@@ -418,10 +418,10 @@ def _flatten(blocks: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def check_deployment(workflow: Workflow, compiled: Compiled) -> list[Diagnostic]:
+def check_module(workflow: Workflow, m: Module) -> list[Diagnostic]:
+    """What went wrong while assembling the module, and undeclared variables it references."""
     from flowdsl.build import check_variables, refs_with_paths
 
-    m = assemble(workflow, compiled)
     uses = list(m.uses)
     for file, blocks in m.files.items():
         uses += list(refs_with_paths(blocks, file))
@@ -429,8 +429,6 @@ def check_deployment(workflow: Workflow, compiled: Compiled) -> list[Diagnostic]
                             if d.code == "undeclared-variable"]
 
 
-def module_files(workflow: Workflow, compiled: Compiled) -> dict[str, str]:
-    if workflow.deployment is None:
-        return {}
-    m = assemble(workflow, compiled)
+def render_files(m: Module) -> dict[str, str]:
+    """The module's ``*.tf.json`` files, deterministic text."""
     return {name: dumps(render(_flatten(blocks))) for name, blocks in sorted(m.files.items())}
