@@ -203,13 +203,14 @@ def _run(path: str, message: Optional[str], input_: Optional[str], mocks: Option
         else:
             workflow, config = load_run_target(path, name)
             config = config or RunConfig(base_dir=Path(path).parent)
-            from flowdsl.asl import compile_workflow
+            from flowdsl.build import check
             from flowdsl.errors import CompileError
             from flowdsl.render import resolve
 
-            compiled = compile_workflow(workflow)
-            if compiled.diagnostics:
-                raise CompileError(compiled.diagnostics)
+            # What runs locally is what would deploy: the same checks as `flowdsl build`.
+            compiled, diagnostics = check(workflow)
+            if diagnostics:
+                raise CompileError(diagnostics)
             values = config.reference_values(workflow, compiled.definition, overrides)
             check_bindings(config.tasks, compiled.definition, f"{path}: RunConfig.tasks")
             definition = resolve(compiled.definition, values)

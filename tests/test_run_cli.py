@@ -147,6 +147,9 @@ def _bad_inputs(tmp_path: Path, mocks: Path) -> dict[str, tuple[list[str], str]]
     bad_asl.write_text("{not json")
     not_asl = tmp_path / "empty.asl.json"
     not_asl.write_text("{}")
+    invalid = tmp_path / "invalid.py"
+    invalid.write_text("from flowdsl import Pass, Workflow\n"
+                       "workflow = Workflow('w', states=[Pass('A', input_path='nope')])\n")
     return {
         "missing file": (["run", "missing.py", "--message", "{}"], "no such file"),
         "missing asl": (["run", "missing.json"], "no such file"),
@@ -162,12 +165,15 @@ def _bad_inputs(tmp_path: Path, mocks: Path) -> dict[str, tuple[list[str], str]]
         "bad ASL JSON": (["run", str(bad_asl)], "cannot read the ASL document"),
         "not a state machine": (["run", str(not_asl)], "'StartAt' and 'States'"),
         "bad --var": (["run", FIB, "--var", "stage"], "NAME=VALUE"),
+        "invalid workflow": (["run", str(invalid), "--input", "{}"],
+                             f"error: {invalid}:2: $.States.A.InputPath: 'nope' is not a JSONPath: "
+                             "it must start with '$' [bad-path]"),
     }
 
 
 CASES = ["missing file", "missing asl", "bad --message", "bad --input", "both inputs", "unknown test case",
          "mocks without case", "missing mocks", "syntax error", "module raises", "bad ASL JSON",
-         "not a state machine", "bad --var"]
+         "not a state machine", "bad --var", "invalid workflow"]
 
 
 @pytest.mark.parametrize("case", CASES)
