@@ -101,7 +101,8 @@ def asl_validator(tmp_path_factory: pytest.TempPathFactory):
                                f"asl-validator@{ASL_VALIDATOR_VERSION}"],
                               capture_output=True, text=True, timeout=600)
         if proc.returncode != 0 or not (module / "package.json").exists():
-            pytest.skip(f"asl-validator second opinion skipped: npm install failed:\n{proc.stderr[-2000:]}")
+            # node is here, so the second opinion must run: a failed install is a failure.
+            pytest.fail(f"npm install asl-validator@{ASL_VALIDATOR_VERSION} failed:\n{proc.stderr[-2000:]}")
     validator = AslValidator(node, module, tmp_path_factory.mktemp("asl-validator"))
     yield validator
     validator.close()
