@@ -98,8 +98,9 @@ def _validate_asl(path: str) -> tuple[list[Any], str]:
     from flowdsl.load import import_definition, read_json
     from flowdsl.validate import validate as validate_doc
 
-    doc, diagnostics = read_json(path)
-    diagnostics = diagnostics + validate_doc(doc, {"$": path})
+    parsed = read_json(path)
+    doc = parsed.doc
+    diagnostics = list(parsed.duplicates) + validate_doc(doc, parsed.sources(path))
     if not diagnostics:
         try:
             import_definition(doc)

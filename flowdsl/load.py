@@ -9,6 +9,7 @@ jump by name. Compiling the result gives the same document back.
 from __future__ import annotations
 
 import json
+import re
 from collections import deque
 from pathlib import Path
 from typing import Any
@@ -40,8 +41,21 @@ TYPES: dict[str, type[State]] = {c.TYPE: c for c in (Pass, Task, Choice, Wait, S
                                                        Parallel, Map)}
 
 
-def read_json(path: str | Path) -> tuple[Any, list[Diagnostic]]:
-    """Parse a JSON file, reporting duplicate keys (which ``json`` would silently merge)."""
+@attrs.frozen
+class JsonFile:
+    """A parsed JSON document, with the line of every key and array item, by its path."""
+
+    doc: Any
+    lines: dict[str, int]
+    duplicates: tuple[Diagnostic, ...]
+
+    def sources(self, path: str | Path) -> dict[str, str]:
+        """``file:line`` by document path, the form diagnostics take their source from."""
+        return {p: f"{path}:{line}" for p, line in self.lines.items()}
+
+
+def read_json(path: str | Path) -> JsonFile:
+    """Parse a JSON file; report duplicate keys, which ``json`` would silently merge."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -49,23 +63,97 @@ def read_json(path: str | Path) -> tuple[Any, list[Diagnostic]]:
         raise LoadError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as e:
         raise LoadError(f"{path}: cannot read: {e}") from None
-    dupes: list[Diagnostic] = []
-
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for k, v in items:
-            if k in out:
-                dupes.append(Diagnostic("duplicate-key", f"key {k!r}",
-                                        f"the key {k!r} appears twice in one object; JSON "
-                                        "readers keep only one of them", str(path)))
-            out[k] = v
-        return out
-
     try:
-        doc = json.loads(text, object_pairs_hook=pairs)
+        doc = json.loads(text)
     except json.JSONDecodeError as e:
         raise LoadError(f"{path}:{e.lineno}:{e.colno}: not valid JSON: {e.msg}") from None
-    return doc, dupes
+    lines, dupes = _locate(text)
+    duplicates = tuple(
+        Diagnostic("duplicate-key", at, f"the key {at.rsplit('.', 1)[-1]!r} appears twice in one "
+                   "object; JSON readers keep only one of them", f"{path}:{line}")
+        for at, line in dupes)
+    return JsonFile(doc, lines, duplicates)
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_SCALAR = re.compile(r"[^,\]\}\s]+")
+
+
+def _locate(text: str) -> tuple[dict[str, int], list[tuple[str, int]]]:
+    """Walk valid JSON text: the line of each key and array item, and repeated keys."""
+    lines: dict[str, int] = {"$": 1}
+    dupes: list[tuple[str, int]] = []
+    i, n = 0, len(text)
+
+    def skip() -> None:
+        nonlocal i
+        while i < n and text[i] in " \t\r\n":
+            i += 1
+
+    counted, at_line = 0, 1
+
+    def line() -> int:  # positions only move forward, so count newlines incrementally
+        nonlocal counted, at_line
+        at_line += text.count("\n", counted, i)
+        counted = i
+        return at_line
+
+    def value(path: str) -> None:
+        nonlocal i
+        skip()
+        ch = text[i]
+        if ch == "{":
+            i += 1
+            seen: set[str] = set()
+            skip()
+            if text[i] == "}":
+                i += 1
+                return
+            while True:
+                skip()
+                m = _STRING.match(text, i)
+                assert m is not None
+                key = json.loads(m.group())
+                at = f"{path}.{key}"
+                if key in seen:
+                    dupes.append((at, line()))
+                else:
+                    lines[at] = line()
+                seen.add(key)
+                i = m.end()
+                skip()
+                i += 1  # ':'
+                value(at)
+                skip()
+                if text[i] == ",":
+                    i += 1
+                    continue
+                i += 1  # '}'
+                return
+        if ch == "[":
+            i += 1
+            skip()
+            if text[i] == "]":
+                i += 1
+                return
+            index = 0
+            while True:
+                skip()
+                lines[f"{path}[{index}]"] = line()
+                value(f"{path}[{index}]")
+                index += 1
+                skip()
+                if text[i] == ",":
+                    i += 1
+                    continue
+                i += 1  # ']'
+                return
+        m = (_STRING if ch == '"' else _SCALAR).match(text, i)
+        assert m is not None
+        i = m.end()
+
+    value("$")
+    return lines, dupes
 
 
 def _kwargs(cls: type, raw: dict[str, Any]) -> dict[str, Any]:

@@ -125,9 +125,10 @@ workflow = Workflow("wf", states=[
 
 
 def test_validate_asl_file() -> None:
-    r = flowdsl("validate", str(SHARED / "conformance" / "asl-validator" / "invalid-inexistant-state.json"))
-    assert_clean_failure(r)
-    assert "$.States.Start State.Next: there is no state named 'Finished' [dangling-transition]" in r.stderr
+    path = SHARED / "conformance" / "asl-validator" / "invalid-inexistant-state.json"
+    r = flowdsl("validate", str(path))
+    assert_clean_failure(r, f"{path}:6: $.States.Start State.Next: there is no state named "
+                            "'Finished' [dangling-transition]")
     ok = flowdsl("validate", str(SHARED / "conformance" / "asl-validator" / "valid-parallel.json"))
     assert ok.returncode == 0 and ok.stdout.endswith("valid ASL\n")
 
@@ -138,7 +139,8 @@ def test_validate_asl_with_duplicate_keys_and_bad_json(tmp_path: Path) -> None:
                 '"A": {"Type": "Succeed"}}}')
     r = flowdsl("validate", str(dup))
     assert_clean_failure(r)
-    assert "key 'A': the key 'A' appears twice in one object" in r.stderr
+    assert f"{dup}:1: $.States.A: the key 'A' appears twice in one object; JSON readers keep only " \
+        "one of them [duplicate-key]" in r.stderr.splitlines()
     broken = write(tmp_path, "broken.asl.json", '{"StartAt": ')
     r = flowdsl("validate", str(broken))
     assert_clean_failure(r, f"{broken}:1:13: not valid JSON: Expecting value")

@@ -24,8 +24,8 @@ AWS_DISAGREES = {
 
 
 def diagnostics(name: str) -> list[str]:
-    doc, dupes = read_json(CORPUS / name)
-    return [d.render() for d in dupes + validate(doc)]
+    parsed = read_json(CORPUS / name)
+    return [d.render() for d in [*parsed.duplicates, *validate(parsed.doc)]]
 
 
 def test_corpus_is_complete() -> None:
