@@ -7,6 +7,7 @@ import json
 import os
 import re
 import subprocess
+import time
 import traceback
 import uuid
 from dataclasses import dataclass, field
@@ -149,6 +150,7 @@ class LambdaTask:
     def __call__(self, call: TaskCall) -> Any:
         optimised = call.resource.startswith(LAMBDA_INVOKE)
         payload = call.payload.get("Payload") if optimised and isinstance(call.payload, dict) else call.payload
+        started = time.monotonic()
         try:
             result = self.function(payload)
         except Exception as exc:  # the function's failure becomes the task's error, like Lambda's errorType
@@ -159,6 +161,11 @@ class LambdaTask:
                 "stackTrace": traceback.format_exception(type(exc), exc, exc.__traceback__)[1:],
             }
             raise StatesError(err_type, json.dumps(cause)) from None
+        elapsed = time.monotonic() - started
+        if call.timeout_seconds is not None and elapsed > call.timeout_seconds:
+            # A Python function cannot be interrupted; a late result still counts as a timeout.
+            raise StatesError("States.Timeout", f"the handler took {elapsed:.1f} s; the state's "
+                              f"TimeoutSeconds is {call.timeout_seconds:g}")
         try:
             result = json.loads(json.dumps(result))
         except (TypeError, ValueError) as exc:

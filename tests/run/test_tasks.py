@@ -126,6 +126,22 @@ def test_lambda_exception_becomes_error_type() -> None:
     assert isinstance(cause["stackTrace"], list)
 
 
+def test_slow_lambda_handler_times_out() -> None:
+    import time
+
+    def slow(payload: Any) -> Any:
+        time.sleep(1.2)
+        return payload
+
+    d = {"StartAt": "L", "States": {"L": {"Type": "Task", "Resource": LAMBDA, "TimeoutSeconds": 1,
+                                        "Parameters": {"Payload.$": "$"}, "End": True}}}
+    r = execute(d, {"x": 1}, tasks=TaskBinder({"L": LambdaTask.of(slow)}))
+    assert (r.status, r.error) == ("FAILED", "States.Timeout")
+    assert r.cause.startswith("the handler took 1.") and r.cause.endswith("the state's TimeoutSeconds is 1")
+    d["States"]["L"]["TimeoutSeconds"] = 5
+    assert execute(d, {"x": 1}, tasks=TaskBinder({"L": LambdaTask.of(slow)})).status == "SUCCEEDED"
+
+
 def test_bad_callable_reference() -> None:
     with pytest.raises(RunError, match="module:function"):
         TaskBinder({"L": "no_colon_here"})
