@@ -18,7 +18,6 @@ from flowdsl.conditions import And, Comparison, Condition, Not, Or
 from flowdsl.errors import Diagnostic
 from flowdsl.refs import Ref
 from flowdsl.states import (
-    NULL,
     Branch,
     Catch,
     Choice,
@@ -29,6 +28,7 @@ from flowdsl.states import (
     Retry,
     State,
     Succeed,
+    When,
     Workflow,
     _Catching,
     _Null,
@@ -248,8 +248,6 @@ class _Compiler:
         return out
 
     def rule(self, rule: Any, path: str, target: Any) -> Any:
-        from flowdsl.states import When
-
         if not isinstance(rule, When):
             self.error("bad-choice-rule", path, f"expected a When rule, not {type(rule).__name__}",
                        None)
@@ -299,4 +297,4 @@ def iter_refs(value: Any) -> Iterator[Ref]:
             yield from iter_refs(v)
 
 
-__all__ = ["Compiled", "compile_workflow", "iter_refs", "NULL"]
+__all__ = ["Compiled", "compile_workflow", "iter_refs"]

@@ -58,16 +58,6 @@ def resolve(doc: Any, values: Mapping[str, Any]) -> Any:
     return walk(doc, one)
 
 
-def has_refs(value: Any) -> bool:
-    if isinstance(value, Ref):
-        return True
-    if isinstance(value, dict):
-        return any(has_refs(v) for v in value.values())
-    if isinstance(value, list):
-        return any(has_refs(v) for v in value)
-    return False
-
-
 def dumps(doc: Any) -> str:
     """Deterministic JSON: sorted keys, 2-space indent, trailing newline."""
     return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -112,15 +112,11 @@ class State:
 Item = Union[State, Goto]
 
 
-def _items(value: Any) -> tuple[Any, ...]:
-    return _tuple(value)
-
-
 @attrs.frozen(slots=True)
 class Branch:
     """A sub-workflow: a Parallel branch or a Map item processor."""
 
-    states: tuple[Item, ...] = attrs.field(converter=_items)
+    states: tuple[Item, ...] = attrs.field(converter=_tuple)
     comment: str | None = asl("Comment")
     query_language: str | None = asl("QueryLanguage")
     source: str | None = _source()
@@ -280,7 +276,7 @@ class Workflow:
     """A whole state machine: its states, the inputs it leaves to the deployer, its deployment."""
 
     name: str
-    states: tuple[Item, ...] = attrs.field(converter=_items)
+    states: tuple[Item, ...] = attrs.field(converter=_tuple)
     comment: str | None = asl("Comment")
     timeout_seconds: int | None = asl("TimeoutSeconds")
     version: str | None = asl("Version")
