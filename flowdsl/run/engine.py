@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -19,6 +20,7 @@ JSONATA = "JSONata"
 MAX_PAYLOAD_BYTES = 256 * 1024  # AWS quota on state input/output size
 
 _TASK_LIKE = frozenset({"Task", "Parallel", "Map"})
+_INTEGRATION = re.compile(r"arn:[a-z-]+:states:::")  # a service integration, any partition
 _KNOWN_TYPES = frozenset({"Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"})
 
 
@@ -604,8 +606,8 @@ class _Runner:
         inv = self.invocations.get(name, 0)
         self.invocations[name] = inv + 1
         sched = self.event("TaskScheduled", "taskScheduledEventDetails", {
-            "resource": resource.rsplit(":", 1)[-1] if resource.startswith("arn:aws:states:::") else resource,
-            "resourceType": resource.split(":")[5] if resource.startswith("arn:aws:states:::") else "lambda",
+            "resource": resource.rsplit(":", 1)[-1] if _INTEGRATION.match(resource) else resource,
+            "resourceType": resource.split(":")[5] if _INTEGRATION.match(resource) else "lambda",
             "region": "us-east-1", "parameters": _dumps(payload),
             **({"timeoutInSeconds": timeout} if timeout is not None else {})})
         self.event("TaskStarted", "taskStartedEventDetails", {"resource": resource}, prev=sched)

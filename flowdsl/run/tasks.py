@@ -118,7 +118,8 @@ def load_mock_config(source: str | os.PathLike[str] | Mapping[str, Any]) -> Mock
 
 # ---------------------------------------------------------------- Lambda callables
 
-LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
+# lambda:invoke in any partition (arn:aws:, arn:aws-cn:, arn:aws-us-gov:, ...)
+LAMBDA_INVOKE = re.compile(r"arn:[a-z-]+:states:::lambda:invoke")
 
 
 def import_callable(ref: str) -> Callable[..., Any]:
@@ -148,7 +149,7 @@ class LambdaTask:
         return cls(import_callable(fn) if isinstance(fn, str) else fn)
 
     def __call__(self, call: TaskCall) -> Any:
-        optimised = call.resource.startswith(LAMBDA_INVOKE)
+        optimised = LAMBDA_INVOKE.match(call.resource) is not None
         payload = call.payload.get("Payload") if optimised and isinstance(call.payload, dict) else call.payload
         started = time.monotonic()
         try:
@@ -186,7 +187,6 @@ class LambdaTask:
 
 # ---------------------------------------------------------------- Batch jobs as local subprocesses
 
-BATCH_SUBMIT_SYNC = "arn:aws:states:::batch:submitJob.sync"
 
 
 @dataclass(frozen=True)

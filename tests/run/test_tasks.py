@@ -109,6 +109,15 @@ def test_lambda_callable_result_is_wrapped(fn: Any, expected: Any) -> None:
     assert out["SdkHttpMetadata"]["HttpStatusCode"] == 200 and "RequestId" in out["SdkResponseMetadata"]
 
 
+def test_lambda_invoke_is_recognised_in_every_partition() -> None:
+    d = {"StartAt": "L", "States": {"L": {"Type": "Task", "Resource": "arn:aws-cn:states:::lambda:invoke",
+                                        "Parameters": {"Payload.$": "$"}, "End": True}}}
+    r = execute(d, {"x": 1}, tasks=TaskBinder({"L": LambdaTask.of(double)}))
+    assert r.output["Payload"] == {"doubled": 2} and r.output["StatusCode"] == 200
+    scheduled = next(e for e in r.history if e["type"] == "TaskScheduled")["taskScheduledEventDetails"]
+    assert (scheduled["resource"], scheduled["resourceType"]) == ("invoke", "lambda")
+
+
 def test_legacy_lambda_arn_returns_bare_payload() -> None:
     d = {"StartAt": "L", "States": {"L": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:f", "End": True}}}
     assert execute(d, {"x": 1}, tasks=TaskBinder({"L": LambdaTask.of(double)})).output == {"doubled": 2}
