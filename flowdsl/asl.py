@@ -9,7 +9,6 @@ are first met; a target that is already placed, or a string, is a jump.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
 from typing import Any
 
 import attrs
@@ -286,15 +285,4 @@ def compile_workflow(workflow: Workflow) -> Compiled:
     return Compiled(doc, tuple(c.diagnostics), c.sources)
 
 
-def iter_refs(value: Any) -> Iterator[Ref]:
-    if isinstance(value, Ref):
-        yield from value.leaves()
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from iter_refs(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from iter_refs(v)
-
-
-__all__ = ["Compiled", "compile_workflow", "iter_refs"]
+__all__ = ["Compiled", "compile_workflow"]

@@ -16,8 +16,8 @@ import attrs
 
 from flowdsl.asl import Compiled, compile_workflow
 from flowdsl.errors import CompileError, Diagnostic
-from flowdsl.refs import Join, Ref, Var
-from flowdsl.render import dumps, to_template
+from flowdsl.refs import Ref, Var
+from flowdsl.render import dumps, refs_with_paths, to_template
 from flowdsl.states import Workflow
 from flowdsl.validate import validate
 
@@ -31,34 +31,6 @@ class Artifacts:
 
     name: str
     files: dict[str, str]
-
-
-def refs_with_paths(value: Any, path: str) -> Iterator[tuple[str, Ref]]:
-    """Every reference in a document, with its path (built only for the references found)."""
-    keys: list[str] = []
-
-    def walk(v: Any) -> Iterator[tuple[str, Ref]]:
-        if isinstance(v, str):
-            return
-        if isinstance(v, Ref):
-            where = path + "".join(keys)
-            for part in v.parts if isinstance(v, Join) else (v,):
-                if isinstance(part, Ref):
-                    yield where, part
-        elif isinstance(v, dict):
-            for k, item in v.items():
-                if not isinstance(item, (str, int, float, bool)) and item is not None:
-                    keys.append(f".{k}")
-                    yield from walk(item)
-                    keys.pop()
-        elif isinstance(v, (list, tuple)):
-            for i, item in enumerate(v):
-                if not isinstance(item, (str, int, float, bool)) and item is not None:
-                    keys.append(f"[{i}]")
-                    yield from walk(item)
-                    keys.pop()
-
-    return walk(value)
 
 
 def check_variables(workflow: Workflow, uses: Iterable[tuple[str, Ref]],

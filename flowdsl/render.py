@@ -9,7 +9,7 @@ for tests and local runs.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from flowdsl.refs import Join, Ref
@@ -61,3 +61,36 @@ def resolve(doc: Any, values: Mapping[str, Any]) -> Any:
 def dumps(doc: Any) -> str:
     """Deterministic JSON: sorted keys, 2-space indent, trailing newline."""
     return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def refs_with_paths(value: Any, path: str) -> Iterator[tuple[str, Ref]]:
+    """Every reference in a document, with its path (built only for the references found)."""
+    keys: list[str] = []
+
+    def walk(v: Any) -> Iterator[tuple[str, Ref]]:
+        if isinstance(v, str):
+            return
+        if isinstance(v, Ref):
+            where = path + "".join(keys)
+            for part in v.parts if isinstance(v, Join) else (v,):
+                if isinstance(part, Ref):
+                    yield where, part
+        elif isinstance(v, dict):
+            for k, item in v.items():
+                if not isinstance(item, (str, int, float, bool)) and item is not None:
+                    keys.append(f".{k}")
+                    yield from walk(item)
+                    keys.pop()
+        elif isinstance(v, (list, tuple)):
+            for i, item in enumerate(v):
+                if not isinstance(item, (str, int, float, bool)) and item is not None:
+                    keys.append(f"[{i}]")
+                    yield from walk(item)
+                    keys.pop()
+
+    return walk(value)
+
+
+def iter_refs(value: Any) -> Iterator[Ref]:
+    """Every reference in a document (the parts of a join, one by one)."""
+    return (ref for _, ref in refs_with_paths(value, "$"))

@@ -11,6 +11,7 @@ the importer treat fields generically, and cattrs can (un)structure the whole mo
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, Union
 
 import attrs
@@ -284,3 +285,25 @@ class Workflow:
     variables: tuple[Variable, ...] = attrs.field(factory=tuple, kw_only=True, converter=_tuple)
     deployment: Any = attrs.field(default=None, kw_only=True)
     source: str | None = _source()
+
+
+def iter_states(items: Any) -> Iterator[State]:
+    """Every state object of a workflow: the sequences, target chains, branches, processors."""
+    for item in items if isinstance(items, tuple) else (items,):
+        if not isinstance(item, State):
+            continue
+        yield item
+        targets: list[Any] = []
+        if isinstance(item, _Catching):
+            targets += [c.next for c in item.catch if isinstance(c, Catch)]
+        if isinstance(item, Choice):
+            targets += [r.next for r in item.choices] + [item.default]
+        for t in targets:
+            if isinstance(t, (State, tuple)):
+                yield from iter_states(t)
+        if isinstance(item, Parallel):
+            for b in item.branches:
+                if isinstance(b, Branch):
+                    yield from iter_states(b.states)
+        if isinstance(item, Map) and isinstance(item.processor, Branch):
+            yield from iter_states(item.processor.states)

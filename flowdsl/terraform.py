@@ -10,7 +10,6 @@ adds its resources and IAM without touching the rest.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import attrs
@@ -20,8 +19,8 @@ from flowdsl.deploy import OnDemandJob
 from flowdsl.errors import Diagnostic
 from flowdsl.iam import Allow, merge
 from flowdsl.refs import Join, Ref, ResourceAttr, join
-from flowdsl.render import dumps, escape, template
-from flowdsl.states import Branch, Catch, Choice, Map, Parallel, State, Workflow, _Catching
+from flowdsl.render import dumps, escape, refs_with_paths, template
+from flowdsl.states import State, Workflow, iter_states
 from flowdsl.tasks import INTEGRATIONS
 
 TF_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
@@ -178,28 +177,6 @@ def _statement(s: Allow) -> dict[str, Any]:
 
 
 # the graph ----------------------------------------------------------------------------------------
-
-def iter_states(items: Any) -> Iterator[State]:
-    """Every state object of a workflow: the sequences, target chains, branches, processors."""
-    for item in items if isinstance(items, tuple) else (items,):
-        if not isinstance(item, State):
-            continue
-        yield item
-        targets: list[Any] = []
-        if isinstance(item, _Catching):
-            targets += [c.next for c in item.catch if isinstance(c, Catch)]
-        if isinstance(item, Choice):
-            targets += [r.next for r in item.choices] + [item.default]
-        for t in targets:
-            if isinstance(t, (State, tuple)):
-                yield from iter_states(t)
-        if isinstance(item, Parallel):
-            for b in item.branches:
-                if isinstance(b, Branch):
-                    yield from iter_states(b.states)
-        if isinstance(item, Map) and isinstance(item.processor, Branch):
-            yield from iter_states(item.processor.states)
-
 
 # pieces -------------------------------------------------------------------------------------------
 
@@ -420,7 +397,7 @@ def _flatten(blocks: dict[str, Any]) -> dict[str, Any]:
 
 def check_module(workflow: Workflow, m: Module) -> list[Diagnostic]:
     """What went wrong while assembling the module, and undeclared variables it references."""
-    from flowdsl.build import check_variables, refs_with_paths
+    from flowdsl.build import check_variables
 
     uses = list(m.uses)
     for file, blocks in m.files.items():

@@ -97,7 +97,8 @@ class RunConfig:
     def reference_values(self, workflow: Any, definition: Any = None,
                          overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Address -> value for every reference in the workflow's compiled ``definition``."""
-        from flowdsl.asl import compile_workflow, iter_refs
+        from flowdsl.asl import compile_workflow
+        from flowdsl.render import iter_refs
 
         if definition is None:
             definition = compile_workflow(workflow).definition
@@ -279,31 +280,14 @@ def check_bindings(bound: Any, definition: Mapping[str, Any], what: str) -> None
                              f"does not have (its states: {', '.join(sorted(known))})")
 
 
-def _walk_model(obj: Any, seen: set[int] | None = None) -> Iterator[Any]:
-    import attrs
-
-    seen = set() if seen is None else seen
-    if id(obj) in seen:
-        return
-    seen.add(id(obj))
-    if attrs.has(type(obj)):
-        yield obj
-        for f in attrs.fields(type(obj)):
-            yield from _walk_model(getattr(obj, f.name), seen)
-    elif isinstance(obj, (list, tuple)):
-        for item in obj:
-            yield from _walk_model(item, seen)
-    elif isinstance(obj, dict):
-        for item in obj.values():
-            yield from _walk_model(item, seen)
-
-
 def _batch_states(workflow: Any) -> Iterator[tuple[str, Any]]:
     """(state name, JobDefinition) for every Batch state that submits a job flowdsl defines."""
     from flowdsl.tasks.batch import BatchTask as ModelBatch
     from flowdsl.tasks.batch import JobDefinition
 
-    for node in _walk_model(getattr(workflow, "states", ())):
+    from flowdsl.states import iter_states
+
+    for node in iter_states(tuple(getattr(workflow, "states", ()))):
         if isinstance(node, ModelBatch) and isinstance(node.job, JobDefinition):
             yield node.name, node.job
 

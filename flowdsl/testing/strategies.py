@@ -34,7 +34,8 @@ from typing import Any
 import attrs
 from hypothesis import strategies as st
 
-from flowdsl.asl import compile_workflow, iter_refs
+from flowdsl.asl import compile_workflow
+from flowdsl.render import iter_refs
 from flowdsl.conditions import OPERATORS, And, Comparison, Condition, Not, Or
 from flowdsl.iam import Allow
 from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, DataAttr, Ref, ResourceAttr, Var, \
