@@ -94,18 +94,17 @@ def validate(
 
 
 def _validate_asl(path: str) -> tuple[list[Any], str]:
-    from flowdsl.errors import Diagnostic
+    from flowdsl.errors import CompileError, Diagnostic
     from flowdsl.load import import_definition, read_json
-    from flowdsl.validate import validate as validate_doc
 
     parsed = read_json(path)
-    doc = parsed.doc
-    diagnostics = list(parsed.duplicates) + validate_doc(doc, parsed.sources(path))
-    if not diagnostics:
-        try:
-            import_definition(doc)
-        except Exception as e:  # a valid document must import; say so instead of crashing
-            diagnostics.append(Diagnostic("import", "$", f"cannot import into the model: {e}", path))
+    diagnostics = list(parsed.duplicates)
+    try:  # importing validates first, so one pass gives the diagnostics and the model
+        import_definition(parsed.doc, sources=parsed.sources(path))
+    except CompileError as e:
+        diagnostics += e.diagnostics
+    except Exception as e:  # a valid document must import; say so instead of crashing
+        diagnostics.append(Diagnostic("import", "$", f"cannot import into the model: {e}", path))
     return diagnostics, f"{path}: valid ASL"
 
 

@@ -282,12 +282,14 @@ def condition(raw: dict[str, Any]) -> Any:
     return Comparison(raw["Variable"], op, raw[op], source=None)
 
 
-def import_definition(doc: Any, name: str = "imported") -> Workflow:
+def import_definition(doc: Any, name: str = "imported",
+                      sources: dict[str, str] | None = None) -> Workflow:
     """Turn an ASL document into a model; an invalid document raises CompileError with every
-    diagnostic, since the model cannot hold what the document gets wrong."""
+    diagnostic (located with ``sources``, path -> file:line), since the model cannot hold what
+    the document gets wrong."""
     from flowdsl.validate import validate
 
-    diagnostics = validate(doc)
+    diagnostics = validate(doc, sources)
     if diagnostics:
         raise CompileError(diagnostics)
     return Workflow(name, _Importer().scope(doc), source=None, **_kwargs(Workflow, doc))
