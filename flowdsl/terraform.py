@@ -21,7 +21,7 @@ from flowdsl.iam import Allow, merge
 from flowdsl.refs import Join, Ref, ResourceAttr, join
 from flowdsl.render import dumps, escape, refs_with_paths, template
 from flowdsl.states import State, Workflow, iter_states
-from flowdsl.tasks import INTEGRATIONS
+from flowdsl.tasks import INTEGRATIONS, state_machine_statements
 
 TF_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
@@ -276,11 +276,7 @@ def state_machine_piece(m: Module) -> None:
     }, "deployment.logging", src)
     m.role("state_machine.tf.json", "state_machine", _prefix(m, "-SfnRole"),
            "states.amazonaws.com", "deployment", src)
-    statements: list[Allow] = [LOG_DELIVERY]
-    for st in iter_states(m.workflow.states):
-        integration = INTEGRATIONS.get(type(st))
-        if integration is not None:
-            statements += integration.iam(st)
+    statements: list[Allow] = [LOG_DELIVERY, *state_machine_statements(m.workflow)]
     doc = m.policy_document("state_machine.tf.json", "state_machine", tuple(statements),
                             "deployment", extra=_kms_statement("kms:Decrypt", "kms:GenerateDataKey"))
     attachments = [m.policy("state_machine.tf.json", "state_machine", _prefix(m, "-SfnPolicy"),

@@ -37,6 +37,18 @@ def states_arn(service_action: str) -> Join:
     return join("arn:", PARTITION, f":states:::{service_action}")
 
 
+def state_machine_statements(workflow: Any) -> list[Any]:
+    """What the state machine's role needs for the tasks in ``workflow``'s graph."""
+    from flowdsl.states import iter_states
+
+    statements: list[Any] = []
+    for st in iter_states(workflow.states):
+        integration = INTEGRATIONS.get(type(st))
+        if integration is not None:
+            statements += integration.iam(st)
+    return statements
+
+
 def _load() -> None:
     from flowdsl.tasks import batch, lambda_  # noqa: F401  (registration)
 
