@@ -6,6 +6,7 @@ from flowdsl.deploy import Logging, OnDemandJob, Pipe, Queue
 from flowdsl.iam import Allow
 from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, Variable, join, var
 from flowdsl.states import (
+    DISCARD,
     NULL,
     Branch,
     Catch,
@@ -27,7 +28,7 @@ from flowdsl.tasks.lambda_ import LambdaTask
 
 __all__ = [
     "ACCOUNT_ID", "Allow", "And", "BatchTask", "Branch", "Catch", "Choice", "Comparison",
-    "Condition", "Fail", "Goto", "Logging", "OnDemandJob", "Pipe", "Queue", "JobDefinition", "LambdaTask", "Map", "NULL", "Not", "Or",
+    "Condition", "DISCARD", "Fail", "Goto", "Logging", "OnDemandJob", "Pipe", "Queue", "JobDefinition", "LambdaTask", "Map", "NULL", "Not", "Or",
     "PARTITION", "Parallel", "Pass", "REGION", "Retry", "Succeed", "Task", "Variable", "Wait",
     "When", "Workflow", "all_of", "any_of", "join", "not_", "var",
 ]

@@ -108,6 +108,32 @@ def _validate_asl(path: str) -> tuple[list[Any], str]:
     return diagnostics, f"{path}: valid ASL"
 
 
+@app.command("import", epilog="Example: flowdsl import orders.asl.json --out workflows/orders.py")
+def import_(
+    path: str = typer.Argument(..., help="An ASL document (.json)."),
+    name: Optional[str] = typer.Option(None, "--name", help="The workflow's name (default: the file's)."),
+    out: Optional[str] = typer.Option(None, "--out", "-o", help="The file to write (default: "
+                                      "workflows/<name>.py); '-' prints it."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+) -> None:
+    """Turn an ASL definition into a flowdsl workflow file that builds the same definition."""
+    from flowdsl.codegen import generate_file, write_new
+    from flowdsl.errors import CompileError, FlowError
+
+    try:
+        name, text = generate_file(path, name)
+        if out == "-":
+            typer.echo(text, nl=False)
+            return
+        target = write_new(out or f"workflows/{name.replace('-', '_')}.py", text, force)
+    except CompileError as e:
+        lines = [d.render() for d in e.diagnostics]
+        _fail(lines + [f"error: {len(lines)} problem(s); nothing was written"])
+    except FlowError as e:
+        _fail([f"error: {e}"])
+    typer.echo(f"wrote {target} (build it with: flowdsl build {target})")
+
+
 @app.command(epilog="Examples: flowdsl run workflows/fibonacci.py --message '{\"n\": 10}'\n\n"
              "flowdsl run workflows/fibonacci.py --message '{\"n\": 10}' --mocks mocks.json "
              "--test-case BatchFails\n\n"

@@ -21,7 +21,10 @@ from flowdsl.source import caller_location
 
 
 class _Null:
-    """An explicit JSON ``null`` (``ResultPath: null`` discards a result); ``None`` means absent."""
+    """An explicit JSON ``null``: ``DISCARD``. ``ResultPath: null`` discards the state's result
+    (the output is the state's input), ``InputPath: null`` gives the state ``{}`` and
+    ``OutputPath: null`` sends ``{}`` on. ``None`` means the field is not set at all: for
+    ``result_path`` that is ``$``, where the result replaces the whole input."""
 
     _instance: "_Null | None" = None
 
@@ -31,13 +34,14 @@ class _Null:
         return cls._instance
 
     def __repr__(self) -> str:
-        return "NULL"
+        return "DISCARD"
 
     def __reduce__(self) -> str:
         return "NULL"
 
 
-NULL = _Null()
+DISCARD = _Null()
+NULL = DISCARD  # the earlier name, kept working
 
 JSON = Any
 Path = Union[str, _Null]

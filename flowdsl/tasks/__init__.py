@@ -6,6 +6,7 @@ An integration registers itself with ``register``; adding one means adding one m
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,10 @@ class Integration:
     # Terraform resources the integration brings, given the module (flowdsl.terraform.Module)
     # and every state of this kind in the graph.
     terraform: Callable[[Any, list[Any]], None] = lambda module, states: None
+    # The inverse of resource + parameters: given a plain Task's Resource (a string) and
+    # Parameters, the typed class's own keyword arguments that produce them, or None when
+    # this integration does not express them (``flowdsl import`` uses it).
+    typed_kwargs: Callable[[str, Any], "dict[str, Any] | None"] | None = None
 
 
 INTEGRATIONS: dict[type, Integration] = {}
@@ -30,6 +35,15 @@ INTEGRATIONS: dict[type, Integration] = {}
 
 def register(cls: type, integration: Integration) -> None:
     INTEGRATIONS[cls] = integration
+
+
+_STATES_ARN = re.compile(r"arn:aws[a-z-]*:states:::(.+)")
+
+
+def service_action(resource: str) -> str | None:
+    """``lambda:invoke`` for ``arn:<partition>:states:::lambda:invoke``; None otherwise."""
+    m = _STATES_ARN.fullmatch(resource)
+    return m.group(1) if m else None
 
 
 def states_arn(service_action: str) -> Join:

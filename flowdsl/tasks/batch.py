@@ -10,7 +10,7 @@ from flowdsl.iam import Allow
 from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, Ref, ResourceAttr, join
 from flowdsl.source import caller_location
 from flowdsl.states import JSON, _TaskBase
-from flowdsl.tasks import Integration, register, states_arn
+from flowdsl.tasks import Integration, register, service_action, states_arn
 
 
 def _strs(value: Any) -> tuple[Any, ...]:
@@ -176,5 +176,25 @@ def _job_resources(m: Any, job: JobDefinition) -> None:
     }, owner, job.source)
 
 
+def _typed_kwargs(resource: str, parameters: Any) -> dict[str, Any] | None:
+    action = service_action(resource)
+    if action not in ("batch:submitJob", "batch:submitJob.sync") or not isinstance(parameters, dict):
+        return None
+    if not set(parameters) <= {"JobName", "JobDefinition", "JobQueue", "Parameters",
+                               "ContainerOverrides"}:
+        return None
+    kw: dict[str, Any] = {"job": parameters.get("JobDefinition"),
+                          "job_queue": parameters.get("JobQueue"),
+                          "job_name": parameters.get("JobName"),
+                          "sync": action.endswith(".sync")}
+    if not all(isinstance(kw[k], str) for k in ("job", "job_queue", "job_name")):
+        return None
+    if "Parameters" in parameters:
+        kw["job_parameters"] = parameters["Parameters"]
+    if "ContainerOverrides" in parameters:
+        kw["container_overrides"] = parameters["ContainerOverrides"]
+    return kw
+
+
 register(BatchTask, Integration(resource=_resource, parameters=_parameters, iam=_iam,
-                                terraform=_terraform))
+                                terraform=_terraform, typed_kwargs=_typed_kwargs))

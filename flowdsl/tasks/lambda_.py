@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import attrs
@@ -9,7 +10,7 @@ import attrs
 from flowdsl.iam import Allow
 from flowdsl.refs import Join, Ref, join
 from flowdsl.states import JSON, _TaskBase
-from flowdsl.tasks import Integration, register, states_arn
+from flowdsl.tasks import Integration, register, service_action, states_arn
 
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 
@@ -56,4 +57,32 @@ def _iam(state: LambdaTask) -> tuple[Allow, ...]:
     return (Allow(("lambda:InvokeFunction",), (state.function, join(state.function, ":*"))),)
 
 
-register(LambdaTask, Integration(resource=_resource, parameters=_parameters, iam=_iam))
+_QUALIFIED = re.compile(r"(arn:[^:]+:lambda:[^:]*:[^:]*:function:[^:]+):([^:]+)")
+
+
+def _typed_kwargs(resource: str, parameters: Any) -> dict[str, Any] | None:
+    action = service_action(resource)
+    if action not in ("lambda:invoke", "lambda:invoke.waitForTaskToken") or \
+            not isinstance(parameters, dict):
+        return None
+    if not set(parameters) <= {"FunctionName", "Payload", "Payload.$", "InvocationType"}:
+        return None
+    function = parameters.get("FunctionName")
+    if not isinstance(function, str) or ("Payload" in parameters) == ("Payload.$" in parameters):
+        return None
+    if parameters.get("Payload.$", "$") != "$" or parameters.get("Payload", {}) is None:
+        return None
+    kw: dict[str, Any] = {"function": function}
+    m = _QUALIFIED.fullmatch(function)
+    if m:
+        kw["function"], kw["qualifier"] = m.group(1), m.group(2)
+    if "Payload" in parameters:
+        kw["payload"] = parameters["Payload"]
+    if "InvocationType" in parameters:
+        kw["invocation_type"] = parameters["InvocationType"]
+    kw["wait_for_task_token"] = action.endswith(".waitForTaskToken")
+    return kw
+
+
+register(LambdaTask, Integration(resource=_resource, parameters=_parameters, iam=_iam,
+                                 typed_kwargs=_typed_kwargs))

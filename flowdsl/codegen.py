@@ -1,0 +1,475 @@
+"""ASL -> flowdsl source: turn an existing definition into a workflow file to edit and build.
+
+It works on the model that the importer (``flowdsl.load``) produces, so the placement rules
+are the compiler's: sequences stay sequences, a Catch or Choice target used once is a chain
+written where it is used (hoisted to a module-level name when it is a state object, as a
+hand-written workflow does), and a target shared by several transitions is a name.
+
+Three rewrites make the result read like a workflow written by hand:
+
+* a plain ``Task`` whose ``Resource`` and ``Parameters`` a typed task class produces
+  (``LambdaTask``, ``BatchTask``, any integration that registers a ``typed_kwargs`` inverse)
+  becomes that class; the rewrite is kept only when the class gives back exactly the same
+  ``Resource`` and ``Parameters``;
+* an ARN that names an account (``arn:aws:lambda:us-east-1:123456789012:function:f``)
+  becomes a module variable, ``var("f_function_arn")``, declared with the ARN as its default:
+  the module deploys as the definition did, and each environment can pass its own;
+* Choice conditions use the builders of ``flowdsl.conditions``; ``ResultPath: null`` is
+  ``DISCARD``.
+
+Building the generated file gives the original definition back (with the variables at their
+defaults and the partition the definition names); ``tests/properties/test_prop_codegen.py``
+checks this on every corpus definition flowdsl accepts.
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+import flowdsl
+from flowdsl import pysource as py
+from flowdsl.conditions import And, Comparison, Condition, Not, Or
+from flowdsl.errors import CompileError, FlowError
+from flowdsl.refs import PARTITION, Ref, Var, Variable
+from flowdsl.render import resolve
+from flowdsl.states import (
+    Branch,
+    Catch,
+    Choice,
+    Goto,
+    Map,
+    Parallel,
+    State,
+    Task,
+    When,
+    Workflow,
+    _Catching,
+    _Null,
+    _TaskBase,
+)
+from flowdsl.tasks import INTEGRATIONS
+
+_ARN = re.compile(r"arn:(aws[a-z-]*):([a-z0-9-]+):([a-z0-9-]*):(\d{12}):(.+)", re.S)
+_ANY_ARN = re.compile(r"arn:(aws[a-z-]*):")
+_NAME = re.compile(r"[^A-Za-z0-9_-]+")
+# Fields whose strings are data or paths, never a resource to parameterise.
+_KEEP_LITERAL = {"name", "comment", "result", "source"}
+_PATH_KINDS = {"path", "refpath", "errorpath"}
+
+
+class CodegenError(FlowError):
+    """The model holds something the generator cannot write as Python."""
+
+
+# ------------------------------------------------------------------------------------------
+# entry points
+# ------------------------------------------------------------------------------------------
+
+def workflow_name(path: str | Path) -> str:
+    """A workflow name from a file name: ``orders.asl.json`` -> ``orders``."""
+    stem = Path(path).name.split(".")[0]
+    name = _NAME.sub("_", stem).strip("_-")[:80]
+    return name or "imported"
+
+
+def partition_of(doc: Any) -> str:
+    """The partition the definition's ARNs name (``aws`` when it names none)."""
+    found: list[str] = []
+
+    def walk(v: Any) -> None:
+        if isinstance(v, str):
+            m = _ANY_ARN.match(v)
+            if m:
+                found.append(m.group(1))
+        elif isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+
+    walk(doc)
+    return found[0] if found else "aws"
+
+
+def generate(doc: Any, name: str, *, sources: dict[str, str] | None = None,
+             origin: str | None = None) -> str:
+    """Python source for the ASL document ``doc``; an invalid document raises CompileError
+    with the validator's diagnostics (located with ``sources``)."""
+    from flowdsl.load import import_definition
+
+    wf = import_definition(doc, name, sources)
+    wf, variables = _Rewriter(partition_of(doc)).workflow(wf)
+    return _Writer().module(wf, variables, origin)
+
+
+def generate_file(path: str | Path, name: str | None = None) -> tuple[str, str]:
+    """(workflow name, Python source) for an ASL file."""
+    from flowdsl.load import read_json
+
+    parsed = read_json(path)
+    if parsed.duplicates:
+        raise CompileError(parsed.duplicates)
+    name = name or workflow_name(path)
+    return name, generate(parsed.doc, name, sources=parsed.sources(path), origin=Path(path).name)
+
+
+def write_new(path: str | Path, text: str, force: bool = False) -> Path:
+    """Write ``text`` to ``path`` atomically; an existing file is kept unless ``force``."""
+    p = Path(path)
+    if p.is_dir():
+        raise FlowError(f"{path}: is a directory; give the file to write")
+    if p.exists() and not force:
+        raise FlowError(f"{path}: already exists; pass --force to overwrite it")
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, p)
+    except OSError as e:
+        raise FlowError(f"{path}: cannot write: {e.strerror or e}") from None
+    return p
+
+
+# ------------------------------------------------------------------------------------------
+# model rewrites: typed tasks, account-specific ARNs as variables
+# ------------------------------------------------------------------------------------------
+
+class _Rewriter:
+    def __init__(self, partition: str) -> None:
+        self.partition = partition
+        self.variables: dict[str, Variable] = {}  # name -> declaration
+        self.by_arn: dict[str, str] = {}  # literal ARN -> variable name
+        self.memo: dict[int, State] = {}
+
+    def workflow(self, wf: Workflow) -> tuple[Workflow, list[Variable]]:
+        wf = attrs.evolve(wf, states=self.items(wf.states))
+        return wf, list(self.variables.values())
+
+    def items(self, items: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(self.state(x) if isinstance(x, State) else x for x in items)
+
+    def target(self, t: Any) -> Any:
+        if isinstance(t, State):
+            return self.state(t)
+        if isinstance(t, tuple):
+            return self.items(t)
+        return t
+
+    def branch(self, b: Branch) -> Branch:
+        return attrs.evolve(b, states=self.items(b.states))
+
+    def state(self, st: State) -> State:
+        # a chain the model holds twice (a Choice's rule and its Default) stays one object
+        done = self.memo.get(id(st))
+        if done is None:
+            done = self.memo[id(st)] = self.rewrite(st)
+        return done
+
+    def rewrite(self, st: State) -> State:
+        kw: dict[str, Any] = {}
+        if isinstance(st, _Catching) and st.catch:
+            kw["catch"] = tuple(attrs.evolve(c, next=self.target(c.next)) for c in st.catch)
+        if isinstance(st, Parallel):
+            kw["branches"] = tuple(self.branch(b) for b in st.branches)
+        if isinstance(st, Map):
+            kw["processor"] = self.branch(st.processor)
+        if isinstance(st, Choice):
+            kw["choices"] = tuple(attrs.evolve(r, next=self.target(r.next)) for r in st.choices)
+            if st.default is not None:
+                kw["default"] = self.target(st.default)
+        if kw:
+            st = attrs.evolve(st, **kw)
+        if type(st) is Task:
+            st = self.typed(st)
+        return self.parameterise(st)
+
+    # typed tasks ---------------------------------------------------------------------------
+    def typed(self, st: Task) -> State:
+        if not isinstance(st.resource, str) or st.arguments is not None:
+            return st
+        common = {f.name: getattr(st, f.name) for f in attrs.fields(Task)
+                  if f.init and f.name not in ("resource", "parameters", "arguments", "source")
+                  and not _same(getattr(st, f.name), _default(f))}
+        for cls, integration in INTEGRATIONS.items():
+            inverse = getattr(integration, "typed_kwargs", None)
+            if inverse is None:
+                continue
+            try:
+                kw = inverse(st.resource, st.parameters)
+            except (TypeError, ValueError, KeyError):
+                kw = None
+            if kw is None:
+                continue
+            names = {f.name for f in attrs.fields(cls) if f.init}
+            if not set(common) <= names:
+                continue
+            try:
+                typed = cls(**common, **kw, source=None)
+            except (TypeError, ValueError):
+                continue
+            if self.same(integration.resource(typed), st.resource) and \
+                    self.same(integration.parameters(typed), st.parameters):
+                return typed
+        return st
+
+    def same(self, produced: Any, original: Any) -> bool:
+        try:
+            return resolve(produced, {PARTITION.address: self.partition}) == original
+        except KeyError:
+            return False
+
+    # account-specific ARNs -----------------------------------------------------------------
+    def parameterise(self, st: State) -> State:
+        kw = {}
+        for f in attrs.fields(type(st)):
+            if not f.init or f.name in _KEEP_LITERAL or f.metadata.get("kind") in _PATH_KINDS:
+                continue
+            value = getattr(st, f.name)
+            new = self.value(value)
+            if new is not value:
+                kw[f.name] = new
+        return attrs.evolve(st, **kw) if kw else st
+
+    def value(self, v: Any) -> Any:
+        if isinstance(v, str):
+            m = _ARN.fullmatch(v)
+            return self.var_for(v, m) if m else v
+        if isinstance(v, dict):
+            out = {k: self.value(x) for k, x in v.items()}
+            return out if any(out[k] is not v[k] for k in v) else v
+        if isinstance(v, list):
+            out_list = [self.value(x) for x in v]
+            return out_list if any(a is not b for a, b in zip(out_list, v)) else v
+        return v
+
+    def var_for(self, arn: str, m: re.Match[str]) -> Var:
+        name = self.by_arn.get(arn)
+        if name is None:
+            base = _variable_name(m.group(2), m.group(5))
+            name, n = base, 2
+            while name in self.variables:
+                name, n = f"{base}_{n}", n + 1
+            self.by_arn[arn] = name
+            self.variables[name] = Variable(name, default=arn)
+        return Var(name)
+
+
+def _default(f: attrs.Attribute) -> Any:
+    d = f.default
+    if isinstance(d, attrs.Factory):  # type: ignore[arg-type]
+        return d.factory()
+    return None if d is attrs.NOTHING else d
+
+
+def _snake(text: str) -> str:
+    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
+    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").lower()
+
+
+def _variable_name(service: str, resource: str) -> str:
+    """``function:my-fn`` -> ``my_fn_function_arn``; ``table/Orders`` -> ``orders_table_arn``."""
+    cut = min((i for i in (resource.find(":"), resource.find("/")) if i >= 0), default=-1)
+    kind, rest = (resource[:cut], resource[cut + 1:]) if cut >= 0 else (service, resource)
+    # a trailing ':version' or ':alias' is not part of the name; a '/path/' is
+    ident = rest.split(":")[0].split("/")[-1] or rest
+    name = "_".join(p for p in (_snake(ident), _snake(kind)) if p) + "_arn"
+    if not name[0].isalpha():
+        name = "arn_" + name
+    return name[:64]
+
+
+# ------------------------------------------------------------------------------------------
+# writing Python
+# ------------------------------------------------------------------------------------------
+
+_BUILDERS = {And: "all_of", Or: "any_of", Not: "not_"}
+_COMMON_FIELDS = {f.name for f in attrs.fields(_TaskBase)} - {"name"}
+# keywords, the generated module's own names, and the names ruff finds ambiguous (E741)
+_RESERVED = set(keyword.kwlist) | set(keyword.softkwlist) | {"workflow", "l", "o", "i"}
+_BUILTINS = set(dir(builtins))
+
+
+class _Writer:
+    def __init__(self) -> None:
+        self.imports: dict[str, set[str]] = {}  # module -> names
+        self.hoisted: list[str] = []  # module-level assignments, in definition order
+        self.used_names: set[str] = set()
+        self.chains: dict[tuple[int, ...], str] = {}  # states of a hoisted chain -> its name
+
+    def need(self, obj: Any, name: str | None = None) -> str:
+        """Import ``obj`` (a class or function) from ``flowdsl`` when exported there."""
+        name = name or obj.__name__
+        module = "flowdsl" if getattr(flowdsl, name, None) is obj else obj.__module__
+        self.imports.setdefault(module, set()).add(name)
+        return name
+
+    def module(self, wf: Workflow, variables: list[Variable], origin: str | None) -> str:
+        body = self.workflow(wf, variables)
+        for names in self.imports.values():
+            self.used_names |= names
+        lines = [f'"""{wf.name}: imported from {origin or "an ASL definition"} with `flowdsl import`.',
+                 "",
+                 "Build it with `flowdsl build <this file>`; add a `deployment=` to get a Terraform",
+                 "module around the state machine.",
+                 '"""', ""]
+        for module in sorted(self.imports, key=lambda m: (m != "flowdsl", m)):
+            names = sorted(self.imports[module], key=_isort_key)
+            group = py.Group(f"from {module} import (", tuple(py.Atom(n) for n in names), ")")
+            text = py.flat(group)
+            if len(text) - len("(") - len(")") <= py.WIDTH:
+                lines.append(f"from {module} import {', '.join(names)}")
+            else:
+                lines.append(py.layout(group, 0, 0, 0))
+        lines.append("")
+        for assignment in self.hoisted:
+            lines += [assignment, ""]
+        lines.append(py.assignment("workflow", body))
+        return "\n".join(lines) + "\n"
+
+    def workflow(self, wf: Workflow, variables: list[Variable]) -> py.Expr:
+        args = [py.Atom(py.string(wf.name))]
+        kwargs = self.fields(wf, skip={"name", "states", "variables", "deployment"})
+        if variables:
+            kwargs.append(("variables", py.seq("[", [self.obj(v) for v in variables], "]")))
+        kwargs.append(("states", self.sequence(wf.states)))
+        return py.call(self.need(Workflow), args, kwargs)
+
+    # model objects -------------------------------------------------------------------------
+    def fields(self, obj: Any, skip: set[str] = frozenset(),  # type: ignore[assignment]
+               positional: tuple[str, ...] = ()) -> list[tuple[str, py.Expr]]:
+        out = []
+        for f in attrs.fields(type(obj)):
+            if not f.init or f.name in skip or f.name in positional or f.metadata.get("source"):
+                continue
+            v = getattr(obj, f.name)
+            if _same(v, _default(f)):
+                continue
+            out.append((f.alias or f.name, self.field(obj, f, v)))
+        # what the object is first, then how its data flows, then retries and catchers
+        out.sort(key=lambda kv: 2 if kv[0] in ("retry", "catch") else
+                 1 if kv[0] in _COMMON_FIELDS else 0)
+        return out
+
+    def field(self, obj: Any, f: attrs.Attribute, v: Any) -> py.Expr:
+        if f.name in ("next", "default") and isinstance(obj, (Catch, When, Choice)):
+            return self.target(v)
+        if isinstance(obj, Map) and f.name == "processor" or isinstance(obj, Parallel) and \
+                f.name == "branches":
+            branches = [v] if isinstance(v, Branch) else list(v)
+            exprs = [self.branch(b) for b in branches]
+            return exprs[0] if isinstance(v, Branch) else py.seq("[", exprs, "]")
+        if isinstance(v, tuple):
+            return py.seq("[", [self.value(x) for x in v], "]")
+        return self.value(v)
+
+    def obj(self, obj: Any) -> py.Expr:
+        cls = type(obj)
+        positional = tuple(f.name for f in attrs.fields(cls)
+                           if f.init and not f.kw_only and f.default is attrs.NOTHING
+                           and not f.metadata.get("source"))
+        args = [self.field(obj, attrs.fields_dict(cls)[n], getattr(obj, n)) for n in positional]
+        return py.call(self.need(cls), args, self.fields(obj, positional=positional))
+
+    def branch(self, b: Branch) -> py.Expr:
+        states = self.sequence(b.states)
+        extra = self.fields(b, skip={"states"})
+        return py.call(self.need(Branch), [states], extra) if extra else states
+
+    def sequence(self, items: tuple[Any, ...]) -> py.Expr:
+        return py.seq("[", [self.item(x) for x in items], "]")
+
+    def item(self, x: Any) -> py.Expr:
+        if isinstance(x, Goto):
+            return py.call(self.need(Goto), [py.Atom(py.string(x.target))])
+        if isinstance(x, State):
+            return self.obj(x)
+        raise CodegenError(f"cannot write a {type(x).__name__} as a workflow item")
+
+    def target(self, t: Any) -> py.Expr:
+        """A chain used once: a module-level name; a shared target: its name."""
+        if isinstance(t, str):
+            return py.Atom(py.string(t))
+        chain = t if isinstance(t, tuple) else (t,)
+        head = chain[0]
+        if not isinstance(head, State):
+            return self.item(head) if len(chain) == 1 else py.seq("(", [self.item(x) for x in chain], ")")
+        key = tuple(id(x) for x in chain)
+        if key in self.chains:  # one state's rule and Default may share a chain: one name
+            return py.Atom(self.chains[key])
+        exprs = [self.item(x) for x in chain]  # nested targets are hoisted first
+        ident = self.chains[key] = self.identifier(head.name)
+        expr = exprs[0] if len(exprs) == 1 else py.seq("(", exprs, ")")
+        self.hoisted.append(py.assignment(ident, expr))
+        return py.Atom(ident)
+
+    def identifier(self, state_name: str) -> str:
+        base = _snake(state_name) or "state"
+        if base[0].isdigit():
+            base = "state_" + base
+        if base in _RESERVED or hasattr(flowdsl, base) or hasattr(flowdsl.conditions, base) or \
+                base in _BUILTINS:
+            base += "_state"
+        ident, n = base, 2
+        while ident in self.used_names:
+            ident, n = f"{base}_{n}", n + 1
+        self.used_names.add(ident)
+        return ident
+
+    # values -----------------------------------------------------------------------------
+    def value(self, v: Any) -> py.Expr:
+        if v is None or isinstance(v, bool):
+            return py.Atom(repr(v))
+        if isinstance(v, (int, float)):
+            return py.Atom(py.number(v))
+        if isinstance(v, str):
+            return py.Atom(py.string(v))
+        if isinstance(v, _Null):
+            return py.Atom(self.need(flowdsl.DISCARD, "DISCARD"))
+        if isinstance(v, Var):
+            return py.call(self.need(flowdsl.var, "var"), [py.Atom(py.string(v.name))])
+        if isinstance(v, dict):
+            return py.mapping([(py.Atom(py.string(k)), self.value(x)) for k, x in v.items()])
+        if isinstance(v, list):
+            return py.seq("[", [self.value(x) for x in v], "]")
+        if isinstance(v, Comparison):
+            builder = _snake(v.operator)
+            fn = getattr(flowdsl.conditions, builder)
+            return py.call(self.need(fn, builder), [py.Atom(py.string(v.variable)), self.value(v.value)])
+        if isinstance(v, (And, Or)):
+            name = _BUILDERS[type(v)]
+            return py.call(self.need(getattr(flowdsl.conditions, name), name),
+                           [self.value(c) for c in v.conditions])
+        if isinstance(v, Not):
+            return py.call(self.need(flowdsl.conditions.not_, "not_"), [self.value(v.condition)])
+        if isinstance(v, Condition):
+            return py.call(self.need(Condition), [self.value(v.expression)])
+        if isinstance(v, Ref):
+            raise CodegenError(f"cannot write the reference {v!r} as Python")
+        if attrs.has(type(v)):
+            return self.obj(v)
+        raise CodegenError(f"cannot write a {type(v).__name__} as Python")
+
+
+def _isort_key(name: str) -> tuple[int, str]:
+    """isort's order within one import: CONSTANTS, then Classes, then functions."""
+    kind = 0 if name.isupper() else 1 if name[0].isupper() else 2
+    return kind, name.lower() if kind == 2 else name
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b
+
+
+__all__ = ["CodegenError", "generate", "generate_file", "partition_of", "workflow_name",
+           "write_new"]
