@@ -321,8 +321,12 @@ class _Writer:
         lines = [f'"""{wf.name}: imported from {origin or "an ASL definition"} with `flowdsl import`.',
                  "",
                  "Build it with `flowdsl build <this file>`; add a `deployment=` to get a Terraform",
-                 "module around the state machine.",
-                 '"""', ""]
+                 "module around the state machine."]
+        if variables:
+            lines += ["",
+                      "The account-specific ARNs of the definition are module variables, with the",
+                      "imported ARN as default: pass each environment's own."]
+        lines += ['"""', ""]
         for module in sorted(self.imports, key=lambda m: (m != "flowdsl", m)):
             names = sorted(self.imports[module], key=_isort_key)
             group = py.Group(f"from {module} import (", tuple(py.Atom(n) for n in names), ")")

@@ -1,0 +1,300 @@
+"""`flowdsl import` and flowdsl.codegen: ASL -> workflow source, on small definitions."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flowdsl.build import check
+from flowdsl.codegen import generate, partition_of, workflow_name, write_new
+from flowdsl.errors import CompileError, FlowError
+from flowdsl.render import resolve
+from locations import ROOT
+
+LAMBDA = "arn:aws:lambda:eu-west-1:111122223333:function:charge"
+
+
+def machine(**states: Any) -> dict[str, Any]:
+    return {"StartAt": next(iter(states)), "States": states}
+
+
+def invoke(function: str = LAMBDA + ":live", **extra: Any) -> dict[str, Any]:
+    return {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": function, "Payload.$": "$", **extra}}
+
+
+def built(source: str, original: Any) -> Any:
+    """Exec generated source and build it, variables at their defaults."""
+    ns: dict[str, Any] = {}
+    exec(compile(source, "<generated>", "exec"), ns)
+    compiled, diagnostics = check(ns["workflow"])
+    assert diagnostics == []
+    values = {f"var.{v.name}": v.default for v in ns["workflow"].variables}
+    values["data.aws_partition.current.partition"] = partition_of(original)
+    return resolve(compiled.definition, values)
+
+
+SMALL = machine(
+    Charge={**invoke(), "ResultPath": None, "Next": "Route",
+            "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Refund"}]},
+    Route={"Type": "Choice", "Default": "Done",
+           "Choices": [{"Variable": "$.express", "BooleanEquals": True, "Next": "Refund"}]},
+    Refund={"Type": "Pass", "Next": "Failed"},
+    Failed={"Type": "Fail", "Error": "Charge"},
+    Done={"Type": "Succeed"},
+)
+
+SMALL_SOURCE = '''\
+"""small: imported from small.asl.json with `flowdsl import`.
+
+Build it with `flowdsl build <this file>`; add a `deployment=` to get a Terraform
+module around the state machine.
+
+The account-specific ARNs of the definition are module variables, with the
+imported ARN as default: pass each environment's own.
+"""
+
+from flowdsl import (
+    DISCARD,
+    Catch,
+    Choice,
+    Fail,
+    LambdaTask,
+    Pass,
+    Succeed,
+    Variable,
+    When,
+    Workflow,
+    boolean_equals,
+    var,
+)
+
+refund = (Pass("Refund"), Fail("Failed", error="Charge"))
+
+done = Succeed("Done")
+
+workflow = Workflow(
+    "small",
+    variables=[
+        Variable(
+            "charge_function_arn",
+            default="arn:aws:lambda:eu-west-1:111122223333:function:charge",
+        ),
+    ],
+    states=[
+        LambdaTask(
+            "Charge",
+            function=var("charge_function_arn"),
+            qualifier="live",
+            result_path=DISCARD,
+            catch=[Catch(["States.ALL"], next=refund)],
+        ),
+        Choice(
+            "Route",
+            choices=[When(boolean_equals("$.express", True), next="Refund")],
+            default=done,
+        ),
+    ],
+)
+'''
+
+
+def test_a_small_definition_reads_like_a_hand_written_workflow() -> None:
+    # typed task with its qualifier split off, the ARN a variable, DISCARD for ResultPath null,
+    # a target used once hoisted to a name, a shared one ("Refund") by name, a condition builder
+    source = generate(SMALL, "small", origin="small.asl.json")
+    assert source == SMALL_SOURCE
+    assert built(source, SMALL) == SMALL
+
+
+@pytest.mark.parametrize("state, expected", [
+    (invoke(), 'LambdaTask("T", function=var("charge_function_arn"), qualifier="live")'),
+    (invoke("charge"), 'LambdaTask("T", function="charge")'),
+    ({**invoke("charge"), "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken"},
+     'LambdaTask("T", function="charge", wait_for_task_token=True)'),
+    # Payload.$ other than "$" and extra keys have no LambdaTask field: a plain Task
+    ({**invoke("charge"), "Parameters": {"FunctionName": "charge", "Payload.$": "$.body"}},
+     'Task(\n            "T",\n            resource="arn:aws:states:::lambda:invoke",'),
+    (invoke("charge", ClientContext="e30="), 'resource="arn:aws:states:::lambda:invoke"'),
+    ({"Type": "Task", "Resource": "arn:aws:states:::batch:submitJob",
+      "Parameters": {"JobName": "nightly", "JobQueue": "q", "JobDefinition": "d"}},
+     'BatchTask("T", job="d", job_queue="q", job_name="nightly", sync=False)'),
+    ({"Type": "Task", "Resource": "arn:aws:states:::batch:submitJob.sync",
+      "Parameters": {"JobName.$": "$.name", "JobQueue": "q", "JobDefinition": "d"}},
+     'resource="arn:aws:states:::batch:submitJob.sync"'),
+    # an activity's ARN names an account: a variable
+    ({"Type": "Task", "Resource": "arn:aws:states:us-east-1:123456789012:activity:review"},
+     'Task("T", resource=var("review_activity_arn"))'),
+], ids=["lambda-qualified-arn", "lambda-name", "lambda-token", "lambda-payload-path",
+        "lambda-extra-key", "batch", "batch-dynamic-name", "activity"])
+def test_tasks(state: dict[str, Any], expected: str) -> None:
+    doc = machine(T={**state, "End": True})
+    source = generate(doc, "t")
+    assert expected in source, source
+    assert built(source, doc) == doc
+
+
+def test_a_typed_task_in_another_partition_keeps_it_through_the_partition_reference() -> None:
+    doc = machine(T={**invoke("arn:aws-cn:lambda:cn-north-1:123456789012:function:f"),
+                     "Resource": "arn:aws-cn:states:::lambda:invoke", "End": True})
+    source = generate(doc, "t")
+    assert 'LambdaTask("T", function=var("f_function_arn"))' in source
+    assert built(source, doc) == doc
+
+
+def test_one_arn_is_one_variable_and_different_arns_with_one_name_get_suffixes() -> None:
+    other = "arn:aws:lambda:us-east-1:999999999999:function:charge"
+    doc = machine(A={**invoke(LAMBDA), "Next": "B"}, B={**invoke(LAMBDA), "Next": "C"},
+                  C={**invoke(other), "End": True})
+    source = generate(doc, "t")
+    assert source.count("Variable(") == 2
+    assert source.count('var("charge_function_arn")') == 2
+    assert f'"charge_function_arn_2",\n            default="{other}",' in source
+    assert built(source, doc) == doc
+
+
+@pytest.mark.parametrize("arn, name", [
+    ("arn:aws:sns:us-east-1:123456789012:alerts", "alerts_sns_arn"),
+    ("arn:aws:iam::123456789012:role/service/pipeline-role", "pipeline_role_role_arn"),
+    ("arn:aws:batch:us-east-1:123456789012:job-definition/nightly:3",
+     "nightly_job_definition_arn"),
+    ("arn:aws:states:us-east-1:123456789012:stateMachine:Child", "child_state_machine_arn"),
+    ("arn:aws:dynamodb:us-east-1:123456789012:table/Orders", "orders_table_arn"),
+    ("arn:aws:sqs:us-east-1:123456789012:1-queue", "arn_1_queue_sqs_arn"),
+])
+def test_variable_names_say_what_the_arn_names(arn: str, name: str) -> None:
+    doc = machine(T={"Type": "Task", "Resource": "arn:aws:states:::sns:publish",
+                     "Parameters": {"TopicArn": arn, "Message": "hi"}, "End": True})
+    source = generate(doc, "t")
+    assert f'"TopicArn": var("{name}")' in source
+    assert built(source, doc) == doc
+
+
+def test_arns_without_an_account_and_paths_stay_literal() -> None:
+    doc = machine(T={"Type": "Task", "Resource": "arn:aws:states:::s3:getObject",
+                     "Parameters": {"Bucket": "arn:aws:s3:::my-bucket", "Key.$": "$.key"},
+                     "Comment": "arn:aws:sns:us-east-1:123456789012:alerts", "End": True})
+    source = generate(doc, "t")
+    assert "Variable(" not in source and "var(" not in source
+
+
+def test_a_chain_shared_by_a_rule_and_the_default_of_one_choice_is_one_name() -> None:
+    doc = machine(C={"Type": "Choice", "Default": "X",
+                     "Choices": [{"Variable": "$.a", "IsPresent": True, "Next": "X"}]},
+                  X={"Type": "Pass", "Next": "Y"}, Y={"Type": "Succeed"})
+    source = generate(doc, "t")
+    assert source.count('Pass("X")') == 1
+    assert 'choices=[When(is_present("$.a", True), next=x)], default=x)' in source
+    assert built(source, doc) == doc
+
+
+@pytest.mark.parametrize("state_name, identifier", [
+    ("Pass", "pass_state"), ("workflow", "workflow_state"), ("l", "l_state"),
+    ("1st step", "state_1st_step"), ("Notify Failure!", "notify_failure"),
+    ("all_of", "all_of_state"), ("print", "print_state")])
+def test_hoisted_names_are_valid_and_shadow_nothing(state_name: str, identifier: str) -> None:
+    doc = machine(C={"Type": "Choice", "Default": state_name,
+                     "Choices": [{"Variable": "$.a", "IsPresent": True, "Next": "Z"}]},
+                  Z={"Type": "Succeed"}, **{state_name: {"Type": "Succeed"}})
+    source = generate(doc, "t")
+    assert f"\n{identifier} = Succeed(" in source
+    assert built(source, doc) == doc
+
+
+def test_strings_that_need_escapes_survive() -> None:
+    text = 'quote " apostrophe \' backslash \\ newline \n tab \t nul \x00 é \u2028'
+    doc = machine(P={"Type": "Pass", "Result": {"s": text, "n": [1.5, -0.0, 1e100, 10**20]},
+                     "End": True})
+    assert built(generate(doc, "t"), doc) == doc
+
+
+def test_an_invalid_definition_raises_the_validators_diagnostics() -> None:
+    doc = machine(A={"Type": "Pass", "Next": "Nope"})
+    with pytest.raises(CompileError, match=r"\$\.States\.A\.Next: there is no state named 'Nope'"):
+        generate(doc, "t")
+
+
+@pytest.mark.parametrize("path, name", [
+    ("orders.asl.json", "orders"), ("dir/my flow.json", "my_flow"), (".json", "imported")])
+def test_workflow_name_from_the_file_name(path: str, name: str) -> None:
+    assert workflow_name(path) == name
+
+
+def test_write_new_keeps_an_existing_file_unless_forced(tmp_path: Path) -> None:
+    target = tmp_path / "w.py"
+    target.write_text("mine")
+    with pytest.raises(FlowError, match=f"^{target}: already exists; pass --force to overwrite it$"):
+        write_new(target, "new")
+    assert target.read_text() == "mine"
+    write_new(target, "new", force=True)
+    assert target.read_text() == "new"
+    with pytest.raises(FlowError, match=f"^{tmp_path}: is a directory; give the file to write$"):
+        write_new(tmp_path, "x", force=True)
+
+
+# the command ------------------------------------------------------------------------------
+
+def flowdsl(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "flowdsl", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_import_writes_workflows_name_py_which_builds(tmp_path: Path) -> None:
+    (tmp_path / "small.asl.json").write_text(json.dumps(SMALL, indent=2))
+    r = flowdsl("import", "small.asl.json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "wrote workflows/small.py (build it with: flowdsl build workflows/small.py)\n"
+    assert (tmp_path / "workflows" / "small.py").read_text() == SMALL_SOURCE
+    r = flowdsl("build", "workflows/small.py", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    asl = json.loads((tmp_path / "build" / "small" / "small.asl.json").read_text())
+    assert asl["States"]["Charge"]["Parameters"]["FunctionName"] == "${var.charge_function_arn}:live"
+
+
+def test_import_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
+    (tmp_path / "small.json").write_text(json.dumps(SMALL))
+    (tmp_path / "out.py").write_text("# mine\n")
+    r = flowdsl("import", "small.json", "--out", "out.py", cwd=tmp_path)
+    assert (r.returncode, r.stdout) == (1, "")
+    assert r.stderr == "error: out.py: already exists; pass --force to overwrite it\n"
+    assert (tmp_path / "out.py").read_text() == "# mine\n"
+    r = flowdsl("import", "small.json", "--out", "out.py", "--force", "--name", "billing", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert '    "billing",\n' in (tmp_path / "out.py").read_text()
+
+
+def test_import_prints_to_stdout_with_out_dash(tmp_path: Path) -> None:
+    (tmp_path / "small.asl.json").write_text(json.dumps(SMALL))
+    r = flowdsl("import", "small.asl.json", "--out", "-", cwd=tmp_path)
+    assert (r.returncode, r.stdout) == (0, SMALL_SOURCE)
+    assert not (tmp_path / "workflows").exists()
+
+
+def test_import_of_an_invalid_definition_names_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "bad.json").write_text(
+        '{\n  "StartAt": "A",\n  "States": {\n    "A": {"Type": "Pass",\n'
+        '          "Next": "Nope"}\n  }\n}\n')
+    r = flowdsl("import", "bad.json", cwd=tmp_path)
+    assert r.returncode == 1
+    assert r.stderr.splitlines() == [
+        "bad.json:5: $.States.A.Next: there is no state named 'Nope' [dangling-transition]",
+        "error: 1 problem(s); nothing was written"]
+    assert not (tmp_path / "workflows").exists()
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "error: in.json: no such file"),
+    ('{"StartAt": ', "error: in.json:1:13: not valid JSON: Expecting value"),
+])
+def test_import_of_a_missing_or_broken_file(tmp_path: Path, content: str | None, message: str) -> None:
+    if content is not None:
+        (tmp_path / "in.json").write_text(content)
+    r = flowdsl("import", "in.json", cwd=tmp_path)
+    assert (r.returncode, r.stderr) == (1, message + "\n")
