@@ -233,6 +233,8 @@ class _Compiler:
         if not isinstance(r, Retry):
             self.error("bad-retry", path, f"expected a Retry, not {type(r).__name__}", None)
             return {}
+        if r.source:
+            self.sources[path] = r.source
         out: dict[str, Any] = {"ErrorEquals": list(r.error_equals)}
         self.fields(r, out, path)
         return out
@@ -241,6 +243,8 @@ class _Compiler:
         if not isinstance(c, Catch):
             self.error("bad-catch", path, f"expected a Catch, not {type(c).__name__}", None)
             return {}
+        if c.source:
+            self.sources[path] = c.source
         out: dict[str, Any] = {"ErrorEquals": list(c.error_equals)}
         self.fields(c, out, path)
         out["Next"] = target(c.next, f"{path}.Next", c.source)
@@ -251,12 +255,24 @@ class _Compiler:
             self.error("bad-choice-rule", path, f"expected a When rule, not {type(rule).__name__}",
                        None)
             return {}
-        out = self.condition(rule.condition, path, rule.source)
+        if rule.source:
+            self.sources[path] = rule.source
+        out = self.condition(rule.condition, path, rule.source, top=True)
         self.fields(rule, out, path)
         out["Next"] = target(rule.next, f"{path}.Next", rule.source)
         return out
 
-    def condition(self, cond: Any, path: str, source: str | None) -> dict[str, Any]:
+    def condition(self, cond: Any, path: str, source: str | None, top: bool = False) -> dict[str, Any]:
+        own = getattr(cond, "source", None)
+        if own and own != source:  # a condition built on a line of its own
+            out = self._condition(cond, path, own)
+            # the top-level condition shares its path with the rule: locate its own keys
+            for p in [f"{path}.{k}" for k in out] if top else [path]:
+                self.sources[p] = own
+            return out
+        return self._condition(cond, path, source)
+
+    def _condition(self, cond: Any, path: str, source: str | None) -> dict[str, Any]:
         if isinstance(cond, Comparison):
             return {"Variable": cond.variable,
                     cond.operator: self.value(cond.value, f"{path}.{cond.operator}", source)}

@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from flowdsl.asl import Compiled, compile_workflow
-from flowdsl.errors import CompileError, Diagnostic
+from flowdsl.errors import CompileError, Diagnostic, did_you_mean
 from flowdsl.refs import Ref, Var
 from flowdsl.render import dumps, refs_with_paths, to_template
 from flowdsl.states import Workflow
@@ -51,7 +51,8 @@ def check_variables(workflow: Workflow, uses: Iterable[tuple[str, Ref]],
             known = ", ".join(sorted(declared)) or "none"
             out.append(Diagnostic("undeclared-variable", path,
                                   f"var({ref.name!r}) is not declared in the workflow's variables "
-                                  f"(declared: {known})", _source_for(path, sources, workflow)))
+                                  f"(declared: {known}){did_you_mean(ref.name, declared).hint}",
+                                  ref.source or _source_for(path, sources, workflow)))
     return out
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import attrs
 
+from flowdsl.fields import check_fields
 from flowdsl.source import caller_location
 
 # operator -> the kind of operand it takes ("string", "number", "bool", "timestamp", "path",
@@ -36,11 +37,15 @@ class Comparison:
     value: Any
     source: str | None = _source()
 
+    __attrs_post_init__ = check_fields
+
 
 @attrs.frozen(slots=True)
 class And:
     conditions: tuple[Any, ...] = attrs.field(converter=tuple)
     source: str | None = _source()
+
+    __attrs_post_init__ = check_fields
 
 
 @attrs.frozen(slots=True)
@@ -48,11 +53,15 @@ class Or:
     conditions: tuple[Any, ...] = attrs.field(converter=tuple)
     source: str | None = _source()
 
+    __attrs_post_init__ = check_fields
+
 
 @attrs.frozen(slots=True)
 class Not:
     condition: Any
     source: str | None = _source()
+
+    __attrs_post_init__ = check_fields
 
 
 @attrs.frozen(slots=True)
@@ -61,6 +70,8 @@ class Condition:
 
     expression: Any
     source: str | None = _source()
+
+    __attrs_post_init__ = check_fields
 
 
 def all_of(*conditions: Any) -> And:

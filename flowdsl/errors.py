@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 
 import attrs
@@ -19,6 +20,27 @@ class Diagnostic:
     def render(self) -> str:
         where = f"{self.source}: " if self.source else ""
         return f"{where}{self.path}: {self.message} [{self.code}]"
+
+
+@attrs.frozen(slots=True)
+class Suggestion:
+    """The known name a misspelt one most likely means, if any."""
+
+    name: str | None
+
+    @property
+    def hint(self) -> str:
+        """``"; did you mean 'X'?"``, or nothing."""
+        return f"; did you mean {self.name!r}?" if self.name else ""
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> Suggestion:
+    """The closest of ``known`` to ``name`` (letter case aside), when one is close enough."""
+    by_folded: dict[str, str] = {}
+    for k in known:
+        by_folded.setdefault(k.casefold(), k)
+    hit = difflib.get_close_matches(name.casefold(), list(by_folded), n=1, cutoff=0.6)
+    return Suggestion(by_folded[hit[0]] if hit else None)
 
 
 class FlowError(Exception):

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import ModuleType
 
 from flowdsl.errors import LoadError
+from flowdsl.fields import FieldError, explain_type_error
 from flowdsl.states import Workflow
 
 
@@ -37,7 +38,7 @@ def load_module(path: str | Path) -> ModuleType:
     except Exception as e:  # the user's module raised while it was being built
         frame = _last_frame_in(e, p)
         where = f"{_display(str(path))}:{frame}" if frame else _display(str(path))
-        raise LoadError(f"{where}: {type(e).__name__}: {e}") from None
+        raise LoadError(f"{where}: {_explain(e)}") from None
     finally:
         sys.path.remove(folder)
         sys.modules.pop(module_name, None)
@@ -71,6 +72,17 @@ def pick(workflows: dict[str, Workflow], path: str | Path, name: str | None) -> 
         raise LoadError(f"{path}: defines several workflows ({', '.join(sorted(workflows))}); "
                         "choose one with --name")
     return next(iter(workflows.values()))
+
+
+def _explain(e: Exception) -> str:
+    """A model built with wrong arguments: ``Class.field: expected ..., got ...``."""
+    if isinstance(e, FieldError):
+        return str(e)
+    if isinstance(e, TypeError):
+        explained = explain_type_error(e)
+        if explained:
+            return explained
+    return f"{type(e).__name__}: {e}"
 
 
 def _last_frame_in(exc: BaseException, path: Path) -> int | None:

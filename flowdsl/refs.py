@@ -11,6 +11,9 @@ from typing import Any, Union
 
 import attrs
 
+from flowdsl.fields import check_fields
+from flowdsl.source import caller_location
+
 VARIABLE_TYPES = ("string", "number", "bool", "list(string)", "map(string)", "any")
 
 
@@ -23,6 +26,8 @@ class Variable:
     default: Any = None
     description: str | None = None
     sensitive: bool = False
+
+    __attrs_post_init__ = check_fields
 
     @property
     def required(self) -> bool:
@@ -47,6 +52,11 @@ class Var(Ref):
     """A reference to a declared module variable: ``var("stage")``."""
 
     name: str
+    # where var(...) was written, for diagnostics; not part of the value
+    source: str | None = attrs.field(factory=caller_location, kw_only=True, eq=False, repr=False,
+                                     metadata={"source": True})
+
+    __attrs_post_init__ = check_fields
 
     @property
     def address(self) -> str:

@@ -16,6 +16,7 @@ from typing import Any, Union
 
 import attrs
 
+from flowdsl.fields import check_fields
 from flowdsl.refs import Ref, Variable
 from flowdsl.source import caller_location
 
@@ -71,6 +72,8 @@ class Goto:
 
     target: str
 
+    __attrs_post_init__ = check_fields
+
 
 @attrs.frozen(slots=True)
 class Retry:
@@ -84,6 +87,8 @@ class Retry:
     jitter_strategy: str | None = asl("JitterStrategy")
     comment: str | None = asl("Comment")
     source: str | None = _source()
+
+    __attrs_post_init__ = check_fields
 
 
 Target = Union["State", str, tuple[Any, ...]]
@@ -101,6 +106,8 @@ class Catch:
     output: JSON = asl("Output", "jsonata_payload")
     source: str | None = _source()
 
+    __attrs_post_init__ = check_fields
+
 
 @attrs.frozen(slots=True)
 class State:
@@ -110,6 +117,8 @@ class State:
     comment: str | None = asl("Comment")
     query_language: str | None = asl("QueryLanguage")
     source: str | None = _source()
+
+    __attrs_post_init__ = check_fields
 
     TYPE = ""
 
@@ -125,6 +134,8 @@ class Branch:
     comment: str | None = asl("Comment")
     query_language: str | None = asl("QueryLanguage")
     source: str | None = _source()
+
+    __attrs_post_init__ = check_fields
 
 
 def _branch(value: Any) -> Any:
@@ -193,6 +204,8 @@ class When:
     assign: JSON = asl("Assign", "assign")
     output: JSON = asl("Output", "jsonata_payload")
     source: str | None = _source()
+
+    __attrs_post_init__ = check_fields
 
 
 @attrs.frozen(slots=True)
@@ -289,6 +302,8 @@ class Workflow:
     variables: tuple[Variable, ...] = attrs.field(factory=tuple, kw_only=True, converter=_tuple)
     deployment: Any = attrs.field(default=None, kw_only=True)
     source: str | None = _source()
+
+    __attrs_post_init__ = check_fields
 
 
 def iter_states(items: Any) -> Iterator[State]:

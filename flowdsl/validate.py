@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flowdsl.conditions import OPERATORS
-from flowdsl.errors import Diagnostic
+from flowdsl.errors import Diagnostic, did_you_mean
 from flowdsl.paths import (
     _json_type,
     check_dynamic,
@@ -179,8 +179,10 @@ class _Validator:
         if not isinstance(start, str):
             self.err("missing-field", f"{path}.StartAt", "StartAt must name a state")
         elif start not in states:
+            close = did_you_mean(start, states)
             self.err("dangling-transition", f"{path}.StartAt",
-                     f"StartAt names {start!r}, which is not a state of this scope")
+                     f"StartAt names {start!r}, which is not a state of this scope{close.hint}")
+            start = close.name or start
         edges: dict[str, list[str]] = {}
         for name, st in states.items():
             spath = f"{path}.States.{name}"
@@ -188,21 +190,34 @@ class _Validator:
                 self.err("name-length", spath,
                          f"state name is {len(name)} characters; AWS allows 1 to {MAX_NAME}")
             edges[name] = self.state(st, spath, lang, top_language)
+        # One mistake, one diagnostic: a misspelt target is read as the state it most likely
+        # names, so that state and what follows it are not also reported unreachable; a scope
+        # with a transition that goes nowhere is not also reported as unable to end.
+        fixed: dict[str, str] = {}
+        broken = False
         for name, targets in edges.items():
             for tpath, target in targets:
                 if target in states:
                     continue
                 if target in self.names:
+                    broken = True
                     self.err("transition-out-of-scope", tpath,
                              f"{target!r} is outside this scope; a transition cannot leave a "
                              "Parallel branch or Map processor, nor enter one")
                 else:
-                    self.err("dangling-transition", tpath, f"there is no state named {target!r}")
+                    close = did_you_mean(target, states)
+                    if close.name:
+                        fixed[target] = close.name
+                    else:
+                        broken = True
+                    self.err("dangling-transition", tpath,
+                             f"there is no state named {target!r}{close.hint}")
         if isinstance(start, str) and start in states:
             seen = {start}
             todo = deque([start])
             while todo:
                 for _, t in edges.get(todo.popleft(), ()):
+                    t = fixed.get(t, t)
                     if t in states and t not in seen:
                         seen.add(t)
                         todo.append(t)
@@ -210,7 +225,7 @@ class _Validator:
                 if name not in seen:
                     self.err("unreachable", f"{path}.States.{name}",
                              f"state {name!r} cannot be reached from StartAt {start!r}")
-            if not any(self.is_terminal(states[n]) for n in seen):
+            if not broken and not any(self.is_terminal(states[n]) for n in seen):
                 self.err("no-terminal", path,
                          "no reachable state ends this scope: add a state with End, a "
                          "Succeed or a Fail")

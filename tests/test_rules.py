@@ -47,9 +47,50 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str, str]]]] = [
        "state name 'X' is already used at $.States.X; names must be unique across the whole "
        "state machine")]),
     # transitions
+    # a target that names nothing: the scope's end cannot be judged, so no no-terminal too
     ("dangling Next", machine(A=P(Next="B"), C=P(End=True)),
      [("dangling-transition", "$.States.A.Next", "there is no state named 'B'"),
-      ("unreachable", "$.States.C", "state 'C' cannot be reached from StartAt 'A'"),
+      ("unreachable", "$.States.C", "state 'C' cannot be reached from StartAt 'A'")]),
+    # a misspelt target: one diagnostic, with the state it most likely names; that state and
+    # the states after it are not also unreachable
+    ("misspelt Next",
+     machine(Start=P(Next="NotifySucess"), NotifySuccess=P(Next="Done"), Done={"Type": "Succeed"}),
+     [("dangling-transition", "$.States.Start.Next",
+       "there is no state named 'NotifySucess'; did you mean 'NotifySuccess'?")]),
+    ("misspelt Catch target, letter case",
+     machine(A=T(End=True, Catch=[{"ErrorEquals": ["States.ALL"], "Next": "notifyfailure"}]),
+             NotifyFailure=P(Next="Failed"), Failed={"Type": "Fail"}),
+     [("dangling-transition", "$.States.A.Catch[0].Next",
+       "there is no state named 'notifyfailure'; did you mean 'NotifyFailure'?")]),
+    ("misspelt Choice target and Default",
+     machine(C=choice({"Variable": "$.x", "IsNull": True, "Next": "Hndle"}, Default="Skp"),
+             Handle=P(End=True), Skip=P(End=True)),
+     [("dangling-transition", "$.States.C.Choices[0].Next",
+       "there is no state named 'Hndle'; did you mean 'Handle'?"),
+      ("dangling-transition", "$.States.C.Default",
+       "there is no state named 'Skp'; did you mean 'Skip'?")]),
+    ("misspelt StartAt", {"StartAt": "Frist", "States": {"First": P(Next="Second"),
+                                                         "Second": P(End=True)}},
+     [("dangling-transition", "$.StartAt",
+       "StartAt names 'Frist', which is not a state of this scope; did you mean 'First'?")]),
+    # a state unreachable for another reason is still reported
+    ("misspelt Next beside an orphan",
+     machine(A=P(Next="Finsh"), Finish=P(End=True), Orphan=P(End=True)),
+     [("dangling-transition", "$.States.A.Next",
+       "there is no state named 'Finsh'; did you mean 'Finish'?"),
+      ("unreachable", "$.States.Orphan", "state 'Orphan' cannot be reached from StartAt 'A'")]),
+    # the match must be in the transition's own scope
+    ("misspelt Next inside a branch suggests from the branch",
+     machine(P={"Type": "Parallel", "End": True, "Branches": [
+         machine(Work=P(Next="Cleanp"), Cleanup=P(End=True))]}, Cleanupp=P(End=True)),
+     [("dangling-transition", "$.States.P.Branches[0].States.Work.Next",
+       "there is no state named 'Cleanp'; did you mean 'Cleanup'?"),
+      ("unreachable", "$.States.Cleanupp", "state 'Cleanupp' cannot be reached from StartAt 'P'")]),
+    # a misspelt target that still ends nowhere reports that too: it is a second mistake
+    ("misspelt Next into a loop",
+     machine(A=P(Next="Lop"), Loop=P(Next="Loop")),
+     [("dangling-transition", "$.States.A.Next",
+       "there is no state named 'Lop'; did you mean 'Loop'?"),
       ("no-terminal", "$", "no reachable state ends this scope: add a state with End, a Succeed "
        "or a Fail")]),
     ("dangling Default",
@@ -64,9 +105,7 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str, str]]]] = [
              Out=P(End=True)),
      [("transition-out-of-scope", "$.States.P.Branches[0].States.In.Next",
        "'Out' is outside this scope; a transition cannot leave a Parallel branch or Map "
-       "processor, nor enter one"),
-      ("no-terminal", "$.States.P.Branches[0]", "no reachable state ends this scope: add a state "
-       "with End, a Succeed or a Fail")]),
+       "processor, nor enter one")]),
     ("transition out of a Map processor",
      machine(M=M(machine(In=T(End=True, Catch=[{"ErrorEquals": ["States.ALL"], "Next": "M"}])))),
      [("transition-out-of-scope", "$.States.M.ItemProcessor.States.In.Catch[0].Next",
@@ -194,7 +233,7 @@ def test_every_problem_is_reported_not_just_the_first() -> None:
     doc = machine(A=P(Next="Nope", InputPath="bad"),
                   B=T(End=True, Retry=[{"ErrorEquals": ["X"], "BackoffRate": 0}]))
     assert [d.code for d in validate(doc)] == [
-        "bad-path", "retry-range", "dangling-transition", "unreachable", "no-terminal"]
+        "bad-path", "retry-range", "dangling-transition", "unreachable"]
 
 
 def test_diagnostic_rendering_names_the_source() -> None:
