@@ -126,7 +126,7 @@ def build(workflow: Workflow) -> Artifacts:
     """All output files of a workflow; raises CompileError with every diagnostic."""
     compiled, diags, module = _check(workflow)
     if diags:
-        raise CompileError(diags)
+        raise CompileError(diags, compiled.definition)
     files = {f"{workflow.name}.asl.json": dumps(to_template(compiled.definition))}
     if module is not None:
         from flowdsl.terraform import render_files

@@ -33,14 +33,16 @@ def build(
     out: Path = typer.Option(Path("build"), "--out", "-o", help="Output folder."),
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 if the output is stale."),
     name: Optional[str] = typer.Option(None, "--name", help="The workflow to build, when a file defines several."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the offending value under each problem."),
 ) -> None:
     """Check workflows and write build/<name>/: the ASL definition and a Terraform module."""
     from flowdsl.build import build as build_one
     from flowdsl.build import stale, write
     from flowdsl.errors import CompileError, FlowError
+    from flowdsl.explain import render
     from flowdsl.loader import load_workflows, pick
 
-    artifacts, errors = [], []
+    artifacts, errors, lines = [], [], []
     for path in paths:
         try:
             if _is_asl(path):
@@ -49,14 +51,17 @@ def build(
             workflow = pick(load_workflows(path), path, name)
             artifacts.append(build_one(workflow))
         except CompileError as e:
-            errors += [d.render() for d in e.diagnostics]
+            errors += e.diagnostics
+            lines += render(e.diagnostics, e.document, verbose)
         except FlowError as e:
             errors.append(str(e))
+            lines.append(str(e))
     names = [a.name for a in artifacts]
     for dup in sorted({n for n in names if names.count(n) > 1}):
         errors.append(f"two workflows are named {dup!r}; they would write the same build/{dup}/")
+        lines.append(errors[-1])
     if errors:
-        _fail(errors + [f"error: {len(errors)} problem(s); nothing was written"])
+        _fail(lines + [f"error: {len(errors)} problem(s); nothing was written"])
     if check:
         problems = stale(artifacts, out)
         if problems:
@@ -72,28 +77,30 @@ def build(
 def validate(
     path: str = typer.Argument(..., help="A workflow file (.py) or an ASL document (.json)."),
     name: Optional[str] = typer.Option(None, "--name", help="The workflow to check, when a file defines several."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the offending value under each problem."),
 ) -> None:
     """Check a workflow or an ASL document and report every problem, with its path."""
     from flowdsl.errors import FlowError
+    from flowdsl.explain import render
 
     try:
         if _is_asl(path):
-            diagnostics, summary = _validate_asl(path)
+            diagnostics, summary, document = _validate_asl(path)
         else:
             from flowdsl.build import check
             from flowdsl.loader import load_workflows, pick
 
             workflow = pick(load_workflows(path), path, name)
             compiled, diagnostics = check(workflow)
-            summary = f"{path}: workflow {workflow.name!r} is valid"
+            summary, document = f"{path}: workflow {workflow.name!r} is valid", compiled.definition
     except FlowError as e:
         _fail([str(e)])
     if diagnostics:
-        _fail([d.render() for d in diagnostics] + [f"error: {len(diagnostics)} problem(s)"])
+        _fail(render(diagnostics, document, verbose) + [f"error: {len(diagnostics)} problem(s)"])
     typer.echo(summary)
 
 
-def _validate_asl(path: str) -> tuple[list[Any], str]:
+def _validate_asl(path: str) -> tuple[list[Any], str, Any]:
     from flowdsl.errors import CompileError, Diagnostic
     from flowdsl.load import import_definition, read_json
 
@@ -105,7 +112,7 @@ def _validate_asl(path: str) -> tuple[list[Any], str]:
         diagnostics += e.diagnostics
     except Exception as e:  # a valid document must import; say so instead of crashing
         diagnostics.append(Diagnostic("import", "$", f"cannot import into the model: {e}", path))
-    return diagnostics, f"{path}: valid ASL"
+    return diagnostics, f"{path}: valid ASL", parsed.doc
 
 
 @app.command("import", epilog="Example: flowdsl import orders.asl.json --out workflows/orders.py")
@@ -115,10 +122,12 @@ def import_(
     out: Optional[str] = typer.Option(None, "--out", "-o", help="The file to write (default: "
                                       "workflows/<name>.py); '-' prints it."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the offending value under each problem."),
 ) -> None:
     """Turn an ASL definition into a flowdsl workflow file that builds the same definition."""
     from flowdsl.codegen import generate_file, write_new
     from flowdsl.errors import CompileError, FlowError
+    from flowdsl.explain import render
 
     try:
         name, text = generate_file(path, name)
@@ -127,8 +136,8 @@ def import_(
             return
         target = write_new(out or f"workflows/{name.replace('-', '_')}.py", text, force)
     except CompileError as e:
-        lines = [d.render() for d in e.diagnostics]
-        _fail(lines + [f"error: {len(lines)} problem(s); nothing was written"])
+        lines = render(e.diagnostics, e.document, verbose)
+        _fail(lines + [f"error: {len(e.diagnostics)} problem(s); nothing was written"])
     except FlowError as e:
         _fail([f"error: {e}"])
     typer.echo(f"wrote {target} (build it with: flowdsl build {target})")

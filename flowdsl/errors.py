@@ -54,8 +54,9 @@ class LoadError(FlowError):
 class CompileError(FlowError):
     """A workflow has diagnostics; nothing was emitted."""
 
-    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+    def __init__(self, diagnostics: Iterable[Diagnostic], document: object = None) -> None:
         self.diagnostics = tuple(diagnostics)
+        self.document = document  # what the diagnostics' paths point into, when known
         lines = [d.render() for d in self.diagnostics[:20]]
         if len(self.diagnostics) > 20:
             lines.append(f"... and {len(self.diagnostics) - 20} more")

@@ -49,6 +49,8 @@ def check_fields(obj: Any) -> None:
 
 def _list_error(cls: type, name: str, value: tuple[Any, ...], want: str) -> None:
     item_want = want.removeprefix("a list of ")
+    if item_want == "states":
+        item_want = "a state or Goto(...)"
     bad = [i for i, v in enumerate(value) if not _ITEM_OK[(cls, name)](v)]
     if len(value) == 1:  # a single value, or a list of one: say what the field takes
         raise FieldError(f"{cls.__name__}.{name}: expected {want}, got {describe(value[0])}")

@@ -291,5 +291,5 @@ def import_definition(doc: Any, name: str = "imported",
 
     diagnostics = validate(doc, sources)
     if diagnostics:
-        raise CompileError(diagnostics)
+        raise CompileError(diagnostics, doc)
     return Workflow(name, _Importer().scope(doc), source=None, **_kwargs(Workflow, doc))
