@@ -30,6 +30,7 @@ Check = Callable[[Any], bool]
 _CHECKS: dict[type, list[tuple[str, Check, str, bool]]] = {}
 _WORDS = {str: "a string", int: "a number", float: "a number", bool: "True or False",
           dict: "a dict", list: "a list"}
+_PLURAL = {"a string": "strings", "a number": "numbers", "a dict": "dicts", "a list": "lists"}
 
 
 def check_fields(obj: Any) -> None:
@@ -49,8 +50,8 @@ def check_fields(obj: Any) -> None:
 
 def _list_error(cls: type, name: str, value: tuple[Any, ...], want: str) -> None:
     item_want = want.removeprefix("a list of ")
-    if item_want == "states":
-        item_want = "a state or Goto(...)"
+    item_want = {"states": "a state or Goto(...)", **{v: k for k, v in _PLURAL.items()}}.get(
+        item_want, item_want)
     bad = [i for i, v in enumerate(value) if not _ITEM_OK[(cls, name)](v)]
     if len(value) == 1:  # a single value, or a list of one: say what the field takes
         raise FieldError(f"{cls.__name__}.{name}: expected {want}, got {describe(value[0])}")
@@ -107,14 +108,34 @@ def _build(cls: type) -> list[tuple[str, Check, str, bool]]:
 def _hints(cls: type) -> dict[str, Any]:
     hints: dict[str, Any] = {}
     for klass in reversed(cls.__mro__):
-        module = sys.modules.get(klass.__module__)
-        ns = dict(vars(module)) if module else {}
-        for name, ann in klass.__dict__.get("__annotations__", {}).items():
-            try:
-                hints[name] = eval(ann, ns) if isinstance(ann, str) else ann  # noqa: S307
-            except Exception:  # an annotation this check cannot read: not checked
-                hints.pop(name, None)
+        hints.update(_own_hints(klass))
     return hints
+
+
+_OWN: dict[type, dict[str, Any]] = {}
+_EVALUATED: dict[tuple[str, str], Any] = {}
+_UNREADABLE = object()
+
+
+def _own_hints(klass: type) -> dict[str, Any]:
+    """The annotations a class itself declares, evaluated once (attrs keeps them as strings)."""
+    own = _OWN.get(klass)
+    if own is None:
+        own = _OWN[klass] = {}
+        module = sys.modules.get(klass.__module__)
+        for name, ann in klass.__dict__.get("__annotations__", {}).items():
+            if not isinstance(ann, str):
+                own[name] = ann
+                continue
+            key = (klass.__module__, ann)
+            if key not in _EVALUATED:
+                try:
+                    _EVALUATED[key] = eval(ann, vars(module) if module else {})  # noqa: S307
+                except Exception:  # an annotation this check cannot read: not checked
+                    _EVALUATED[key] = _UNREADABLE
+            if _EVALUATED[key] is not _UNREADABLE:
+                own[name] = _EVALUATED[key]
+    return own
 
 
 def _spec(hint: Any, field: str) -> tuple[Check, str, Check | None] | None:
@@ -140,8 +161,9 @@ def _spec(hint: Any, field: str) -> tuple[Check, str, Check | None] | None:
         if inner is None:
             return (lambda v: isinstance(v, tuple)), "a list", None
         item_ok, item_want, _ = inner
+        plural = _PLURAL.get(item_want) or item_want.removeprefix("a ").removeprefix("an ")
         return (lambda v: isinstance(v, tuple) and all(item_ok(x) for x in v),
-                f"a list of {item_want.removeprefix('a ').removeprefix('an ')}", item_ok)
+                f"a list of {plural}", item_ok)
     if origin in (typing.Union, types.UnionType):
         parts = [a for a in typing.get_args(hint)]
         optional = type(None) in parts
@@ -213,10 +235,28 @@ def explain_type_error(error: TypeError) -> str | None:
     return f"{name}: {what}"
 
 
+def explain_value_error(error: ValueError) -> str | None:
+    """``Class.field: expected one of ..., got ...`` for an attrs ``in_`` validator's error."""
+    args = error.args
+    if len(args) != 4 or not isinstance(args[1], attrs.Attribute):
+        return None
+    owner = None
+    tb = error.__traceback__
+    while tb is not None:  # the innermost __init__ of a model object names the class
+        if tb.tb_frame.f_code.co_name == "__init__" and "self" in tb.tb_frame.f_locals:
+            owner = type(tb.tb_frame.f_locals["self"]).__name__
+        tb = tb.tb_next
+    options = ", ".join(repr(o) for o in args[2])
+    where = f"{owner}.{args[1].name}" if owner else args[1].name
+    return f"{where}: expected one of {options}, got {describe(args[3])}"
+
+
 def _model_class(name: str) -> type | None:
+    import flowdsl
     from flowdsl.convert import _model_classes
 
-    return _model_classes().get(name)
+    cls = _model_classes().get(name) or getattr(flowdsl, name, None)
+    return cls if isinstance(cls, type) and attrs.has(cls) else None
 
 
-__all__ = ["FieldError", "check_fields", "describe", "explain_type_error"]
+__all__ = ["FieldError", "check_fields", "describe", "explain_type_error", "explain_value_error"]

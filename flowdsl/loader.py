@@ -9,8 +9,8 @@ import traceback
 from pathlib import Path
 from types import ModuleType
 
-from flowdsl.errors import LoadError
-from flowdsl.fields import FieldError, explain_type_error
+from flowdsl.errors import LoadError, did_you_mean
+from flowdsl.fields import FieldError, explain_type_error, explain_value_error
 from flowdsl.states import Workflow
 
 
@@ -66,7 +66,7 @@ def pick(workflows: dict[str, Workflow], path: str | Path, name: str | None) -> 
     if name is not None:
         if name not in workflows:
             raise LoadError(f"{path}: no workflow named {name!r}; it defines "
-                            f"{', '.join(sorted(workflows))}")
+                            f"{', '.join(sorted(workflows))}{did_you_mean(name, workflows).hint}")
         return workflows[name]
     if len(workflows) > 1:
         raise LoadError(f"{path}: defines several workflows ({', '.join(sorted(workflows))}); "
@@ -78,10 +78,10 @@ def _explain(e: Exception) -> str:
     """A model built with wrong arguments: ``Class.field: expected ..., got ...``."""
     if isinstance(e, FieldError):
         return str(e)
-    if isinstance(e, TypeError):
-        explained = explain_type_error(e)
-        if explained:
-            return explained
+    explained = explain_type_error(e) if isinstance(e, TypeError) else \
+        explain_value_error(e) if isinstance(e, ValueError) else None
+    if explained:
+        return explained
     return f"{type(e).__name__}: {e}"
 
 

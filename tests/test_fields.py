@@ -53,10 +53,20 @@ CASES = [
      "LambdaTask.function: expected a string or a reference (var(...), join(...)), got int 3"),
     ('LambdaTask("A", function="f", wait_for_task_token="yes")',
      "LambdaTask.wait_for_task_token: expected True or False, got str 'yes'"),
+    ('JobDefinition("j", command=["python", 1])', "JobDefinition.command[1]: expected a string, got int 1"),
+    ('JobDefinition("j", command=1)', "JobDefinition.command: expected a list of strings, got int 1"),
+    ('JobDefinition("j", imagee="x")', "JobDefinition.imagee: unknown argument; did you mean 'image'?"),
+    ('Logging(level="all")',
+     "Logging.level: expected one of 'ALL', 'ERROR', 'FATAL', 'OFF', got str 'all'"),
+    ('Variable("x", type="str")', "Variable.type: expected one of 'string', 'number', 'bool', "
+     "'list(string)', 'map(string)', 'any', got str 'str'"),
+    ('OnDemandJob("j", bogus=1)',
+     "OnDemandJob.bogus: unknown argument; OnDemandJob takes resource_name, queue, pipe, logging, "
+     "tracing, type"),
 ]
 
 
-@pytest.mark.parametrize("code, message", CASES, ids=[c[1].split(":")[0] for c in CASES])
+@pytest.mark.parametrize("code, message", CASES, ids=[c[0] for c in CASES])
 def test_wrong_arguments_name_class_field_and_line(tmp_path: Path, code: str, message: str) -> None:
     p = tmp_path / "wf.py"
     p.write_text(HEADER + f"x = {code}\n")
@@ -93,3 +103,14 @@ def test_valid_values_of_every_allowed_type_are_accepted() -> None:
     Choice("C", choices=[When(is_present("$.a", True), next="A")], default=Goto("B"))
     Map("M", processor=[Pass("A")], max_concurrency="{% $n %}", items_path="$.items")
     LambdaTask("L", function=join("arn:", var("x")), qualifier=var("q"))
+
+
+def test_no_workflow_of_that_name_suggests_one(tmp_path: Path) -> None:
+    from flowdsl.loader import load_workflows, pick
+
+    p = tmp_path / "wf.py"
+    p.write_text(HEADER + 'a = Workflow("fibonacci", states=[Pass("A")])\n'
+                 'b = Workflow("other", states=[Pass("B")])\n')
+    with pytest.raises(LoadError, match=rf"^{p}: no workflow named 'fibonaci'; it defines fibonacci, "
+                       r"other; did you mean 'fibonacci'\?$"):
+        pick(load_workflows(p), p, "fibonaci")

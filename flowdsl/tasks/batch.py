@@ -6,6 +6,7 @@ from typing import Any
 
 import attrs
 
+from flowdsl.fields import check_fields
 from flowdsl.iam import Allow
 from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, Ref, ResourceAttr, join
 from flowdsl.source import caller_location
@@ -33,6 +34,8 @@ class JobDefinition:
     permissions: tuple[Allow, ...] = attrs.field(factory=tuple, kw_only=True, converter=tuple)
     source: str | None = attrs.field(factory=caller_location, kw_only=True, eq=False, repr=False,
                                      metadata={"source": True})
+
+    __attrs_post_init__ = check_fields
 
     @property
     def arn(self) -> ResourceAttr:
