@@ -60,6 +60,7 @@ from flowdsl.tasks import INTEGRATIONS
 _ARN = re.compile(r"arn:(aws[a-z-]*):([a-z0-9-]+):([a-z0-9-]*):(\d{12}):(.+)", re.S)
 _ANY_ARN = re.compile(r"arn:(aws[a-z-]*):")
 _NAME = re.compile(r"[^A-Za-z0-9_-]+")
+_WORKFLOW_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
 # Fields whose strings are data or paths, never a resource to parameterise.
 _KEEP_LITERAL = {"name", "comment", "result", "source"}
 _PATH_KINDS = {"path", "refpath", "errorpath"}
@@ -115,11 +116,16 @@ def generate_file(path: str | Path, name: str | None = None) -> tuple[str, str]:
     """(workflow name, Python source) for an ASL file."""
     from flowdsl.load import read_json
 
+    if name is not None and not _WORKFLOW_NAME.fullmatch(name):
+        raise FlowError(f"--name {name!r}: a workflow name is 1-80 letters, digits, '-' or '_'")
     parsed = read_json(path)
     if parsed.duplicates:
-        raise CompileError(parsed.duplicates)
+        raise CompileError(parsed.duplicates, parsed.doc)
     name = name or workflow_name(path)
-    return name, generate(parsed.doc, name, sources=parsed.sources(path), origin=Path(path).name)
+    origin = Path(path).name
+    if not origin.isprintable() or any(c in origin for c in "\\\""):
+        origin = None  # the docstring names the file only when it can hold the name as it is
+    return name, generate(parsed.doc, name, sources=parsed.sources(path), origin=origin)
 
 
 def write_new(path: str | Path, text: str, force: bool = False) -> Path:

@@ -298,3 +298,32 @@ def test_import_of_a_missing_or_broken_file(tmp_path: Path, content: str | None,
         (tmp_path / "in.json").write_text(content)
     r = flowdsl("import", "in.json", cwd=tmp_path)
     assert (r.returncode, r.stderr) == (1, message + "\n")
+
+
+def test_import_rejects_a_name_that_cannot_name_a_workflow(tmp_path: Path) -> None:
+    (tmp_path / "small.json").write_text(json.dumps(SMALL))
+    r = flowdsl("import", "small.json", "--name", 'a"b', cwd=tmp_path)
+    assert (r.returncode, r.stderr) == (
+        1, "error: --name 'a\"b': a workflow name is 1-80 letters, digits, '-' or '_'\n")
+
+
+def test_a_file_name_the_docstring_cannot_hold_is_left_out(tmp_path: Path) -> None:
+    from flowdsl.codegen import generate_file
+
+    p = tmp_path / 'we"ird.json'
+    p.write_text(json.dumps(SMALL))
+    name, source = generate_file(p)
+    assert name == "we_ird"
+    assert source.startswith('"""we_ird: imported from an ASL definition with `flowdsl import`.')
+    compile(source, "x.py", "exec")
+
+
+def test_duplicate_keys_are_reported_not_merged(tmp_path: Path) -> None:
+    (tmp_path / "dup.json").write_text('{"StartAt": "A",\n "States": {"A": {"Type": "Pass", '
+                                       '"End": true},\n "A": {"Type": "Succeed"}}}\n')
+    r = flowdsl("import", "dup.json", cwd=tmp_path)
+    assert r.returncode == 1
+    assert r.stderr.splitlines() == [
+        "dup.json:3: $.States.A: the key 'A' appears twice in one object; JSON readers keep only "
+        "one of them [duplicate-key]",
+        "error: 1 problem(s); nothing was written"]
