@@ -25,6 +25,7 @@ checks this on every corpus definition flowdsl accepts.
 from __future__ import annotations
 
 import builtins
+import json
 import keyword
 import os
 import re
@@ -38,7 +39,7 @@ import flowdsl
 from flowdsl import pysource as py
 from flowdsl.conditions import And, Comparison, Condition, Not, Or
 from flowdsl.errors import CompileError, FlowError
-from flowdsl.refs import PARTITION, Ref, Var, Variable
+from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, DataAttr, Join, Ref, Var, Variable
 from flowdsl.render import resolve
 from flowdsl.states import (
     Branch,
@@ -59,10 +60,13 @@ from flowdsl.tasks import INTEGRATIONS
 
 _ARN = re.compile(r"arn:(aws[a-z-]*):([a-z0-9-]+):([a-z0-9-]*):(\d{12}):(.+)", re.S)
 _ANY_ARN = re.compile(r"arn:(aws[a-z-]*):")
+_PLACEHOLDER = re.compile(r"\$\{([^{}]*)\}")
+_TEMPLATE_VAR = re.compile(r"(?:var\.)?([A-Za-z_][A-Za-z0-9_-]*)")
+_DATA = {r.address: r for r in (PARTITION, REGION, ACCOUNT_ID)}
 _NAME = re.compile(r"[^A-Za-z0-9_-]+")
 _WORKFLOW_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
 # Fields whose strings are data or paths, never a resource to parameterise.
-_KEEP_LITERAL = {"name", "comment", "result", "source"}
+_KEEP_LITERAL = {"name", "comment", "source"}
 _PATH_KINDS = {"path", "refpath", "errorpath"}
 
 
@@ -108,7 +112,8 @@ def generate(doc: Any, name: str, *, sources: dict[str, str] | None = None,
     from flowdsl.load import import_definition
 
     wf = import_definition(doc, name, sources)
-    wf, variables = _Rewriter(partition_of(doc)).workflow(wf)
+    placeholders = set(re.findall(r"\$\{(?:var\.)?([A-Za-z_][A-Za-z0-9_-]*)\}", json.dumps(doc)))
+    wf, variables = _Rewriter(partition_of(doc), placeholders).workflow(wf)
     return _Writer().module(wf, variables, origin)
 
 
@@ -152,11 +157,13 @@ def write_new(path: str | Path, text: str, force: bool = False) -> Path:
 # ------------------------------------------------------------------------------------------
 
 class _Rewriter:
-    def __init__(self, partition: str) -> None:
+    def __init__(self, partition: str, reserved: set[str] = frozenset()) -> None:  # type: ignore[assignment]
         self.partition = partition
+        self.reserved = reserved  # names the definition's own placeholders use
         self.variables: dict[str, Variable] = {}  # name -> declaration
         self.by_arn: dict[str, str] = {}  # literal ARN -> variable name
         self.memo: dict[int, State] = {}
+        self.arns = True  # whether the value at hand may hold ARNs to parameterise
 
     def workflow(self, wf: Workflow) -> tuple[Workflow, list[Variable]]:
         wf = attrs.evolve(wf, states=self.items(wf.states))
@@ -207,12 +214,14 @@ class _Rewriter:
         common = {f.name: getattr(st, f.name) for f in attrs.fields(Task)
                   if f.init and f.name not in ("resource", "parameters", "arguments", "source")
                   and not _same(getattr(st, f.name), _default(f))}
+        # a definition flowdsl built names the partition by its Terraform data source
+        resource = st.resource.replace("${" + PARTITION.address + "}", self.partition)
         for cls, integration in INTEGRATIONS.items():
             inverse = getattr(integration, "typed_kwargs", None)
             if inverse is None:
                 continue
             try:
-                kw = inverse(st.resource, st.parameters)
+                kw = inverse(resource, st.parameters)
             except (TypeError, ValueError, KeyError):
                 kw = None
             if kw is None:
@@ -224,7 +233,7 @@ class _Rewriter:
                 typed = cls(**common, **kw, source=None)
             except (TypeError, ValueError):
                 continue
-            if self.same(integration.resource(typed), st.resource) and \
+            if self.same(integration.resource(typed), resource) and \
                     self.same(integration.parameters(typed), st.parameters):
                 return typed
         return st
@@ -242,6 +251,8 @@ class _Rewriter:
             if not f.init or f.name in _KEEP_LITERAL or f.metadata.get("kind") in _PATH_KINDS:
                 continue
             value = getattr(st, f.name)
+            # a Pass state's Result is data: only template placeholders become references
+            self.arns = f.name != "result"
             new = self.value(value)
             if new is not value:
                 kw[f.name] = new
@@ -249,7 +260,9 @@ class _Rewriter:
 
     def value(self, v: Any) -> Any:
         if isinstance(v, str):
-            m = _ARN.fullmatch(v)
+            if "${" in v:
+                return self.template(v)
+            m = _ARN.fullmatch(v) if self.arns else None
             return self.var_for(v, m) if m else v
         if isinstance(v, dict):
             out = {k: self.value(x) for k, x in v.items()}
@@ -259,12 +272,47 @@ class _Rewriter:
             return out_list if any(a is not b for a, b in zip(out_list, v)) else v
         return v
 
+    def template(self, text: str) -> Any:
+        """``${name}`` placeholders (Terraform's ``templatefile``, CloudFormation's definition
+        substitutions) and flowdsl's own ``${var.name}`` become references; a placeholder
+        this cannot name, or an escaped ``$${``, leaves the string as it is."""
+        if "$${" in text:
+            return text
+        parts: list[Any] = []
+        at = 0
+        for m in _PLACEHOLDER.finditer(text):
+            ref = self.placeholder(m.group(1))
+            if ref is None:
+                return text
+            parts += [text[at:m.start()], ref]
+            at = m.end()
+        parts.append(text[at:])
+        parts = [p for p in parts if p != ""]
+        if not any(isinstance(p, Ref) for p in parts) or "${" in "".join(
+                p for p in parts if isinstance(p, str)):
+            return text
+        return parts[0] if len(parts) == 1 else Join(tuple(parts))
+
+    def placeholder(self, expr: str) -> Ref | None:
+        if expr in _DATA:
+            return _DATA[expr]
+        m = _TEMPLATE_VAR.fullmatch(expr)
+        if m is None:
+            return None
+        name = m.group(1)
+        known = self.variables.get(name)
+        if known is None:
+            self.variables[name] = Variable(name)
+        elif known.default is not None:  # taken by an ARN's variable: not the same input
+            return None
+        return Var(name)
+
     def var_for(self, arn: str, m: re.Match[str]) -> Var:
         name = self.by_arn.get(arn)
         if name is None:
             base = _variable_name(m.group(2), m.group(5))
             name, n = base, 2
-            while name in self.variables:
+            while name in self.variables or name in self.reserved:
                 name, n = f"{base}_{n}", n + 1
             self.by_arn[arn] = name
             self.variables[name] = Variable(name, default=arn)
@@ -448,6 +496,11 @@ class _Writer:
             return py.Atom(self.need(flowdsl.DISCARD, "DISCARD"))
         if isinstance(v, Var):
             return py.call(self.need(flowdsl.var, "var"), [py.Atom(py.string(v.name))])
+        if isinstance(v, Join):
+            return py.call(self.need(flowdsl.join, "join"), [self.value(p) for p in v.parts])
+        if isinstance(v, DataAttr) and v in _DATA.values():
+            name = next(n for n in ("PARTITION", "REGION", "ACCOUNT_ID") if getattr(flowdsl, n) == v)
+            return py.Atom(self.need(v, name))
         if isinstance(v, dict):
             return py.mapping([(py.Atom(py.string(k)), self.value(x)) for k, x in v.items()])
         if isinstance(v, list):

@@ -35,7 +35,8 @@ def built(source: str, original: Any) -> Any:
     exec(compile(source, "<generated>", "exec"), ns)
     compiled, diagnostics = check(ns["workflow"])
     assert diagnostics == []
-    values = {f"var.{v.name}": v.default for v in ns["workflow"].variables}
+    values = {f"var.{v.name}": v.default if v.default is not None else "${%s}" % v.name
+              for v in ns["workflow"].variables}
     values["data.aws_partition.current.partition"] = partition_of(original)
     return resolve(compiled.definition, values)
 
@@ -327,3 +328,51 @@ def test_duplicate_keys_are_reported_not_merged(tmp_path: Path) -> None:
         "dup.json:3: $.States.A: the key 'A' appears twice in one object; JSON readers keep only "
         "one of them [duplicate-key]",
         "error: 1 problem(s); nothing was written"]
+
+
+def test_template_placeholders_become_required_variables_and_joins() -> None:
+    # Terraform's templatefile and CloudFormation's definition substitutions write ${name}
+    doc = machine(
+        A={**invoke("${charge_arn}"), "Next": "B"},
+        B={"Type": "Task", "Resource": "arn:aws:states:::sns:publish", "End": True,
+           "Parameters": {"TopicArn": "arn:aws:sns:${region}:${account}:alerts",
+                          "Message": "costs $5 {not a placeholder}"}})
+    source = generate(doc, "t")
+    assert 'LambdaTask("A", function=var("charge_arn"))' in source
+    assert '"TopicArn":join("arn:aws:sns:",var("region"),":",var("account"),":alerts",)' in \
+        "".join(source.split())
+    assert 'Variable("charge_arn"), Variable("region"), Variable("account")' in source
+    assert built(source, doc) == doc
+
+
+def test_a_definition_flowdsl_built_imports_its_references_back() -> None:
+    from flowdsl.render import to_template
+
+    partition = "${data.aws_partition.current.partition}"
+    doc = machine(
+        A={**invoke("${var.handler_arn}:$LATEST"), "Resource": f"arn:{partition}:states:::lambda:invoke",
+           "Next": "B"},
+        B={"Type": "Pass", "End": True, "Result": {
+            "where": "${data.aws_region.current.name}/${data.aws_caller_identity.current.account_id}",
+            "unknown": "${aws_sqs_queue.q.arn}", "escaped": "$${not.a.reference}"}})
+    source = generate(doc, "t")
+    assert 'LambdaTask("A", function=join(var("handler_arn"), ":$LATEST"))' in source
+    assert '"where": join(REGION, "/", ACCOUNT_ID)' in source
+    ns: dict[str, Any] = {}
+    exec(compile(source, "<generated>", "exec"), ns)
+    compiled, diagnostics = check(ns["workflow"])
+    assert diagnostics == []
+    again = to_template(compiled.definition)
+    assert again["States"]["A"] == doc["States"]["A"]
+    assert again["States"]["B"]["Result"]["where"] == doc["States"]["B"]["Result"]["where"]
+    # what names nothing flowdsl knows stays text, which Terraform then leaves alone
+    assert again["States"]["B"]["Result"]["unknown"] == "$${aws_sqs_queue.q.arn}"
+
+
+def test_an_arn_variable_never_takes_a_placeholders_name() -> None:
+    doc = machine(A={**invoke(LAMBDA), "Next": "B"}, B={**invoke("${charge_function_arn}"), "End": True})
+    source = generate(doc, "t")
+    assert f'Variable("charge_function_arn_2", default="{LAMBDA}")' in source or \
+           f'"charge_function_arn_2",\n            default="{LAMBDA}",' in source
+    assert 'Variable("charge_function_arn")' in source
+    assert built(source, doc) == doc

@@ -34,7 +34,9 @@ def rebuild(source: str, filename: str, original: Any) -> list[str]:
     compiled, diagnostics = check(workflow)
     if diagnostics:
         return [d.render() for d in diagnostics]
-    values = {f"var.{v.name}": v.default for v in workflow.variables}
+    # an imported ARN's variable defaults to it; a placeholder's is the placeholder itself
+    values = {f"var.{v.name}": v.default if v.default is not None else "${%s}" % v.name
+              for v in workflow.variables}
     values["data.aws_partition.current.partition"] = partition_of(original)
     return _diff(original, resolve(compiled.definition, values))
 
