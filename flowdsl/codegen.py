@@ -55,6 +55,7 @@ from flowdsl.states import (
     _Catching,
     _Null,
     _TaskBase,
+    iter_states,
 )
 from flowdsl.tasks import INTEGRATIONS
 
@@ -348,6 +349,7 @@ def _variable_name(service: str, resource: str) -> str:
 # ------------------------------------------------------------------------------------------
 
 _BUILDERS = {And: "all_of", Or: "any_of", Not: "not_"}
+INLINE = 60  # a target chain this short is written where it is used
 _COMMON_FIELDS = {f.name for f in attrs.fields(_TaskBase)} - {"name"}
 # keywords, the generated module's own names, and the names ruff finds ambiguous (E741)
 _RESERVED = set(keyword.kwlist) | set(keyword.softkwlist) | {"workflow", "l", "o", "i"}
@@ -360,6 +362,7 @@ class _Writer:
         self.hoisted: list[str] = []  # module-level assignments, in definition order
         self.used_names: set[str] = set()
         self.chains: dict[tuple[int, ...], str] = {}  # states of a hoisted chain -> its name
+        self.uses: dict[tuple[int, ...], int] = {}  # states of a target chain -> references
 
     def need(self, obj: Any, name: str | None = None) -> str:
         """Import ``obj`` (a class or function) from ``flowdsl`` when exported there."""
@@ -369,6 +372,14 @@ class _Writer:
         return name
 
     def module(self, wf: Workflow, variables: list[Variable], origin: str | None) -> str:
+        for st in iter_states(wf.states):
+            targets = [c.next for c in st.catch] if isinstance(st, _Catching) else []
+            if isinstance(st, Choice):
+                targets += [r.next for r in st.choices] + [st.default]
+            for t in targets:
+                if isinstance(t, (State, tuple)):
+                    key = _key(t)
+                    self.uses[key] = self.uses.get(key, 0) + 1
         body = self.workflow(wf, variables)
         for names in self.imports.values():
             self.used_names |= names
@@ -455,19 +466,22 @@ class _Writer:
         raise CodegenError(f"cannot write a {type(x).__name__} as a workflow item")
 
     def target(self, t: Any) -> py.Expr:
-        """A chain used once: a module-level name; a shared target: its name."""
+        """A target used once: the chain itself where it is short, else a module-level name
+        bound to it (as a hand-written workflow does); a shared target: the state's name."""
         if isinstance(t, str):
             return py.Atom(py.string(t))
         chain = t if isinstance(t, tuple) else (t,)
         head = chain[0]
         if not isinstance(head, State):
             return self.item(head) if len(chain) == 1 else py.seq("(", [self.item(x) for x in chain], ")")
-        key = tuple(id(x) for x in chain)
+        key = _key(t)
         if key in self.chains:  # one state's rule and Default may share a chain: one name
             return py.Atom(self.chains[key])
-        exprs = [self.item(x) for x in chain]  # nested targets are hoisted first
-        ident = self.chains[key] = self.identifier(head.name)
+        exprs = [self.item(x) for x in chain]  # nested targets are placed first
         expr = exprs[0] if len(exprs) == 1 else py.seq("(", exprs, ")")
+        if self.uses.get(key, 0) <= 1 and len(py.flat(expr)) <= INLINE:
+            return expr
+        ident = self.chains[key] = self.identifier(head.name)
         self.hoisted.append(py.assignment(ident, expr))
         return py.Atom(ident)
 
@@ -522,6 +536,10 @@ class _Writer:
         if attrs.has(type(v)):
             return self.obj(v)
         raise CodegenError(f"cannot write a {type(v).__name__} as Python")
+
+
+def _key(target: Any) -> tuple[int, ...]:
+    return tuple(id(x) for x in (target if isinstance(target, tuple) else (target,)))
 
 
 def _isort_key(name: str) -> tuple[int, str]:

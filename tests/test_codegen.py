@@ -76,10 +76,6 @@ from flowdsl import (
     var,
 )
 
-refund = (Pass("Refund"), Fail("Failed", error="Charge"))
-
-done = Succeed("Done")
-
 workflow = Workflow(
     "small",
     variables=[
@@ -94,12 +90,17 @@ workflow = Workflow(
             function=var("charge_function_arn"),
             qualifier="live",
             result_path=DISCARD,
-            catch=[Catch(["States.ALL"], next=refund)],
+            catch=[
+                Catch(
+                    ["States.ALL"],
+                    next=(Pass("Refund"), Fail("Failed", error="Charge")),
+                ),
+            ],
         ),
         Choice(
             "Route",
             choices=[When(boolean_equals("$.express", True), next="Refund")],
-            default=done,
+            default=Succeed("Done"),
         ),
     ],
 )
@@ -108,7 +109,7 @@ workflow = Workflow(
 
 def test_a_small_definition_reads_like_a_hand_written_workflow() -> None:
     # typed task with its qualifier split off, the ARN a variable, DISCARD for ResultPath null,
-    # a target used once hoisted to a name, a shared one ("Refund") by name, a condition builder
+    # a short target used once written in place, a shared one ("Refund") by name, a builder
     source = generate(SMALL, "small", origin="small.asl.json")
     assert source == SMALL_SOURCE
     assert built(source, SMALL) == SMALL
@@ -200,11 +201,12 @@ def test_a_chain_shared_by_a_rule_and_the_default_of_one_choice_is_one_name() ->
     ("1st step", "state_1st_step"), ("Notify Failure!", "notify_failure"),
     ("all_of", "all_of_state"), ("print", "print_state")])
 def test_hoisted_names_are_valid_and_shadow_nothing(state_name: str, identifier: str) -> None:
+    long = "a comment long enough that the target gets a name of its own"
     doc = machine(C={"Type": "Choice", "Default": state_name,
                      "Choices": [{"Variable": "$.a", "IsPresent": True, "Next": "Z"}]},
-                  Z={"Type": "Succeed"}, **{state_name: {"Type": "Succeed"}})
+                  Z={"Type": "Succeed"}, **{state_name: {"Type": "Succeed", "Comment": long}})
     source = generate(doc, "t")
-    assert f"\n{identifier} = Succeed(" in source
+    assert f"\n{identifier} = Succeed(" in source and f"default={identifier},\n" in source
     assert built(source, doc) == doc
 
 
@@ -375,4 +377,18 @@ def test_an_arn_variable_never_takes_a_placeholders_name() -> None:
     assert f'Variable("charge_function_arn_2", default="{LAMBDA}")' in source or \
            f'"charge_function_arn_2",\n            default="{LAMBDA}",' in source
     assert 'Variable("charge_function_arn")' in source
+    assert built(source, doc) == doc
+
+
+def test_a_long_target_used_once_is_bound_to_a_name_before_the_workflow() -> None:
+    doc = machine(
+        A={**invoke("charge"), "End": True,
+           "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Notify"}]},
+        Notify={"Type": "Pass", "Parameters": {"message.$": "States.Format('failed: {}', $.id)"},
+                "Next": "Failed"},
+        Failed={"Type": "Fail", "Error": "ChargeFailed", "Cause": "the charge did not go through"})
+    source = generate(doc, "t")
+    assert "\nnotify = (\n    Pass(\"Notify\", parameters=" in source
+    assert source.index("\nnotify = (") < source.index("\nworkflow = Workflow(")
+    assert 'Catch(["States.ALL"], next=notify)' in source
     assert built(source, doc) == doc
