@@ -392,3 +392,15 @@ def test_a_long_target_used_once_is_bound_to_a_name_before_the_workflow() -> Non
     assert source.index("\nnotify = (") < source.index("\nworkflow = Workflow(")
     assert 'Catch(["States.ALL"], next=notify)' in source
     assert built(source, doc) == doc
+
+
+def test_retriers_several_states_repeat_are_one_named_list() -> None:
+    retry = [{"ErrorEquals": ["Lambda.ServiceException"], "IntervalSeconds": 2, "MaxAttempts": 6}]
+    doc = machine(A={**invoke("a"), "Retry": retry, "Next": "B"},
+                  B={**invoke("b"), "Retry": retry, "Next": "C"},
+                  C={**invoke("c"), "Retry": [{"ErrorEquals": ["States.ALL"]}], "End": True})
+    source = generate(doc, "t")
+    assert "\nretry_lambda_service_exception = [\n" in source
+    assert source.count("retry=retry_lambda_service_exception") == 2
+    assert 'retry=[Retry(["States.ALL"])]' in source  # used once: in place
+    assert built(source, doc) == doc
