@@ -39,6 +39,7 @@ import flowdsl
 from flowdsl import pysource as py
 from flowdsl.conditions import And, Comparison, Condition, Not, Or
 from flowdsl.errors import CompileError, FlowError
+from flowdsl.load import import_definition, read_json
 from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, DataAttr, Join, Ref, Var, Variable
 from flowdsl.render import resolve
 from flowdsl.states import (
@@ -110,8 +111,6 @@ def generate(doc: Any, name: str, *, sources: dict[str, str] | None = None,
              origin: str | None = None) -> str:
     """Python source for the ASL document ``doc``; an invalid document raises CompileError
     with the validator's diagnostics (located with ``sources``)."""
-    from flowdsl.load import import_definition
-
     wf = import_definition(doc, name, sources)
     placeholders = set(re.findall(r"\$\{(?:var\.)?([A-Za-z_][A-Za-z0-9_-]*)\}", json.dumps(doc)))
     wf, variables = _Rewriter(partition_of(doc), placeholders).workflow(wf)
@@ -120,8 +119,6 @@ def generate(doc: Any, name: str, *, sources: dict[str, str] | None = None,
 
 def generate_file(path: str | Path, name: str | None = None) -> tuple[str, str]:
     """(workflow name, Python source) for an ASL file."""
-    from flowdsl.load import read_json
-
     if name is not None and not _WORKFLOW_NAME.fullmatch(name):
         raise FlowError(f"--name {name!r}: a workflow name is 1-80 letters, digits, '-' or '_'")
     parsed = read_json(path)

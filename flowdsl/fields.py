@@ -14,7 +14,7 @@ import re
 import sys
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -61,6 +61,13 @@ def _list_error(cls: type, name: str, value: tuple[Any, ...], want: str) -> None
 
 
 _ITEM_OK: dict[tuple[type, str], Check] = {}
+# (classes whose "next", "default" and "states" fields hold targets and sequences, what a
+# target or sequence item may be); flowdsl.states declares them with ``targets``.
+_GRAPH: list[tuple[type, ...]] = [(), (str,)]
+
+
+def targets(holders: tuple[type, ...], items: tuple[type, ...]) -> None:
+    _GRAPH[:] = [holders, items]
 
 
 def describe(value: Any) -> str:
@@ -82,11 +89,9 @@ def _article(word: str) -> str:
 
 
 def _build(cls: type) -> list[tuple[str, Check, str, bool]]:
-    from flowdsl.states import Branch, Catch, State, When, Workflow
-
     hints = _hints(cls)
     # "next", "default" and "states" hold targets and sequences in these classes only
-    graph = issubclass(cls, (State, Catch, When, Branch, Workflow))
+    graph = issubclass(cls, _GRAPH[0])
     out = []
     for f in attrs.fields(cls):
         if not f.init or f.metadata.get("source") or f.name not in hints:
@@ -140,12 +145,10 @@ def _own_hints(klass: type) -> dict[str, Any]:
 
 def _spec(hint: Any, field: str) -> tuple[Check, str, Check | None] | None:
     """(check, what it wants, item check for list fields), or None for "anything"."""
-    from flowdsl.states import Goto, State
-
     if field in ("next", "default", "states"):
         # a target or a sequence: states, chains of states, names and jumps
         def item(v: Any) -> bool:
-            return isinstance(v, (State, Goto, str))
+            return isinstance(v, _GRAPH[1])
         if field == "states":
             return (lambda v: isinstance(v, tuple) and all(item(x) for x in v),
                     "a list of states", item)
@@ -205,10 +208,13 @@ _MISSING = re.compile(r"missing \d+ required (?:keyword-only |positional )?argum
 _POSITIONAL = re.compile(r"takes (\d+) positional arguments? but (\d+) (?:was|were) given")
 
 
-def explain_type_error(error: TypeError) -> str | None:
-    """``Class.field: ...`` for a model constructor called wrongly; None for anything else."""
+def explain_type_error(error: TypeError, classes: Mapping[str, Any]) -> str | None:
+    """``Class.field: ...`` for a model constructor called wrongly (``classes``: the model
+    classes by name); None for anything else."""
     m = _CALL.match(str(error))
-    cls = _model_class(m.group("cls")) if m else None
+    cls = classes.get(m.group("cls")) if m else None
+    if not (isinstance(cls, type) and attrs.has(cls)):
+        cls = None
     if m is None or cls is None:
         return None
     name, what = cls.__name__, m.group("what")
@@ -249,14 +255,6 @@ def explain_value_error(error: ValueError) -> str | None:
     options = ", ".join(repr(o) for o in args[2])
     where = f"{owner}.{args[1].name}" if owner else args[1].name
     return f"{where}: expected one of {options}, got {describe(args[3])}"
-
-
-def _model_class(name: str) -> type | None:
-    import flowdsl
-    from flowdsl.convert import _model_classes
-
-    cls = _model_classes().get(name) or getattr(flowdsl, name, None)
-    return cls if isinstance(cls, type) and attrs.has(cls) else None
 
 
 __all__ = ["FieldError", "check_fields", "describe", "explain_type_error", "explain_value_error"]

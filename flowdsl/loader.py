@@ -9,9 +9,11 @@ import traceback
 from pathlib import Path
 from types import ModuleType
 
+import flowdsl
 from flowdsl.errors import LoadError, did_you_mean
 from flowdsl.fields import FieldError, explain_type_error, explain_value_error
 from flowdsl.states import Workflow
+from flowdsl.tasks import INTEGRATIONS
 
 
 def load_module(path: str | Path) -> ModuleType:
@@ -74,11 +76,18 @@ def pick(workflows: dict[str, Workflow], path: str | Path, name: str | None) -> 
     return next(iter(workflows.values()))
 
 
+def _model_classes() -> dict[str, type]:
+    """What a workflow file builds: the classes flowdsl exports, and every task class."""
+    classes = {n: v for n, v in vars(flowdsl).items() if isinstance(v, type)}
+    classes.update({c.__name__: c for c in INTEGRATIONS})
+    return classes
+
+
 def _explain(e: Exception) -> str:
     """A model built with wrong arguments: ``Class.field: expected ..., got ...``."""
     if isinstance(e, FieldError):
         return str(e)
-    explained = explain_type_error(e) if isinstance(e, TypeError) else \
+    explained = explain_type_error(e, _model_classes()) if isinstance(e, TypeError) else \
         explain_value_error(e) if isinstance(e, ValueError) else None
     if explained:
         return explained

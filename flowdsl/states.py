@@ -16,7 +16,7 @@ from typing import Any, Union
 
 import attrs
 
-from flowdsl.fields import check_fields
+from flowdsl.fields import check_fields, targets
 from flowdsl.refs import Ref, Variable
 from flowdsl.source import caller_location
 
@@ -304,6 +304,9 @@ class Workflow:
     source: str | None = _source()
 
     __attrs_post_init__ = check_fields
+
+
+targets((State, Catch, When, Branch, Workflow), (State, Goto, str))
 
 
 def iter_states(items: Any) -> Iterator[State]:
