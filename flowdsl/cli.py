@@ -269,7 +269,10 @@ def _run(path: str, message: Optional[str], input_: Optional[str], mocks: Option
 
 
 def main() -> None:
+    from flowdsl.deep_stack import call
+
     try:
-        app()
+        # On a large stack, so deeply nested documents are walked rather than refused.
+        call(app)
     except KeyboardInterrupt:  # pragma: no cover
         sys.exit(130)

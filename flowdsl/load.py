@@ -56,17 +56,10 @@ class JsonFile:
 
 def read_json(path: str | Path) -> JsonFile:
     """Parse a JSON file; report duplicate keys, which ``json`` would silently merge."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise LoadError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise LoadError(f"{path}: cannot read: {e}") from None
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise LoadError(f"{path}:{e.lineno}:{e.colno}: not valid JSON: {e.msg}") from None
+    from flowdsl import strict_json
+
+    doc = strict_json.read(path)  # UTF-8, no NaN or lone surrogates, nesting bounded
+    text = Path(path).read_text(encoding="utf-8-sig")
     lines, dupes = _locate(text)
     duplicates = tuple(
         Diagnostic("duplicate-key", at, f"the key {at.rsplit('.', 1)[-1]!r} appears twice in one "

@@ -37,10 +37,10 @@ def load_module(path: str | Path) -> ModuleType:
     except SyntaxError as e:
         where = f"{_display(e.filename or str(path))}:{e.lineno}"
         raise LoadError(f"{where}: syntax error: {e.msg}") from None
-    except Exception as e:  # the user's module raised while it was being built
+    except BaseException as e:  # the user's module raised (or exited) while it was being built
         frame = _last_frame_in(e, p)
         where = f"{_display(str(path))}:{frame}" if frame else _display(str(path))
-        raise LoadError(f"{where}: {_explain(e)}") from None
+        raise LoadError(f"{where}: {_describe(e)}") from None
     finally:
         sys.path.remove(folder)
         sys.modules.pop(module_name, None)
@@ -83,15 +83,28 @@ def _model_classes() -> dict[str, type]:
     return classes
 
 
-def _explain(e: Exception) -> str:
+def _explain(e: Exception) -> str | None:
     """A model built with wrong arguments: ``Class.field: expected ..., got ...``."""
     if isinstance(e, FieldError):
         return str(e)
-    explained = explain_type_error(e, _model_classes()) if isinstance(e, TypeError) else \
+    return explain_type_error(e, _model_classes()) if isinstance(e, TypeError) else \
         explain_value_error(e) if isinstance(e, ValueError) else None
+
+
+def _describe(e: BaseException) -> str:
+    """One line for what stopped a workflow file: exiting is not defining a workflow."""
+    if isinstance(e, SystemExit):
+        return (f"the file called sys.exit({e.code!r}) while it was loaded; a workflow file must "
+                "define its workflow and return")
+    if isinstance(e, KeyboardInterrupt):
+        return "the file raised KeyboardInterrupt while it was loaded"
+    explained = _explain(e) if isinstance(e, Exception) else None
     if explained:
         return explained
-    return f"{type(e).__name__}: {e}"
+    text = " ".join(str(e).split())
+    if len(text) > 300:
+        text = text[:297] + "..."
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
 def _last_frame_in(exc: BaseException, path: Path) -> int | None:

@@ -18,6 +18,9 @@ from .tasks import TaskBinder, TaskCall
 JSONPATH = "JSONPath"
 JSONATA = "JSONata"
 MAX_PAYLOAD_BYTES = 256 * 1024  # AWS quota on state input/output size
+MAX_HISTORY_EVENTS = 25_000  # AWS's hard quota on an execution's history
+MAX_EXECUTION_SECONDS = 365 * 24 * 3600  # a Standard execution runs at most one year
+HISTORY_LIMIT_CAUSE = "The execution reached the maximum number of history events (25000)."
 
 _TASK_LIKE = frozenset({"Task", "Parallel", "Map"})
 _INTEGRATION = re.compile(r"arn:[a-z-]+:states:::")  # a service integration, any partition
@@ -44,6 +47,14 @@ class _StepLimit(Exception):
 
 class _Timeout(Exception):
     pass
+
+
+class _HistoryFull(Exception):
+    """The next event would be the 25,000th and it does not end the execution successfully."""
+
+
+class _DurationExceeded(Exception):
+    """Virtual time would pass the one-year maximum duration of an execution."""
 
 
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
@@ -116,6 +127,10 @@ class _Runner:
     def event(self, type_: str, details_key: str | None = None, details: dict[str, Any] | None = None,
               prev: int | None = None) -> int:
         eid = len(self.history) + 1
+        # AWS: when an execution has 24,999 events, the 25,000th must be ExecutionSucceeded;
+        # anything else fails the execution (bp-history-limit in the developer guide).
+        if eid >= MAX_HISTORY_EVENTS and not type_.startswith("Execution"):
+            raise _HistoryFull()
         ev: dict[str, Any] = {
             "id": eid,
             "previousEventId": eid - 1 if prev is None else prev,
@@ -126,6 +141,29 @@ class _Runner:
             ev[details_key] = details or {}
         self.history.append(ev)
         return eid
+
+    # ------------------------------------------------------------------ virtual time
+
+    def sleep(self, seconds: Any, state: str) -> None:
+        """Advance the clock; past one year of execution time the execution times out, as on AWS
+        (huge, infinite or overflowing delays included)."""
+        try:
+            secs = float(seconds)
+        except (OverflowError, TypeError, ValueError):
+            secs = float("inf")
+        if secs != secs:  # NaN
+            raise StatesError("States.Runtime", f"An error occurred while executing the state '{state}'. "
+                              "The wait time is not a number.")
+        if secs > MAX_EXECUTION_SECONDS - self.clock.elapsed:
+            raise _DurationExceeded(state)
+        self.clock.sleep(secs)
+
+    def sleep_until(self, when: Any, state: str) -> None:
+        try:
+            secs = (when - self.clock.now()).total_seconds()
+        except OverflowError:
+            secs = float("inf")
+        self.sleep(secs, state)
 
     # ------------------------------------------------------------------ paths and templates (JSONPath)
 
@@ -466,25 +504,28 @@ class _Runner:
                 if isinstance(secs, bool) or not isinstance(secs, (int, float)) or not float(secs).is_integer() or secs < 0:
                     raise StatesError("States.QueryEvaluationError",
                                       f"{prefix} The Seconds field must be a non-negative integer, got {_dumps(secs)}")
-                self.clock.sleep(float(secs))
+                self.sleep(secs, name)
             elif "Timestamp" in st:
                 ts = self.ja_value(st["Timestamp"], b, "Timestamp", name)
                 when = parse_timestamp(ts)
                 if when is None:
                     raise StatesError("States.QueryEvaluationError", f"{prefix} The Timestamp field cannot be parsed "
                                       f"as an ISO-8601 extended offset date-time format string: {ts}")
-                self.clock.sleep_until(when)
+                self.sleep_until(when, name)
             assigned = self.finish_assign(name, st, ql, raw, ctx, scope, b)
             out = self.ja_value(st["Output"], b, "Output", name) if "Output" in st else raw
             return self.next_of(st), out, assigned
         effective = self.path_field(st, "InputPath", raw, ctx, scope, name)
         if "Seconds" in st:
-            self.clock.sleep(float(st["Seconds"]))
+            secs = st["Seconds"]
+            if isinstance(secs, bool) or not isinstance(secs, (int, float)):
+                raise RunError(f"state {name!r}: Seconds must be a number, not {secs!r}")
+            self.sleep(secs, name)
         elif "Timestamp" in st:
             when = parse_timestamp(st["Timestamp"])
             if when is None:
                 raise RunError(f"state {name!r}: Timestamp {st['Timestamp']!r} is not an ISO-8601 date-time")
-            self.clock.sleep_until(when)
+            self.sleep_until(when, name)
         elif "SecondsPath" in st:
             p = st["SecondsPath"]
             secs = self.resolve(p, effective, ctx, scope, "SecondsPath", name)
@@ -492,7 +533,7 @@ class _Runner:
                 raise StatesError("States.Runtime", f"{prefix} The SecondsPath parameter cannot be parsed as a long value: {p} == {_dumps(secs)}")
             if secs < 0:
                 raise StatesError("States.Runtime", f"{prefix} The SecondsPath parameter references a negative value: {p} == {_dumps(secs)}")
-            self.clock.sleep(float(secs))
+            self.sleep(secs, name)
         elif "TimestampPath" in st:
             p = st["TimestampPath"]
             ts = self.resolve(p, effective, ctx, scope, "TimestampPath", name)
@@ -500,7 +541,7 @@ class _Runner:
             if when is None:
                 raise StatesError("States.Runtime", f"{prefix} The TimestampPath parameter does not reference a valid "
                                   f"ISO-8601 extended offset date-time format string: {p} == {ts}")
-            self.clock.sleep_until(when)
+            self.sleep_until(when, name)
         else:
             raise RunError(f"state {name!r}: Wait needs Seconds, Timestamp, SecondsPath or TimestampPath")
         assigned = self.finish_assign(name, st, ql, effective, ctx, scope, None)
@@ -539,7 +580,7 @@ class _Runner:
                 self._report_evaluation_failure(name, err)
                 delay = self._retry_delay(retriers, counts, err)
                 if delay is not None:
-                    self.clock.sleep(delay)
+                    self.sleep(delay, name)
                     retry_count += 1
                     continue
                 if typ == "Map":
@@ -556,9 +597,9 @@ class _Runner:
             # The first matching retrier decides, even when it is exhausted (AWS: retriers are evaluated in order).
             if counts[i] >= r.get("MaxAttempts", 3):
                 return None
-            delay = float(r.get("IntervalSeconds", 1)) * float(r.get("BackoffRate", 2.0)) ** counts[i]
+            delay = _backoff(r.get("IntervalSeconds", 1), r.get("BackoffRate", 2.0), counts[i])
             if "MaxDelaySeconds" in r:
-                delay = min(delay, float(r["MaxDelaySeconds"]))
+                delay = min(delay, _number(r["MaxDelaySeconds"], "MaxDelaySeconds"))
             if r.get("JitterStrategy") == "FULL":
                 delay = self.rng.uniform(0, delay)
             counts[i] += 1
@@ -795,6 +836,24 @@ class _Runner:
         return results
 
 
+def _number(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RunError(f"{what} must be a number, not {value!r}")
+    try:
+        return float(value)
+    except OverflowError:
+        return float("inf")
+
+
+def _backoff(interval: Any, rate: Any, count: int) -> float:
+    """IntervalSeconds × BackoffRate^count, saturating at infinity instead of overflowing."""
+    base, factor = _number(interval, "IntervalSeconds"), _number(rate, "BackoffRate")
+    try:
+        return base * factor ** count
+    except OverflowError:
+        return float("inf")
+
+
 def execute(definition: Mapping[str, Any], input: Any = None, *, tasks: TaskBinder | None = None,
             context: Mapping[str, Any] | None = None, clock: VirtualClock | None = None,
             max_steps: int = 100_000, seed: int = 0) -> Execution:
@@ -807,6 +866,10 @@ def execute(definition: Mapping[str, Any], input: Any = None, *, tasks: TaskBind
         raise RunError("definition must be an object with 'StartAt' and 'States'")
     if input is None:
         input = {}
+    size = len(_dumps(input).encode("utf-8", "surrogatepass"))
+    if size > MAX_PAYLOAD_BYTES:
+        raise RunError(f"the execution input is {size:,} bytes; Step Functions accepts at most "
+                       f"{MAX_PAYLOAD_BYTES:,} (256 KiB)")
     clk = clock or VirtualClock()
     runner = _Runner(definition, input, tasks, context, clk, max_steps, seed)
     runner.event("ExecutionStarted", "executionStartedEventDetails", {
@@ -824,6 +887,16 @@ def execute(definition: Mapping[str, Any], input: Any = None, *, tasks: TaskBind
     except _Timeout as exc:
         result.status, result.error = "TIMED_OUT", "States.Timeout"
         result.cause = f"The execution exceeded TimeoutSeconds={runner.timeout} before state {exc.args[0]!r}"
+        runner.event("ExecutionTimedOut", "executionTimedOutEventDetails",
+                     {"error": result.error, "cause": result.cause})
+    except _HistoryFull:
+        result.status, result.error, result.cause = "FAILED", "States.Runtime", HISTORY_LIMIT_CAUSE
+        runner.event("ExecutionFailed", "executionFailedEventDetails",
+                     {"error": result.error, "cause": result.cause})
+    except _DurationExceeded as exc:
+        result.status, result.error = "TIMED_OUT", "States.Timeout"
+        result.cause = (f"The execution would run past the maximum execution duration of one year "
+                        f"({MAX_EXECUTION_SECONDS} s) while in state {exc.args[0]!r}")
         runner.event("ExecutionTimedOut", "executionTimedOutEventDetails",
                      {"error": result.error, "cause": result.cause})
     except _StepLimit as exc:

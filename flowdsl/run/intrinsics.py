@@ -191,6 +191,28 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool) or (isinstance(v, float) and v.is_integer())
 
 
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1  # AWS takes integer arguments as Java ints
+_MAX_ITEMS = 1000  # the most items States.ArrayRange may produce (AWS's limit)
+
+
+def _int_arg(fn: str, what: str, v: Any) -> int:
+    """An integer argument within AWS's range; anything else is States.IntrinsicFailure."""
+    if not _is_int(v):
+        raise _fail(f"States.{fn}: the {what} must be an integer, not {_to_json_safe(v)}")
+    if not _INT_MIN <= v <= _INT_MAX:
+        raise _fail(f"States.{fn}: the {what} {_to_json_safe(v)} is outside the integer range "
+                    f"{_INT_MIN} to {_INT_MAX}")
+    return int(v)
+
+
+def _to_json_safe(v: Any) -> str:
+    try:
+        text = json.dumps(v, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        text = repr(v)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _to_json(v: Any) -> str:
     return json.dumps(v, separators=(",", ":"), ensure_ascii=False)
 
@@ -238,10 +260,13 @@ def _string_to_json(args: list[Any]) -> Any:
         raise _fail("States.StringToJson: argument must be a string")
     if not s.strip():
         return None
+    from flowdsl.strict_json import JsonValueError, loads
+
     try:
-        return json.loads(s)
-    except json.JSONDecodeError as exc:
-        raise _fail(f"States.StringToJson: invalid JSON string {s!r}") from exc
+        return loads(s, "States.StringToJson")
+    except JsonValueError as exc:
+        raise _fail(f"States.StringToJson: invalid JSON string {s[:60]!r}: "
+                    f"{str(exc).split(': ', 1)[-1]}") from None
 
 
 def _array_partition(args: list[Any]) -> list[Any]:
@@ -249,7 +274,7 @@ def _array_partition(args: list[Any]) -> list[Any]:
     arr, size = args
     if not isinstance(arr, list) or not _is_int(size) or size <= 0:
         raise _fail("States.ArrayPartition: expected an array and a positive integer chunk size")
-    size = int(size)
+    size = _int_arg("ArrayPartition", "chunk size", size)
     return [arr[i : i + size] for i in range(0, len(arr), size)]
 
 
@@ -257,13 +282,14 @@ def _array_range(args: list[Any]) -> list[Any]:
     _arity("ArrayRange", args, 3)
     if not all(_is_int(a) for a in args):
         raise _fail("States.ArrayRange: arguments must be integers")
-    start, end, step = (int(a) for a in args)
+    start, end, step = (_int_arg("ArrayRange", what, a) for what, a in zip(("start", "end", "step"), args))
     if step == 0:
         raise _fail("States.ArrayRange: step must not be 0")
-    out = list(range(start, end + (1 if step > 0 else -1), step))
-    if len(out) > 1000:
-        raise _fail("States.ArrayRange: the result exceeds 1000 items")
-    return out
+    items = range(start, end + (1 if step > 0 else -1), step)
+    if len(items) > _MAX_ITEMS:  # counted before anything is built
+        raise _fail(f"States.ArrayRange: the result would have {len(items):,} items; "
+                    f"at most {_MAX_ITEMS} are allowed")
+    return list(items)
 
 
 def _array_get_item(args: list[Any]) -> Any:
@@ -271,7 +297,7 @@ def _array_get_item(args: list[Any]) -> Any:
     arr, idx = args
     if not isinstance(arr, list) or not _is_int(idx) or not 0 <= idx < len(arr):
         raise _fail("States.ArrayGetItem: index out of bounds or wrong argument types")
-    return arr[int(idx)]
+    return arr[_int_arg("ArrayGetItem", "index", idx)]
 
 
 def _array_unique(args: list[Any]) -> list[Any]:
@@ -338,8 +364,9 @@ def _math_random(args: list[Any], rng: random.Random) -> int:
     _arity("MathRandom", args, 2, 3)
     if not all(_is_int(a) for a in args):
         raise _fail("States.MathRandom: arguments must be integers")
-    start, end = int(args[0]), int(args[1])
-    r = random.Random(int(args[2])) if len(args) == 3 else rng
+    start = _int_arg("MathRandom", "start", args[0])
+    end = _int_arg("MathRandom", "end", args[1])
+    r = random.Random(_int_arg("MathRandom", "seed", args[2])) if len(args) == 3 else rng
     if end <= start:
         raise _fail("States.MathRandom: end must be greater than start")
     return r.randrange(start, end)
@@ -349,6 +376,12 @@ def _math_add(args: list[Any]) -> int:
     _arity("MathAdd", args, 2)
     if not all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in args):
         raise _fail("States.MathAdd: arguments must be numbers")
+    for what, a in zip(("first", "second"), args):
+        if a != a or a in (float("inf"), float("-inf")):
+            raise _fail(f"States.MathAdd: the {what} argument is {a!r}, not a number")
+        if not _INT_MIN <= a <= _INT_MAX:
+            raise _fail(f"States.MathAdd: the {what} argument {_to_json_safe(a)} is outside the integer "
+                        f"range {_INT_MIN} to {_INT_MAX}")
     # Non-integers are rounded half-up first (recorded on AWS: MathAdd(1.5, 1.51) == 4, MathAdd(-3.5, 0) == -3).
     return sum(math.floor(a + 0.5) for a in args)
 
@@ -401,7 +434,10 @@ def _array_length(args: list[Any]) -> int:
 
 def _json_to_string(args: list[Any]) -> str:
     _arity("JsonToString", args, 1)
-    return _to_json(args[0])
+    try:
+        return json.dumps(args[0], separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        raise _fail("States.JsonToString: the value holds a number JSON cannot represent") from None
 
 
 FUNCTIONS: dict[str, Callable[[list[Any], random.Random], Any]] = {

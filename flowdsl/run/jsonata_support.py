@@ -9,14 +9,75 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import sys
 import uuid
 from functools import lru_cache
 from typing import Any
 
-import jsonata
-from jsonata import utils as _jutils
+import regex
 
-from .errors import StatesError
+_limit = sys.getrecursionlimit()
+import jsonata  # noqa: E402  (importing it sets the interpreter's recursion limit; restored below)
+from jsonata import regex_engine as _jregex  # noqa: E402
+from jsonata import utils as _jutils  # noqa: E402
+
+sys.setrecursionlimit(max(_limit, sys.getrecursionlimit()))
+
+from .errors import StatesError  # noqa: E402
+
+# Bounds on one evaluation, so a runaway expression fails its state instead of the process:
+# AWS fails an expression that exceeds its limits with States.QueryEvaluationError.
+MAX_SECONDS = 3.0  # wall time of one expression
+MAX_DEPTH = 500  # nested evaluation (recursive functions included)
+REGEX_SECONDS = 1.0  # one regular-expression match (catastrophic backtracking)
+MAX_SEQUENCE = 1_000_000  # items an expression may build with $range/[a..b]/$pad and the like
+MAX_STRING = 10 * 1024 * 1024  # characters of one string an expression may build
+
+
+class _BoundedPattern:
+    """A compiled pattern whose every match gives up after :data:`REGEX_SECONDS`."""
+
+    def __init__(self, compiled: Any) -> None:
+        self._p = compiled
+
+    def _guard(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, timeout=REGEX_SECONDS, **kwargs)
+        except TimeoutError:
+            raise StatesError("States.QueryEvaluationError",
+                              f"the regular expression /{self._p.pattern}/ took longer than "
+                              f"{REGEX_SECONDS:g} s to match (catastrophic backtracking)") from None
+
+    def search(self, string: str, *args: Any) -> Any:
+        return self._guard(self._p.search, string, *args)
+
+    def match(self, string: str, *args: Any) -> Any:
+        return self._guard(self._p.match, string, *args)
+
+    def finditer(self, string: str, *args: Any) -> Any:
+        return iter(self._guard(lambda s, *a, timeout: list(self._p.finditer(s, *a, timeout=timeout)),
+                                string, *args))
+
+    def sub(self, repl: Any, string: str, count: int = 0) -> str:
+        return self._guard(self._p.sub, repl, string, count)
+
+    def split(self, string: str, maxsplit: int = 0) -> list[str]:
+        return self._guard(self._p.split, string, maxsplit)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._p, name)
+
+
+def _regex_engine(pattern: str, flags: Any) -> Any:
+    bits = 0
+    if flags.case_insensitive:
+        bits |= regex.IGNORECASE
+    if flags.multiline:
+        bits |= regex.MULTILINE
+    try:
+        return _BoundedPattern(regex.compile(pattern, bits | regex.VERSION0))
+    except regex.error:
+        return _jregex.default_regex_engine(pattern, flags)  # the library reports the syntax error
 
 _NULL = _jutils.Utils.NULL_VALUE
 
@@ -35,7 +96,7 @@ def expression_body(value: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _compile(expr: str) -> jsonata.Jsonata:
-    j = jsonata.Jsonata(expr)
+    j = jsonata.Jsonata(expr, _regex_engine)
     j.set_output_convert_nulls(False)
     return j
 
@@ -118,6 +179,39 @@ class _Functions:
         }
 
 
+def _bound(compiled: Any) -> None:
+    """Time and depth bounds (jsonata's time box, restarted now), and a size bound on every
+    intermediate value, so a doubling string or a huge sequence stops as soon as it is built."""
+    env = compiled.environment
+    env.set_runtime_bounds(int(MAX_SECONDS * 1000), MAX_DEPTH)
+    timebox_exit = env.lookup("__evaluate_exit")
+
+    def exit_callback(exp: Any, input: Any, frame: Any, res: Any) -> None:
+        timebox_exit(exp, input, frame, res)
+        if isinstance(res, str) and len(res) > MAX_STRING or isinstance(res, list) and len(res) > MAX_SEQUENCE:
+            raise StatesError("States.QueryEvaluationError",
+                              f"a JSONata expression built a {'string' if isinstance(res, str) else 'sequence'} "
+                              f"of {len(res):,} {'characters' if isinstance(res, str) else 'items'}; the "
+                              f"limit is {MAX_STRING if isinstance(res, str) else MAX_SEQUENCE:,}")
+
+    env.set_evaluate_exit_callback(exit_callback)
+
+
+def _check_size(result: Any, expr: str, field: str) -> None:
+    todo, seen = [result], 0
+    while todo:
+        v = todo.pop()
+        seen += 1
+        if isinstance(v, str) and len(v) > MAX_STRING or seen > MAX_SEQUENCE:
+            raise StatesError("States.QueryEvaluationError",
+                              f"The JSONata expression '{expr}' specified for the field '{field}' "
+                              "returned a value larger than the payload limit")
+        if isinstance(v, list):
+            todo.extend(v)
+        elif isinstance(v, dict):
+            todo.extend(v.values())
+
+
 def make_function_bindings(rng: random.Random) -> dict[str, Any]:
     return _Functions(rng).bindings()
 
@@ -129,9 +223,25 @@ def evaluate(expr: str, bindings: dict[str, Any], field: str) -> Any:
     except Exception as exc:  # jsonata raises its own JException subclasses for syntax errors
         raise StatesError("States.QueryEvaluationError", f"Unable to parse JSONata expression '{expr}' for field '{field}': {exc}") from None
     try:
+        # A fresh time box per evaluation (the compiled expression is cached).
+        _bound(compiled)
         result = compiled.evaluate(None, bindings)
-    except StatesError:
+        _check_size(result, expr, field)
+    except StatesError as exc:
+        if exc.error == "States.QueryEvaluationError" and exc.cause and "JSONata expression '" not in exc.cause:
+            raise StatesError(exc.error, f"The JSONata expression '{expr}' specified for the field "
+                                         f"'{field}' exceeded a limit: {exc.cause}") from None
         raise
+    except RecursionError:
+        raise StatesError(
+            "States.QueryEvaluationError",
+            f"The JSONata expression '{expr}' specified for the field '{field}' recursed too deeply",
+        ) from None
+    except MemoryError:
+        raise StatesError(
+            "States.QueryEvaluationError",
+            f"The JSONata expression '{expr}' specified for the field '{field}' ran out of memory",
+        ) from None
     except Exception as exc:
         raise StatesError(
             "States.QueryEvaluationError",

@@ -1,0 +1,137 @@
+"""Read JSON the user wrote, strictly: every value must be one a JSON reader elsewhere (AWS's,
+Terraform's) would also accept.
+
+Python's ``json`` accepts ``NaN``, ``Infinity`` and lone surrogates (``"\\ud800"``), which no
+other JSON reader does and which cannot be written back as valid UTF-8, and it recurses once per
+nesting level. :func:`loads` rejects the first two with one line naming what was wrong, and
+measures the nesting first, without recursing, so a document nested deeper than
+:data:`MAX_DEPTH` is refused instead of overflowing the stack.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from flowdsl.errors import LoadError
+
+MAX_DEPTH = 10_000  # nesting levels of a JSON value flowdsl reads (documents, inputs, mocks)
+
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+class JsonValueError(LoadError):
+    """A JSON text that is not a value flowdsl can take."""
+
+
+def depth_of_text(text: str) -> int:
+    """The deepest nesting of ``[``/``{`` in JSON text, strings skipped; no recursion."""
+    depth = deepest = 0
+    for m in _TOKENS.finditer(text):
+        ch = m.group()
+        if ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def depth_of(value: Any) -> int:
+    """The nesting depth of a parsed value (a scalar is 0); no recursion."""
+    deepest = 0
+    todo = [(value, 1)]
+    while todo:
+        v, d = todo.pop()
+        if isinstance(v, dict):
+            deepest = max(deepest, d)
+            todo.extend((x, d + 1) for x in v.values())
+        elif isinstance(v, list):
+            deepest = max(deepest, d)
+            todo.extend((x, d + 1) for x in v)
+    return deepest
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"the number {text} is too large for a JSON reader (it overflows a double)")
+    return value
+
+
+def loads(text: str, what: str) -> Any:
+    """Parse ``text``; every problem is a :class:`JsonValueError` ``"<what>: ..."`` on one line."""
+    if not isinstance(text, str):
+        raise JsonValueError(f"{what}: expected JSON text")
+    bad = _SURROGATE.search(text)
+    if bad:
+        raise JsonValueError(f"{what}: holds a lone surrogate (U+{ord(bad.group()):04X}), which is not "
+                             "valid Unicode text")
+    deep = depth_of_text(text)
+    if deep > MAX_DEPTH:
+        raise JsonValueError(f"{what}: nests {deep:,} levels deep; flowdsl reads at most {MAX_DEPTH:,}")
+    try:
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_float)
+    except json.JSONDecodeError as e:
+        raise JsonValueError(f"{what}:{e.lineno}:{e.colno}: not valid JSON: {e.msg}") from None
+    except ValueError as e:
+        raise JsonValueError(f"{what}: not valid JSON: {e}") from None
+    check_value(value, what)
+    return value
+
+
+def check_value(value: Any, what: str) -> None:
+    """Reject what :func:`loads` rejects, in an already-built value: NaN, infinities, lone
+    surrogates (in keys or strings), non-JSON types, and nesting beyond :data:`MAX_DEPTH`."""
+    todo = [(value, 0)]
+    while todo:
+        v, d = todo.pop()
+        if d > MAX_DEPTH:
+            raise JsonValueError(f"{what}: nests more than {MAX_DEPTH:,} levels deep")
+        if isinstance(v, str):
+            if _SURROGATE.search(v):
+                raise JsonValueError(f"{what}: holds a lone surrogate, which is not valid Unicode text")
+        elif isinstance(v, float):
+            if v != v or v in (float("inf"), float("-inf")):
+                raise JsonValueError(f"{what}: holds {v!r}, which is not a JSON number")
+        elif isinstance(v, dict):
+            for k, x in v.items():
+                if not isinstance(k, str):
+                    raise JsonValueError(f"{what}: object keys must be strings, not {k!r}")
+                if _SURROGATE.search(k):
+                    raise JsonValueError(f"{what}: a key holds a lone surrogate, which is not valid "
+                                         "Unicode text")
+                todo.append((x, d + 1))
+        elif isinstance(v, (list, tuple)):
+            todo.extend((x, d + 1) for x in v)
+        elif v is not None and not isinstance(v, (bool, int)):
+            raise JsonValueError(f"{what}: holds a {type(v).__name__}, which is not a JSON value")
+
+
+def read(path: Any, what: str | None = None) -> Any:
+    """Read and parse a JSON file (UTF-8, strictly)."""
+    from pathlib import Path
+
+    label = what or str(path)
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise JsonValueError(f"{label}: no such file") from None
+    except IsADirectoryError:
+        raise JsonValueError(f"{label}: is a directory, not a JSON file") from None
+    except OSError as e:
+        raise JsonValueError(f"{label}: cannot read: {e.strerror or e}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise JsonValueError(f"{label}: is not UTF-8 text (byte 0x{data[e.start]:02x} at offset "
+                             f"{e.start})") from None
+    return loads(text.removeprefix("\ufeff"), label)
