@@ -171,7 +171,7 @@ def run(
         execution, title = _run(path, message, input_, mocks, test_case, var, name)
     except FlowError as e:
         _fail([f"error: {e}"])
-    from flowdsl.run.config import format_trace, history_json
+    from flowdsl.run.trace import format_trace, history_json
 
     if history:
         typer.echo(history_json(execution.history))

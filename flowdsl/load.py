@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 
 from flowdsl.conditions import OPERATORS, And, Comparison, Condition, Not, Or
-from flowdsl.errors import CompileError, Diagnostic, LoadError
+from flowdsl.errors import CompileError, Diagnostic
 from flowdsl.states import (
     NULL,
     Branch,

@@ -118,7 +118,7 @@ def test_asl_file_without_mocks_leaves_tasks_unbound(tmp_path: Path) -> None:
     proc = flowdsl("run", str(_asl(tmp_path)), "--input", '[{"body": "{}"}]')
     assert proc.returncode == 1
     assert "error: execution FAILED: States.Runtime" in proc.stderr
-    assert "is not bound" in proc.stderr
+    assert "has nothing to run it locally: mock it (flowdsl run --mocks FILE --test-case NAME" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 

@@ -31,9 +31,7 @@ or ``python3`` runs with the interpreter that runs flowdsl.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import json
 import os
 import sys
 import uuid
@@ -46,6 +44,7 @@ from flowdsl.errors import FlowError, LoadError
 from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, DataAttr, Ref, ResourceAttr, Var
 
 from .tasks import BatchTask, LambdaTask, MockedTask, TaskBinder, import_callable
+from .trace import format_trace, history_json  # noqa: F401  (re-exported)
 
 LocalBatch = BatchTask  # aliases: flowdsl's model also has BatchTask / LambdaTask (the states)
 LocalLambda = LambdaTask
@@ -212,7 +211,8 @@ class RunConfig:
             if command is None and job_cmd and all(isinstance(a, str) for a in job_cmd):
                 command = tuple(job_cmd)
         cwd = str((base / b.cwd).resolve()) if b.cwd else None
-        return _HostBatch(command=_host_python(command), path_map=path_map, env=env, cwd=cwd, timeout=b.timeout)
+        return _HostBatch(command=_host_python(command), path_map=path_map, env=env, cwd=cwd, timeout=b.timeout,
+                          allow_overrides=b.allow_overrides, pass_env=tuple(b.pass_env))
 
     # ------------------------------------------------------------------ context
 
@@ -246,13 +246,9 @@ def _host_python(command: Any) -> Any:
 class _HostBatch(BatchTask):
     """A :class:`BatchTask` whose requests' ``python`` commands use the host's interpreter."""
 
-    def __call__(self, call: Any) -> Any:
-        req = call.payload
-        overrides = req.get("ContainerOverrides") if isinstance(req, dict) else None
-        if isinstance(overrides, dict) and overrides.get("Command"):
-            req = {**req, "ContainerOverrides": {**overrides, "Command": _host_python(list(overrides["Command"]))}}
-            call = dataclasses.replace(call, payload=req)
-        return BatchTask.__call__(self, call)
+    def resolve_command(self, call: Any) -> Any:
+        argv, env, shown = BatchTask.resolve_command(self, call)
+        return _host_python(argv), env, shown
 
 
 # ---------------------------------------------------------------------- the workflow model
@@ -346,106 +342,6 @@ def sqs_event(body: str, *, region: str = "us-east-1", account_id: str = "123456
         "eventSourceARN": f"arn:aws:sqs:{region}:{account_id}:{queue}",
         "awsRegion": region,
     }]
-
-
-# ---------------------------------------------------------------------- a readable trace
-
-def format_trace(execution: Any, *, title: str | None = None) -> str:
-    """The states an execution visited, nested under their Parallel/Map, with virtual-clock times.
-
-    Built from ``execution.history``; retries, caught errors and a Batch job's stdout are noted.
-    """
-    rows: list[dict[str, Any]] = []
-    stack: list[dict[str, Any]] = []
-    history = list(execution.history)
-    t_start = history[0]["timestamp"] if history else None
-    last_error: str | None = None
-
-    def at(ev: dict[str, Any]) -> float:
-        ts = ev.get("timestamp")
-        return (ts - t_start).total_seconds() if isinstance(ts, datetime) and t_start else 0.0
-
-    def close(row: dict[str, Any], t: float, status: str) -> None:
-        row["end"], row["status"] = t, status
-
-    for ev in history:
-        typ = ev["type"]
-        t = at(ev)
-        details = next((v for k, v in ev.items() if k.endswith("EventDetails")), {}) or {}
-        if typ.endswith("StateEntered"):
-            row = {"name": details.get("name"), "type": typ[: -len("StateEntered")], "depth": len(stack),
-                   "start": t, "end": None, "status": None, "notes": [], "pending": None, "attempt": 1}
-            rows.append(row)
-            stack.append(row)
-        elif typ in ("TaskFailed", "ParallelStateFailed", "MapStateFailed"):
-            last_error = details.get("error", last_error)
-            want = {"TaskFailed": "Task", "ParallelStateFailed": "Parallel", "MapStateFailed": "Map"}[typ]
-            while stack and stack[-1]["type"] != want:
-                close(stack.pop(), t, f"failed: {last_error}")
-            if stack:
-                stack[-1]["pending"] = (last_error, t)
-                stderr = _container_text(details.get("cause"), "Stderr") if typ == "TaskFailed" else None
-                if stderr:
-                    stack[-1]["notes"].append(f"stderr: {stderr}")
-        elif typ in ("TaskScheduled", "ParallelStateStarted", "MapStateStarted") and stack:
-            row = stack[-1]
-            if row["pending"]:
-                err, t_fail = row["pending"]
-                row["notes"].append(f"attempt {row['attempt']} failed: {err}; retried after {t - t_fail:g}s")
-                row["attempt"] += 1
-                row["pending"] = None
-        elif typ == "TaskSucceeded" and stack:
-            stdout = _container_text(details.get("output"), "Stdout")
-            if stdout:
-                stack[-1]["notes"].append(f"stdout: {stdout}")
-        elif typ.endswith("StateExited") and stack:
-            row = stack.pop()
-            close(row, t, f"caught {row['pending'][0]}" if row["pending"] else "ok")
-        elif typ.startswith("Execution") and typ != "ExecutionStarted":
-            err = details.get("error") or last_error
-            while stack:
-                row = stack.pop()
-                close(row, t, f"failed: {err}")
-    for row in stack:  # still open (an aborted run)
-        close(row, row["start"], "unfinished")
-
-    name_w = max([len("  " * r["depth"] + str(r["name"])) for r in rows] + [5])
-    lines = [title] if title else []
-    lines.append(f"  {'start':>8}  {'took':>8}  {'state':<{name_w}}  {'type':<8}  result")
-    for r in rows:
-        took = (r["end"] or 0.0) - r["start"]
-        label = "  " * r["depth"] + str(r["name"])
-        lines.append(f"  {_secs(r['start']):>8}  {_secs(took):>8}  {label:<{name_w}}  {r['type']:<8}  {r['status']}")
-        pad = " " * (24 + 2 * r["depth"])
-        lines.extend(pad + note for note in r["notes"])
-    return "\n".join(lines)
-
-
-def _secs(s: float) -> str:
-    return f"{s:.3f}s" if s < 1000 else f"{s:.0f}s"
-
-
-def _container_text(doc: Any, key: str) -> str | None:
-    """The last line of a local Batch job's Stdout/Stderr, from a task's result or error cause."""
-    try:
-        result = json.loads(doc) if isinstance(doc, str) else doc
-    except ValueError:
-        return None
-    container = result.get("Container") if isinstance(result, dict) else None
-    text = container.get(key) if isinstance(container, dict) else None
-    if not isinstance(text, str) or not text.strip():
-        return None
-    last = text.strip().splitlines()[-1]
-    return last if len(last) <= 60 else last[:57] + "..."
-
-
-def history_json(history: list[dict[str, Any]]) -> str:
-    """The events as JSON (timestamps in ISO 8601, as AWS's GetExecutionHistory returns them)."""
-    def default(o: Any) -> Any:
-        if isinstance(o, datetime):
-            return o.isoformat()
-        raise TypeError(f"not JSON serialisable: {type(o).__name__}")
-    return json.dumps(history, indent=2, default=default, ensure_ascii=False)
 
 
 __all__ = ["RunConfig", "RunConfigError", "LocalBatch", "LocalLambda", "MockedTask", "load_run_target",

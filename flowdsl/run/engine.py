@@ -13,7 +13,7 @@ from .choice import evaluate_rule, parse_timestamp
 from .clock import VirtualClock, iso
 from .errors import UNCATCHABLE_BY_ALL, RunError, StatesError
 from .jsonpath import PathError, PathSyntaxError, compile_path, evaluate as jp_eval, set_path
-from .tasks import TaskBinder, TaskCall
+from .tasks import TaskBinder, TaskCall, unbound_message
 
 JSONPATH = "JSONPath"
 JSONATA = "JSONata"
@@ -642,8 +642,7 @@ class _Runner:
             if "TimeoutSecondsPath" in st:
                 timeout = self.resolve(st["TimeoutSecondsPath"], effective, ctx, scope, "TimeoutSecondsPath", name)
         if self.binder is None:
-            raise StatesError("States.Runtime", f"Task state {name!r} (resource {resource}) is not bound: "
-                              "pass execute(..., tasks=TaskBinder({...}))")
+            raise StatesError("States.Runtime", unbound_message(name, resource))
         inv = self.invocations.get(name, 0)
         self.invocations[name] = inv + 1
         sched = self.event("TaskScheduled", "taskScheduledEventDetails", {
@@ -653,7 +652,7 @@ class _Runner:
             **({"timeoutInSeconds": timeout} if timeout is not None else {})})
         self.event("TaskStarted", "taskStartedEventDetails", {"resource": resource}, prev=sched)
         call = TaskCall(name, resource, payload, retry_count, inv, ctx,
-                        float(timeout) if isinstance(timeout, (int, float)) else None)
+                        float(timeout) if isinstance(timeout, (int, float)) else None, st)
         try:
             result = self.binder.invoke(call)
         except StatesError as err:

@@ -28,6 +28,7 @@ class TaskCall:
     invocation: int  # 0-based count of invocations of this state in the execution (mock config indexing)
     context: Mapping[str, Any]
     timeout_seconds: float | None = None
+    state: Mapping[str, Any] | None = None  # the state's definition, as written
 
 
 class TaskHandler(Protocol):
@@ -189,12 +190,60 @@ class LambdaTask:
 
 
 
+def _is_dynamic(value: Any) -> bool:
+    """Whether a template holds anything evaluated at run time (``key.$`` or ``{% %}``)."""
+    todo = [value]
+    while todo:
+        v = todo.pop()
+        if isinstance(v, str) and v.startswith("{%") and v.endswith("%}"):
+            return True
+        if isinstance(v, dict):
+            if any(isinstance(k, str) and k.endswith(".$") for k in v):
+                return True
+            todo.extend(v.values())
+        elif isinstance(v, list):
+            todo.extend(v)
+    return False
+
+
+def declared_overrides(state: Mapping[str, Any] | None) -> tuple[list[str] | None, dict[str, str]]:
+    """The ``ContainerOverrides`` Command and Environment written literally in a state's
+    ``Parameters`` (or ``Arguments``): what the workflow declares, as opposed to what the
+    execution's data fills in at run time."""
+    template = (state or {}).get("Parameters", (state or {}).get("Arguments"))
+    co = template.get("ContainerOverrides") if isinstance(template, Mapping) else None
+    if not isinstance(co, Mapping):
+        return None, {}
+    command = co.get("Command")
+    if not (isinstance(command, list) and all(isinstance(a, str) for a in command)) or _is_dynamic(command):
+        command = None
+    env: dict[str, str] = {}
+    items = co.get("Environment")
+    for item in items if isinstance(items, list) else ():
+        if isinstance(item, Mapping) and not _is_dynamic(item) and isinstance(item.get("Name"), str) \
+                and isinstance(item.get("Value"), str):
+            env[item["Name"]] = item["Value"]
+    return command, env
+
+
 @dataclass(frozen=True)
 class BatchTask:
     """Runs a Batch job's container command as a local subprocess (opt-in).
 
+    What runs is what the workflow and this binding declare, never what the execution's data
+    says: the command is the state's ``ContainerOverrides.Command`` when the definition writes
+    it literally, else ``command`` (a JobDefinition's command, for a ``LocalBatch`` in a
+    RunConfig). The execution input fills ``Ref::name`` arguments from the job's
+    ``Parameters``, as AWS Batch does. A command or environment computed from the data
+    (``Command.$``, ``Value.$``, JSONata) is used only with ``allow_overrides=True``.
+
+    The job's environment is ``env`` (the job definition's plus the binding's), the
+    definition's literal ``ContainerOverrides.Environment`` and the host variables named in
+    ``pass_env``; nothing else of the host's environment.
+
     ``path_map`` maps container path prefixes to host paths, e.g. ``{"/opt/app": "./app"}``;
-    ``command`` is used when the request has no ``ContainerOverrides.Command``.
+    it rewrites the command's arguments and the declared environment, never the job's data
+    (a ``Ref::`` value or an overridden variable stays as sent).
     """
 
     command: tuple[str, ...] | None = None
@@ -202,6 +251,8 @@ class BatchTask:
     env: Mapping[str, str] = field(default_factory=dict)
     cwd: str | None = None
     timeout: float | None = None
+    allow_overrides: bool = False
+    pass_env: tuple[str, ...] = ()
 
     def _map_path(self, arg: str) -> str:
         for container, host in sorted(self.path_map.items(), key=lambda kv: -len(kv[0])):
@@ -210,25 +261,45 @@ class BatchTask:
             arg = arg.replace("=" + container, "=" + host)
         return arg
 
+    def resolve_command(self, call: TaskCall) -> tuple[list[str], dict[str, str], list[dict[str, str]]]:
+        """The argv, environment and environment overrides this call runs with."""
+        req = call.payload if isinstance(call.payload, dict) else {}
+        overrides = req.get("ContainerOverrides") if isinstance(req.get("ContainerOverrides"), dict) else {}
+        declared_cmd, declared_env = declared_overrides(call.state)
+        requested = overrides.get("Command")
+        if self.allow_overrides and isinstance(requested, list) and requested:
+            command = requested
+        else:
+            command = declared_cmd or (list(self.command) if self.command else None)
+        if not command:
+            why = ("the request's ContainerOverrides.Command comes from the execution's data; declare the "
+                   "command (LocalBatch(command=...) or the JobDefinition), or allow it with "
+                   "LocalBatch(allow_overrides=True)" if requested
+                   else "no ContainerOverrides.Command and no default")
+            raise StatesError("States.TaskFailed", json.dumps(
+                {"StatusReason": f"state {call.state_name!r}: no command to run ({why})"}))
+        raw_params = req.get("Parameters") if isinstance(req.get("Parameters"), dict) else {}
+        params = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in raw_params.items()}
+        # Batch replaces a whole argument "Ref::name" with the job parameter "name"; the value
+        # is data and is passed as sent. Every other argument is the declared command: mapped.
+        argv = [params[str(a)[5:]] if str(a).startswith("Ref::") and str(a)[5:] in params
+                else self._map_path(str(a)) for a in command]
+        env = {k: os.environ[k] for k in self.pass_env if k in os.environ}
+        env.update({str(k): self._map_path(str(v)) for k, v in self.env.items()})
+        env.update({k: self._map_path(v) for k, v in declared_env.items()})
+        shown = [{"Name": k, "Value": v} for k, v in declared_env.items()]
+        if self.allow_overrides:
+            for item in overrides.get("Environment") or []:
+                if isinstance(item, dict) and "Name" in item and item["Name"] not in declared_env:
+                    env[str(item["Name"])] = str(item.get("Value", ""))
+                    shown.append({"Name": str(item["Name"]), "Value": str(item.get("Value", ""))})
+        return argv, env, shown
+
     def __call__(self, call: TaskCall) -> Any:
         req = call.payload if isinstance(call.payload, dict) else {}
-        overrides = req.get("ContainerOverrides") or {}
-        command = overrides.get("Command") or (list(self.command) if self.command else None)
-        if not command:
-            raise StatesError("States.TaskFailed", json.dumps({"StatusReason": f"state {call.state_name!r}: no command to run (no ContainerOverrides.Command and no default)"}))
-        params = {str(k): str(v) for k, v in (req.get("Parameters") or {}).items()}
-
-        def subst(arg: str) -> str:
-            # Batch replaces a whole argument "Ref::name" with the job parameter "name".
-            if arg.startswith("Ref::") and arg[5:] in params:
-                return params[arg[5:]]
-            return arg
-
-        argv = [self._map_path(subst(str(a))) for a in command]
-        env = dict(os.environ)
-        env.update(self.env)
-        for item in overrides.get("Environment") or []:
-            env[str(item["Name"])] = self._map_path(str(item["Value"]))
+        argv, env, shown_env = self.resolve_command(call)
+        params = {str(k): str(v) for k, v in (req.get("Parameters") or {}).items()} \
+            if isinstance(req.get("Parameters"), dict) else {}
         timeout = self.timeout or call.timeout_seconds
         job_id = str(uuid.UUID(int=call.invocation + 1, version=4))
         job: dict[str, Any] = {
@@ -237,8 +308,7 @@ class BatchTask:
             "JobQueue": req.get("JobQueue"),
             "JobDefinition": req.get("JobDefinition"),
             "Parameters": params,
-            "Container": {"Command": argv, "Environment": [{"Name": k, "Value": v} for k, v in (
-                (i["Name"], i["Value"]) for i in overrides.get("Environment") or [])]},
+            "Container": {"Command": argv, "Environment": shown_env},
         }
         try:
             proc = subprocess.run(argv, env=env, cwd=self.cwd, capture_output=True, text=True, timeout=timeout)
@@ -259,6 +329,13 @@ class BatchTask:
 
 
 # ---------------------------------------------------------------- the binder
+
+def unbound_message(state: str, resource: str) -> str:
+    """What to do about a Task state nothing runs locally."""
+    return (f"Task state {state!r} ({resource}) has nothing to run it locally: mock it "
+            f"(flowdsl run --mocks FILE --test-case NAME, or mocks={{{state!r}: ...}} in "
+            f"flowdsl.testing.run) or bind it in the workflow file's RunConfig(tasks={{{state!r}: ...}})")
+
 
 Binding = Union[TaskHandler, Callable[[Any], Any], str]
 
@@ -292,9 +369,5 @@ class TaskBinder:
     def invoke(self, call: TaskCall) -> Any:
         handler = self.handler_for(call.state_name)
         if handler is None:
-            raise StatesError(
-                "States.Runtime",
-                f"Task state {call.state_name!r} (resource {call.resource}) is not bound: "
-                "give execute(..., tasks=TaskBinder({...})) a mock, callable or batch binding for it",
-            )
+            raise StatesError("States.Runtime", unbound_message(call.state_name, call.resource))
         return handler(call)
