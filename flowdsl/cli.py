@@ -101,18 +101,10 @@ def validate(
 
 
 def _validate_asl(path: str) -> tuple[list[Any], str, Any]:
-    from flowdsl.errors import CompileError, Diagnostic
-    from flowdsl.load import import_definition, read_json
+    from flowdsl.run.prepare import read_asl
 
-    parsed = read_json(path)
-    diagnostics = list(parsed.duplicates)
-    try:  # importing validates first, so one pass gives the diagnostics and the model
-        import_definition(parsed.doc, sources=parsed.sources(path))
-    except CompileError as e:
-        diagnostics += e.diagnostics
-    except Exception as e:  # a valid document must import; say so instead of crashing
-        diagnostics.append(Diagnostic("import", "$", f"cannot import into the model: {e}", path))
-    return diagnostics, f"{path}: valid ASL", parsed.doc
+    doc, diagnostics = read_asl(path)
+    return diagnostics, f"{path}: valid ASL", doc
 
 
 @app.command("import", epilog="Example: flowdsl import orders.asl.json --out workflows/orders.py")
@@ -150,7 +142,7 @@ def import_(
              "--test-case HappyPath")
 def run(
     path: str = typer.Argument(..., help="A workflow file (.py) or an ASL document (.json)."),
-    message: Optional[str] = typer.Option(None, "--message", "-m", help="An SQS message body (JSON); "
+    message: Optional[str] = typer.Option(None, "--message", "-m", help="An SQS message body (any text); "
                                           "the input is what the EventBridge Pipe delivers for it."),
     input_: Optional[str] = typer.Option(None, "--input", "-i", help="The raw execution input (JSON)."),
     mocks: Optional[Path] = typer.Option(None, "--mocks", help="A Step Functions Local mock config file."),
@@ -179,7 +171,7 @@ def run(
         typer.echo(format_trace(execution, title=f"{title}: {execution.status}"))
         if execution.status == "SUCCEEDED":
             typer.echo("output:")
-            typer.echo(json.dumps(execution.output, indent=2, ensure_ascii=False))
+            typer.echo(json.dumps(execution.output, indent=2, ensure_ascii=False, allow_nan=False))
     if execution.status != "SUCCEEDED":
         cause = execution.cause
         try:
@@ -192,80 +184,23 @@ def run(
 
 def _run(path: str, message: Optional[str], input_: Optional[str], mocks: Optional[Path],
          test_case: Optional[str], var: list[str], name: Optional[str]) -> Any:
-    import json
+    from flowdsl.errors import FlowError
+    from flowdsl.run.prepare import prepare_run
+    from flowdsl.strict_json import loads
 
-    from flowdsl.errors import FlowError, LoadError
-
-    def parse(text: str, what: str) -> Any:
-        try:
-            return json.loads(text)
-        except ValueError as e:
-            raise FlowError(f"{what} is not valid JSON: {e}") from None
-
-    if message is not None and input_ is not None:
-        raise FlowError("give --message or --input, not both")
-    if (mocks is None) != (test_case is None):
-        raise FlowError("--mocks and --test-case go together")
-    raw_input = parse(input_, "--input") if input_ is not None else None
-    if message is not None:
-        parse(message, "--message")
+    raw_input = loads(input_, "--input") if input_ is not None else None
     overrides = {}
     for item in var:
         key, sep, text = item.partition("=")
         if not sep or not key:
             raise FlowError(f"--var {item!r}: expected NAME=VALUE")
         try:
-            overrides[key] = json.loads(text)
-        except ValueError:
-            overrides[key] = text
-
-    from flowdsl.run import RunError, execute, load_mock_config
-    from flowdsl.run.config import RunConfig, RunConfigError, check_bindings, load_run_target, sqs_event
-
-    try:
-        mock_binder = None
-        if _is_asl(path):
-            p = Path(path)
-            if not p.is_file():
-                raise LoadError(f"{path}: no such file")
-            try:
-                definition = json.loads(p.read_text())
-            except (OSError, ValueError, UnicodeDecodeError) as e:
-                raise LoadError(f"{path}: cannot read the ASL document: {e}") from None
-            if var:
-                raise FlowError("--var applies to workflow files (.py); an ASL document has no variables")
-            sm_name, config, workflow = p.name.split(".")[0], RunConfig(base_dir=p.parent), None
-        else:
-            workflow, config = load_run_target(path, name)
-            config = config or RunConfig(base_dir=Path(path).parent)
-            from flowdsl.build import check
-            from flowdsl.errors import CompileError
-            from flowdsl.render import resolve
-
-            # What runs locally is what would deploy: the same checks as `flowdsl build`.
-            compiled, diagnostics = check(workflow)
-            if diagnostics:
-                raise CompileError(diagnostics)
-            values = config.reference_values(workflow, compiled.definition, overrides)
-            check_bindings(config.tasks, compiled.definition, f"{path}: RunConfig.tasks")
-            definition = resolve(compiled.definition, values)
-            sm_name = workflow.name
-        if mocks is not None:
-            mock_config = load_mock_config(mocks)
-            known = list(mock_config.state_machines)
-            machine = sm_name if sm_name in known else (known[0] if len(known) == 1 else sm_name)
-            mock_binder = mock_config.binder(machine, test_case)
-        if workflow is not None:
-            binder = config.binder(workflow, values, mocks=mock_binder)
-        else:
-            binder = mock_binder
-        if message is not None:
-            raw_input = sqs_event(message, region=config.region, account_id=config.account_id,
-                                  queue=f"{sm_name}-queue")
-        execution = execute(definition, raw_input, tasks=binder, context=config.context(sm_name))
-    except (RunError, RunConfigError) as e:
-        raise FlowError(str(e)) from None
-    return execution, f"{path} ({sm_name})"
+            overrides[key] = loads(text, f"--var {key}")
+        except FlowError:
+            overrides[key] = text  # not JSON: the text itself
+    prepared = prepare_run(path, input=raw_input, message=message, values=overrides, values_label="--var",
+                           mock_file=mocks, test_case=test_case, name=name)
+    return prepared.execute(), prepared.label
 
 
 def main() -> None:

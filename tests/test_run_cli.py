@@ -153,8 +153,7 @@ def _bad_inputs(tmp_path: Path, mocks: Path) -> dict[str, tuple[list[str], str]]
     return {
         "missing file": (["run", "missing.py", "--message", "{}"], "no such file"),
         "missing asl": (["run", "missing.json"], "no such file"),
-        "bad --message": (["run", FIB, "--message", '{"n":'], "--message is not valid JSON"),
-        "bad --input": (["run", FIB, "--input", "nope"], "--input is not valid JSON"),
+        "bad --input": (["run", FIB, "--input", "nope"], "error: --input:1:1: not valid JSON: Expecting value"),
         "both inputs": (["run", FIB, "--input", "1", "--message", "{}"], "not both"),
         "unknown test case": (["run", FIB, "--message", "{}", "--mocks", str(mocks), "--test-case", "Nope"],
                               "no test case 'Nope'"),
@@ -162,8 +161,9 @@ def _bad_inputs(tmp_path: Path, mocks: Path) -> dict[str, tuple[list[str], str]]
         "missing mocks": (["run", FIB, "--mocks", "nope.json", "--test-case", "X"], "cannot read"),
         "syntax error": (["run", str(broken)], "syntax error"),
         "module raises": (["run", str(raises)], "RuntimeError: no workflow today"),
-        "bad ASL JSON": (["run", str(bad_asl)], "cannot read the ASL document"),
-        "not a state machine": (["run", str(not_asl)], "'StartAt' and 'States'"),
+        "bad ASL JSON": (["run", str(bad_asl)], "bad.asl.json:1:2: not valid JSON: Expecting property name"),
+        "not a state machine": (["run", str(not_asl)],
+                                "empty.asl.json:1: $.States: States must be a non-empty object [missing-field]"),
         "bad --var": (["run", FIB, "--var", "stage"], "NAME=VALUE"),
         "invalid workflow": (["run", str(invalid), "--input", "{}"],
                              f"error: {invalid}:2: $.States.A.InputPath: 'nope' is not a JSONPath: "
@@ -171,7 +171,7 @@ def _bad_inputs(tmp_path: Path, mocks: Path) -> dict[str, tuple[list[str], str]]
     }
 
 
-CASES = ["missing file", "missing asl", "bad --message", "bad --input", "both inputs", "unknown test case",
+CASES = ["missing file", "missing asl", "bad --input", "both inputs", "unknown test case",
          "mocks without case", "missing mocks", "syntax error", "module raises", "bad ASL JSON",
          "not a state machine", "bad --var", "invalid workflow"]
 
@@ -184,6 +184,16 @@ def test_bad_input_is_one_clear_line(case: str, tmp_path: Path, mocks: Path) -> 
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and expected in lines[0], proc.stderr
+
+
+def test_a_message_body_is_any_text() -> None:
+    # SQS bodies are arbitrary text: a body that is not JSON reaches the job as sent, and the
+    # job (not flowdsl) rejects it; the Batch state fails and the error handler runs.
+    proc = flowdsl("run", FIB, "--message", '{"n":')
+    assert proc.returncode == 0, proc.stderr
+    assert "caught States.TaskFailed" in proc.stdout
+    assert "stderr: fibonacci: the message body is not JSON" in proc.stdout
+    assert "ErrorHandler" in proc.stdout
 
 
 def test_var_overrides_the_run_config() -> None:

@@ -101,20 +101,71 @@ class MockConfig:
 
 
 def load_mock_config(source: str | os.PathLike[str] | Mapping[str, Any]) -> MockConfig:
-    """Read a Step Functions Local mock config from a path or an already-parsed dict."""
+    """Read a Step Functions Local mock config from a path or an already-parsed dict.
+
+    The file is checked against the format's schema; every problem is a :class:`RunError` on
+    one line naming the file and the path of the offending field.
+    """
     if isinstance(source, Mapping):
-        data = source
+        data, label = source, "mock config"
     else:
+        from flowdsl.strict_json import JsonValueError, read
+
+        label = f"mock config {source}"
+        if not Path(source).exists():
+            raise RunError(f"{label}: cannot read: no such file")
         try:
-            data = json.loads(Path(source).read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise RunError(f"mock config: cannot read {source}: {exc}") from exc
-    if not isinstance(data, Mapping) or "StateMachines" not in data:
-        raise RunError("mock config: top-level 'StateMachines' is required")
+            data = read(source, label)
+        except JsonValueError as exc:
+            raise RunError(str(exc)) from None
+    check_mock_config(data, label)
     responses = {
         name: MockedTask.from_config(name, spec) for name, spec in (data.get("MockedResponses") or {}).items()
     }
     return MockConfig(dict(data["StateMachines"]), responses)
+
+
+def check_mock_config(data: Any, label: str = "mock config") -> None:
+    """Raise :class:`RunError` at the first field that does not fit the mock config format."""
+    def bad(path: str, msg: str) -> RunError:
+        return RunError(f"{label}: {path}: {msg}")
+
+    if not isinstance(data, Mapping):
+        raise bad("$", "must be an object with 'StateMachines' and 'MockedResponses'")
+    for key in data:
+        if key not in ("StateMachines", "MockedResponses"):
+            raise bad(f"$.{key}", "unexpected field (a mock config has StateMachines and MockedResponses)")
+    machines = data.get("StateMachines")
+    if not isinstance(machines, Mapping):
+        raise bad("$.StateMachines", "is required and must be an object of state machines")
+    responses = data.get("MockedResponses", {})
+    if not isinstance(responses, Mapping):
+        raise bad("$.MockedResponses", "must be an object of named responses")
+    for sm, spec in machines.items():
+        at = f"$.StateMachines.{sm}"
+        if not isinstance(spec, Mapping) or not isinstance(spec.get("TestCases"), Mapping):
+            raise bad(at, "must be an object with a 'TestCases' object")
+        for case, states in spec["TestCases"].items():
+            if not isinstance(states, Mapping):
+                raise bad(f"{at}.TestCases.{case}", "must map state names to response names")
+            for state, response in states.items():
+                if not isinstance(response, str):
+                    raise bad(f"{at}.TestCases.{case}.{state}", f"must name a response, not {response!r}")
+    for name, spec in responses.items():
+        at = f"$.MockedResponses.{name}"
+        if not isinstance(spec, Mapping) or not spec:
+            raise bad(at, 'must be an object of invocations, e.g. {"0": {"Return": ...}}')
+        for key, resp in spec.items():
+            if not re.fullmatch(r"\s*\d+\s*(?:-\s*\d+\s*)?", str(key)):
+                raise bad(f"{at}.{key}", f"bad invocation range key {key!r} (expected 'N' or 'N-M')")
+            if not isinstance(resp, Mapping) or len(resp) != 1 or not ({"Return", "Throw"} & resp.keys()):
+                raise bad(f"{at}.{key}", "a response is {\"Return\": value} or {\"Throw\": {\"Error\": ..., "
+                          "\"Cause\": ...}}")
+            if "Throw" in resp:
+                t = resp["Throw"]
+                if not isinstance(t, Mapping) or not isinstance(t.get("Error"), str) or \
+                        not isinstance(t.get("Cause", ""), str) or set(t) - {"Error", "Cause"}:
+                    raise bad(f"{at}.{key}.Throw", "must be {\"Error\": string, \"Cause\": string}")
 
 
 # ---------------------------------------------------------------- Lambda callables
@@ -169,8 +220,8 @@ class LambdaTask:
             raise StatesError("States.Timeout", f"the handler took {elapsed:.1f} s; the state's "
                               f"TimeoutSeconds is {call.timeout_seconds:g}")
         try:
-            result = json.loads(json.dumps(result))
-        except (TypeError, ValueError) as exc:
+            result = json.loads(json.dumps(result, allow_nan=False))
+        except (TypeError, ValueError, RecursionError) as exc:
             raise StatesError("Lambda.InvalidResponse", f"result is not JSON serialisable: {exc}") from None
         if not optimised:
             # Legacy "arn:aws:lambda:...:function:x" resources return the bare payload.

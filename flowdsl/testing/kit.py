@@ -33,13 +33,12 @@ states they name; states bound by neither fail the execution with ``States.Runti
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from flowdsl.run import Execution, StatesError, TaskBinder, TaskCall, VirtualClock, execute
-from flowdsl.run.config import RunConfig, check_bindings, format_trace, load_run_target, sqs_event
+from flowdsl.run.config import RunConfig
+from flowdsl.run.trace import format_trace
 from flowdsl.run.tasks import BatchTask, LambdaTask, MockedTask
 
 
@@ -79,8 +78,11 @@ class Call:
     result: Any = None
 
 
-def _json_copy(value: Any) -> Any:
-    return json.loads(json.dumps(value))
+def _json_copy(value: Any, state: str = "") -> Any:
+    try:
+        return json.loads(json.dumps(value, allow_nan=False))
+    except (TypeError, ValueError) as e:
+        raise StatesError("States.Runtime", f"the mock of {state!r} gave a value that is not JSON: {e}") from None
 
 
 def _fail(err: Any) -> None:
@@ -105,12 +107,12 @@ def _respond(state: str, spec: Any, call: TaskCall) -> Any:
     if _is_error(spec):
         _fail(spec)
     if isinstance(spec, Returns):
-        return _json_copy(spec.value)
+        return _json_copy(spec.value, state)
     if isinstance(spec, Mapping) and len(spec) == 1 and ("Throw" in spec or "Return" in spec):
         if "Throw" in spec:
             t = spec["Throw"] or {}
             raise StatesError(t.get("Error"), t.get("Cause"))
-        return _json_copy(spec["Return"])
+        return _json_copy(spec["Return"], state)
     if isinstance(spec, (MockedTask, LambdaTask, BatchTask)):
         return spec(call)
     if callable(spec):
@@ -120,8 +122,8 @@ def _respond(state: str, spec: Any, call: TaskCall) -> Any:
             raise
         except Exception as e:  # the callable's failure is the task's error, named after its class
             raise StatesError(type(e).__name__, str(e) or None) from None
-        return _json_copy(result)
-    return _json_copy(spec)
+        return _json_copy(result, state)
+    return _json_copy(spec, state)
 
 
 def mock_handler(state: str, spec: Any) -> Callable[[TaskCall], Any]:
@@ -240,7 +242,7 @@ class RunResult:
 def run(workflow: Any, input: Any = None, *, mocks: Mapping[str, Any] | None = None,
         message: str | Mapping[str, Any] | None = None, config: RunConfig | None = None,
         values: Mapping[str, Any] | None = None, name: str | None = None,
-        context: Mapping[str, Any] | None = None, max_steps: int = 10_000) -> RunResult:
+        context: Mapping[str, Any] | None = None, max_steps: int = 100_000) -> RunResult:
     """Run ``workflow`` on a virtual clock and return a :class:`RunResult`.
 
     ``workflow`` is a :class:`~flowdsl.Workflow`, an ASL document (dict), or a path to a workflow
@@ -249,51 +251,32 @@ def run(workflow: Any, input: Any = None, *, mocks: Mapping[str, Any] | None = N
     or a dict that is JSON-encoded) the way the EventBridge Pipe delivers it.
     ``values`` set deploy-time values (variables by name, others by address) over the config's;
     a required variable with no value gets a placeholder ``"<var.NAME>"``.
-    """
-    from flowdsl.asl import compile_workflow
-    from flowdsl.errors import CompileError
-    from flowdsl.render import resolve
-    from flowdsl.states import Workflow
 
-    if isinstance(workflow, (str, os.PathLike)):
-        path = Path(workflow)
-        if path.suffix == ".json":
-            workflow = json.loads(path.read_text())
-        else:
-            workflow, file_config = load_run_target(path, name)
-            config = config or file_config
-    config = config or RunConfig()
-    if isinstance(workflow, Workflow):
-        compiled = compile_workflow(workflow)
-        if compiled.diagnostics:
-            raise CompileError(compiled.diagnostics)
-        overrides = dict(values or {})
-        for v in workflow.variables:
-            if v.default is None and not config.value_of(v.name)[0] and \
-                    v.name not in overrides and f"var.{v.name}" not in overrides:
-                overrides[v.name] = f"<var.{v.name}>"
-        ref_values = config.reference_values(workflow, compiled.definition, overrides)
-        definition = resolve(compiled.definition, ref_values)
-        sm_name = workflow.name
-        base = config.binder(workflow, ref_values)
-    else:
-        definition, sm_name, ref_values = workflow, "StateMachine", {}
-        base = config.binder(None)
-    if message is not None:
-        body = message if isinstance(message, str) else json.dumps(message)
-        input = sqs_event(body, region=config.region, account_id=config.account_id, queue=f"{sm_name}-queue")
-    check_bindings(mocks or {}, definition, "mocks")
-    check_bindings(config.tasks, definition, "RunConfig.tasks")
-    clock = VirtualClock()
-    binder = _RecordingBinder(clock)
-    binder._handlers.update(base._handlers)
-    for state, spec in (mocks or {}).items():
-        binder.set(state, mock_handler(state, spec))
-    ctx = config.context(sm_name)
-    for key, value in (context or {}).items():
-        ctx[key] = {**ctx[key], **value} if isinstance(ctx.get(key), dict) and isinstance(value, Mapping) else value
-    execution = execute(definition, input, tasks=binder, context=ctx, clock=clock, max_steps=max_steps)
-    return RunResult(execution, binder.calls, sm_name)
+    The run is prepared exactly as ``flowdsl run`` prepares it (:func:`flowdsl.run.prepare.prepare_run`):
+    an invalid workflow or document raises :class:`~flowdsl.errors.CompileError` with the
+    diagnostics ``flowdsl validate`` reports, and a mock, binding or value for a name the
+    workflow does not have raises :class:`~flowdsl.run.config.RunConfigError` naming it.
+    """
+    from flowdsl.deep_stack import call
+    from flowdsl.run.prepare import prepare_run
+
+    def go() -> RunResult:
+        body = message if message is None or isinstance(message, str) else json.dumps(message)
+        handlers = {state: mock_handler(state, spec) for state, spec in (mocks or {}).items()}
+        prepared = prepare_run(workflow, input=input, message=body, values=values, mocks=handlers,
+                               config=config, name=name, placeholders=True)
+        clock = VirtualClock()
+        binder = _RecordingBinder(clock)
+        binder._handlers.update(prepared.binder._handlers)
+        ctx = prepared.context
+        for key, value in (context or {}).items():
+            ctx[key] = {**ctx[key], **value} if isinstance(ctx.get(key), dict) and isinstance(value, Mapping) \
+                else value
+        execution = execute(prepared.definition, prepared.input, tasks=binder, context=ctx, clock=clock,
+                            max_steps=max_steps)
+        return RunResult(execution, binder.calls, prepared.name)
+
+    return call(go)  # on a large stack: deeply nested inputs and definitions are handled
 
 
 __all__ = ["run", "RunResult", "Call", "throw", "Throw", "returns", "Returns", "mock_handler"]
