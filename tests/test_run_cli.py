@@ -216,4 +216,4 @@ def test_run_config_naming_an_unknown_state(tmp_path: Path) -> None:
     proc = flowdsl("run", str(path))
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines() == [
-        f"error: {path}: RunConfig.tasks name(s) 'B', which the state machine does not have (its states: A)"]
+        f"error: {path}: RunConfig.tasks name 'B', which the state machine does not have; its states: A"]

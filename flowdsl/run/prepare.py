@@ -149,7 +149,8 @@ def prepare_run(target: Any, *, input: Any = None, message: str | None = None,
     label = f"{label} ({sm_name})" if label != "state machine" else sm_name
     # 4. bind tasks
     known = state_names(definition)
-    _check_names(config.tasks, known, "RunConfig.tasks")
+    where_file = f"{target}: " if isinstance(target, (str, os.PathLike)) else ""
+    _check_names(config.tasks, known, f"{where_file}RunConfig.tasks")
     try:
         binder = config.binder(workflow, ref_values)
         if mock_file is not None:
