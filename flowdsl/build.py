@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import os
 import re
-import shutil
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -136,52 +133,15 @@ def build(workflow: Workflow) -> Artifacts:
 
 
 def write(artifacts: Iterable[Artifacts], out_dir: str | Path) -> list[Path]:
-    """Replace ``out_dir/<name>/`` for each workflow; each folder is swapped in whole."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for art in artifacts:
-        target = out / art.name
-        staging = Path(tempfile.mkdtemp(prefix=f".{art.name}.new-", dir=out))
-        try:
-            for rel, text in sorted(art.files.items()):
-                (staging / rel).parent.mkdir(parents=True, exist_ok=True)
-                (staging / rel).write_text(text, encoding="utf-8")
-            os.chmod(staging, 0o755)
-            if target.exists():
-                old = Path(tempfile.mkdtemp(prefix=f".{art.name}.old-", dir=out))
-                old.rmdir()
-                os.replace(target, old)
-                os.replace(staging, target)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.replace(staging, target)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        written.append(target)
-    return written
+    """Write ``out_dir/<name>/`` for each workflow: flowdsl's files only, all or nothing
+    (see :mod:`flowdsl.output` for the policy)."""
+    from flowdsl.output import write as write_output
+
+    return write_output(artifacts, out_dir)
 
 
 def stale(artifacts: Iterable[Artifacts], out_dir: str | Path) -> list[str]:
-    """What differs between the built files and ``out_dir``; empty when up to date."""
-    problems = []
-    for art in artifacts:
-        target = Path(out_dir) / art.name
-        for rel, text in sorted(art.files.items()):
-            f = target / rel
-            if not f.exists():
-                problems.append(f"{f}: missing")
-            elif f.read_text(encoding="utf-8") != text:
-                problems.append(f"{f}: out of date")
-        if target.is_dir():
-            for f in sorted(target.rglob("*")):
-                rel = f.relative_to(target).as_posix()
-                if f.is_file() and rel not in art.files and not _ignored(rel):
-                    problems.append(f"{f}: not produced by the build")
-    return problems
+    """What ``flowdsl build`` would change in ``out_dir``; empty when up to date."""
+    from flowdsl.output import stale as stale_output
 
-
-def _ignored(rel: str) -> bool:
-    # Terraform's own working files, when someone ran terraform inside build/<name>/.
-    return rel.startswith(".terraform") or rel.endswith((".tfstate", ".tfstate.backup"))
+    return stale_output(artifacts, out_dir)

@@ -68,7 +68,11 @@ def build(
             _fail(problems + [f"{out} is stale: run 'flowdsl build {' '.join(paths)}'"])
         typer.echo(f"{out} is up to date ({len(artifacts)} workflow(s))")
         return
-    for target in write(artifacts, out):
+    try:
+        written = write(artifacts, out)
+    except FlowError as e:
+        _fail([f"error: {e}"])
+    for target in written:
         typer.echo(f"wrote {target}/")
 
 
