@@ -20,6 +20,11 @@ from flowdsl.validate import validate
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
+# Names Terraform reserves for the arguments and blocks of a module call, so a module cannot
+# declare them as inputs ("Invalid variable name ... reserved due to its special meaning inside
+# module blocks"); ignore_nested_deprecations is reserved from Terraform 1.12 on.
+TERRAFORM_RESERVED = ("source", "version", "count", "for_each", "depends_on", "providers",
+                      "ignore_nested_deprecations", "_", "lifecycle", "locals", "provider")
 
 
 @attrs.frozen
@@ -38,6 +43,12 @@ def check_variables(workflow: Workflow, uses: Iterable[tuple[str, Ref]],
         if not _IDENT.fullmatch(v.name):
             out.append(Diagnostic("bad-variable", f"variables.{v.name}",
                                   f"{v.name!r} is not a valid Terraform variable name",
+                                  workflow.source))
+        elif v.name in TERRAFORM_RESERVED:
+            out.append(Diagnostic("reserved-variable", f"variables.{v.name}",
+                                  f"{v.name!r} cannot name a variable: Terraform reserves it for module "
+                                  "blocks (source, version, count, for_each, depends_on, providers, "
+                                  "lifecycle, locals, provider, _), where the module's inputs are set",
                                   workflow.source))
         if v.name in declared:
             out.append(Diagnostic("duplicate-variable", f"variables.{v.name}",

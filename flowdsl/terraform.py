@@ -54,6 +54,15 @@ class Expr:
     text: str
 
 
+@attrs.frozen
+class Literal:
+    """A value Terraform reads literally, not as a template: a variable's ``default`` and
+    ``description`` are decoded without an evaluation context, so ``${x}`` in them stays
+    ``${x}``. Written as is; escaping it would deploy ``$${x}``."""
+
+    value: Any
+
+
 KMS = Expr("var.kms_key_arn")
 NO_KMS = Expr("var.kms_key_arn == null")
 
@@ -62,6 +71,8 @@ def render(value: Any) -> Any:
     """Model values -> Terraform JSON: references interpolate, literal text is escaped."""
     if isinstance(value, Expr):
         return "${" + value.text + "}"
+    if isinstance(value, Literal):
+        return value.value
     if isinstance(value, Ref):
         return template(value)
     if isinstance(value, str):
@@ -319,9 +330,9 @@ def variables_piece(m: Module) -> None:
             continue
         body: dict[str, Any] = {"type": v.type}
         if v.description:
-            body["description"] = v.description
+            body["description"] = Literal(v.description)
         if v.default is not None:
-            body["default"] = v.default
+            body["default"] = Literal(v.default)
         if v.sensitive:
             body["sensitive"] = True
         out[v.name] = body

@@ -1,0 +1,117 @@
+"""Field types AWS checks that the structural rules do not: a ``Comment`` that is not a string,
+a numeric ``Version``, a ``ResultSelector`` or ``ItemSelector`` that is not an object, a Map
+count or percentage that is not a number, and the 1 MB definition size limit.
+
+One walk over every scope (the machine, each Parallel branch, each Map processor), with no
+recursion, so a definition nested thousands of levels deep is checked like any other.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+MAX_DEFINITION_BYTES = 1024 * 1024  # AWS: a state machine definition is at most 1 MB (hard quota)
+
+Report = Callable[[str, str, str], None]  # (code, path, message)
+
+
+def _type(v: Any) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "a boolean"
+    if isinstance(v, (int, float)):
+        return "a number"
+    if isinstance(v, str):
+        return "a string"
+    if isinstance(v, list):
+        return "an array"
+    return "an object"
+
+
+def _is_expression(v: Any) -> bool:
+    return isinstance(v, str) and v.startswith("{%") and v.endswith("%}")
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def check_field_types(doc: Any, report: Report) -> None:
+    """Report every field of the wrong JSON type (code ``bad-type``)."""
+    if not isinstance(doc, dict):
+        return
+    if "Version" in doc and not isinstance(doc["Version"], str):
+        report("bad-type", "$.Version", f"Version must be a string such as \"1.0\", not {_type(doc['Version'])}")
+    top = doc.get("QueryLanguage", "JSONPath")
+    todo: list[tuple[Any, str, Any]] = [(doc, "$", top)]
+    while todo:
+        scope, path, lang = todo.pop()
+        if not isinstance(scope, dict):
+            continue
+        _comment(scope, path, report)
+        states = scope.get("States")
+        if not isinstance(states, dict):
+            continue
+        for name, st in states.items():
+            if not isinstance(st, dict):
+                continue
+            spath = f"{path}.States.{name}"
+            slang = st.get("QueryLanguage", lang)
+            _state(st, spath, slang, report)
+            branches = st.get("Branches")
+            for i, b in enumerate(branches if isinstance(branches, list) else ()):
+                todo.append((b, f"{spath}.Branches[{i}]", slang))
+            for key in ("ItemProcessor", "Iterator"):
+                if isinstance(st.get(key), dict):
+                    todo.append((st[key], f"{spath}.{key}", slang))
+
+
+def _comment(holder: dict, path: str, report: Report) -> None:
+    if "Comment" in holder and not isinstance(holder["Comment"], str):
+        report("bad-type", f"{path}.Comment", f"Comment must be a string, not {_type(holder['Comment'])}")
+
+
+def _state(st: dict, path: str, lang: str, report: Report) -> None:
+    _comment(st, path, report)
+    jsonata = lang == "JSONata"
+    for key in ("ResultSelector", "ItemSelector"):
+        if key in st:
+            v = st[key]
+            if not (isinstance(v, dict) or jsonata and key == "ItemSelector" and _is_expression(v)):
+                report("bad-type", f"{path}.{key}", f"{key} must be an object, not {_type(v)}")
+    for key in ("ToleratedFailurePercentage", "ToleratedFailureCount", "MaxConcurrency"):
+        if key in st and not _is_number(st[key]) and not (jsonata and _is_expression(st[key])):
+            want = "a number" if key == "ToleratedFailurePercentage" else "an integer"
+            extra = " or a JSONata expression" if jsonata else ""
+            report("bad-type", f"{path}.{key}", f"{key} must be {want}{extra}, not {_type(st[key])}")
+    for key in ("Retry", "Catch"):
+        items = st.get(key)
+        for i, item in enumerate(items if isinstance(items, list) else ()):
+            if isinstance(item, dict):
+                _comment(item, f"{path}.{key}[{i}]", report)
+    choices = st.get("Choices")
+    todo = [(rule, f"{path}.Choices[{i}]") for i, rule in enumerate(choices if isinstance(choices, list) else ())]
+    while todo:
+        rule, rpath = todo.pop()
+        if not isinstance(rule, dict):
+            continue
+        _comment(rule, rpath, report)
+        for op in ("And", "Or"):
+            if isinstance(rule.get(op), list):
+                todo.extend((sub, f"{rpath}.{op}[{j}]") for j, sub in enumerate(rule[op]))
+        if isinstance(rule.get("Not"), dict):
+            todo.append((rule["Not"], f"{rpath}.Not"))
+
+
+def check_size(doc: Any, report: Report) -> None:
+    """AWS rejects a definition over 1 MB (as sent: compact JSON, UTF-8)."""
+    try:
+        text = json.dumps(doc, separators=(",", ":"), ensure_ascii=False, default=lambda o: "${ref}")
+    except (TypeError, ValueError, RecursionError):
+        return
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_DEFINITION_BYTES:
+        report("definition-size", "$", f"the definition is {size:,} bytes; AWS accepts at most "
+                                       f"{MAX_DEFINITION_BYTES:,} (1 MB)")
