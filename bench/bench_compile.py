@@ -70,7 +70,9 @@ def time_check(states: int, repeat: int = 3) -> tuple[int, float]:
         t0 = time.perf_counter()
         compiled, diagnostics = check(wf)
         best = min(best, time.perf_counter() - t0)
-        assert not diagnostics, diagnostics[:3]
+        # 10,000 states are past AWS's 1 MB definition limit, which validation reports; the
+        # benchmark measures the work, so that one diagnostic is expected.
+        assert all(d.code == "definition-size" for d in diagnostics), diagnostics[:3]
     return count_states(compiled.definition), best
 
 

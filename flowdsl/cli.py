@@ -168,6 +168,7 @@ def run(
     except FlowError as e:
         _fail([f"error: {e}"])
     from flowdsl.run.trace import format_trace, history_json
+    from flowdsl.strict_json import pretty_dumps
 
     if history:
         typer.echo(history_json(execution.history))
@@ -175,7 +176,7 @@ def run(
         typer.echo(format_trace(execution, title=f"{title}: {execution.status}"))
         if execution.status == "SUCCEEDED":
             typer.echo("output:")
-            typer.echo(json.dumps(execution.output, indent=2, ensure_ascii=False, allow_nan=False))
+            typer.echo(pretty_dumps(execution.output))
     if execution.status != "SUCCEEDED":
         cause = execution.cause
         try:

@@ -8,7 +8,6 @@ for tests and local runs.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -60,7 +59,9 @@ def resolve(doc: Any, values: Mapping[str, Any]) -> Any:
 
 def dumps(doc: Any) -> str:
     """Deterministic JSON: sorted keys, 2-space indent, trailing newline."""
-    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    from flowdsl.strict_json import pretty_dumps  # the same text as json.dumps, linear at any depth
+
+    return pretty_dumps(doc, sort_keys=True) + "\n"
 
 
 def refs_with_paths(value: Any, path: str) -> Iterator[tuple[str, Ref]]:

@@ -9,6 +9,7 @@ recursion, so a definition nested thousands of levels deep is checked like any o
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Callable
 
 MAX_DEFINITION_BYTES = 1024 * 1024  # AWS: a state machine definition is at most 1 MB (hard quota)
@@ -103,6 +104,49 @@ def _state(st: dict, path: str, lang: str, report: Report) -> None:
                 todo.extend((sub, f"{rpath}.{op}[{j}]") for j, sub in enumerate(rule[op]))
         if isinstance(rule.get("Not"), dict):
             todo.append((rule["Not"], f"{rpath}.Not"))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _bad_scalar(v: Any) -> str | None:
+    if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
+        return f"{v!r} is not a JSON number"
+    if isinstance(v, str) and _SURROGATE.search(v):
+        return "the text holds a lone surrogate, which is not valid Unicode"
+    return None
+
+
+def check_values(doc: Any, report: Report) -> None:
+    """Numbers JSON cannot hold (NaN, infinities) and lone surrogates, which no JSON writer can
+    encode as UTF-8, wherever they are (code ``bad-value``)."""
+    todo: list[Any] = [doc]
+    found = False
+    while todo and not found:  # a fast pass without paths; most documents stop here
+        v = todo.pop()
+        if isinstance(v, dict):
+            found = any(isinstance(k, str) and _SURROGATE.search(k) for k in v)
+            todo.extend(v.values())
+        elif isinstance(v, list):
+            todo.extend(v)
+        else:
+            found = _bad_scalar(v) is not None
+    if not found:
+        return
+    paths: list[tuple[Any, str]] = [(doc, "$")]
+    while paths:
+        v, path = paths.pop()
+        if isinstance(v, dict):
+            for k, x in v.items():
+                if isinstance(k, str) and _SURROGATE.search(k):
+                    report("bad-value", path, "a key holds a lone surrogate, which is not valid Unicode")
+                paths.append((x, f"{path}.{k}"))
+        elif isinstance(v, list):
+            paths.extend((x, f"{path}[{i}]") for i, x in enumerate(v))
+        else:
+            msg = _bad_scalar(v)
+            if msg:
+                report("bad-value", path, msg)
 
 
 def check_size(doc: Any, report: Report) -> None:

@@ -103,7 +103,9 @@ def history_json(history: list[dict[str, Any]]) -> str:
         if isinstance(o, datetime):
             return o.isoformat()
         raise TypeError(f"not JSON serialisable: {type(o).__name__}")
-    return json.dumps(history, indent=2, default=default, ensure_ascii=False)
+    from flowdsl.strict_json import pretty_dumps
+
+    return pretty_dumps(history, default=default)
 
 
 __all__ = ["format_trace", "history_json"]
