@@ -240,3 +240,98 @@ def test_diagnostic_rendering_names_the_source() -> None:
     doc = machine(A=P(Next="B"), B=P(End=True, InputPath="x"))
     (d,) = validate(doc, {"$.States.B": "wf.py:12"})
     assert d.render() == "wf.py:12: $.States.B.InputPath: 'x' is not a JSONPath: it must start with '$' [bad-path]"
+
+
+# field types AWS rejects (flowdsl.validate_types), and values JSON cannot hold
+TYPE_CASES: list[tuple[str, dict[str, Any], list[tuple[str, str, str]]]] = [
+    ("a Next that is a list",
+     machine(C=choice({"Variable": "$.x", "IsNull": True, "Next": "B"}, Default="D"),
+             B=P(Next=["D"]), D=P(End=True)),
+     [("bad-type", "$.States.B.Next", "Next must name a state")]),
+    ("a Default that is a list",
+     machine(C=choice({"Variable": "$.x", "IsNull": True, "Next": "D"}, Default=["D"]), D=P(End=True)),
+     [("bad-type", "$.States.C.Default", "Default must name a state")]),
+    ("a Retry that is a string", machine(A=T(End=True, Retry="x")),
+     [("bad-type", "$.States.A.Retry", "Retry must be an array")]),
+    ("a Catch that is an object", machine(A=T(End=True, Catch={"ErrorEquals": ["X"]})),
+     [("bad-type", "$.States.A.Catch", "Catch must be an array")]),
+    ("Seconds that is a word", machine(W={"Type": "Wait", "Seconds": "ten", "End": True}),
+     [("bad-value", "$.States.W.Seconds", "Seconds must be a non-negative integer")]),
+    ("a Comment that is a number", machine(A=P(End=True, Comment=5)),
+     [("bad-type", "$.States.A.Comment", "Comment must be a string, not a number")]),
+    ("a retrier Comment that is an object",
+     machine(A=T(End=True, Retry=[{"ErrorEquals": ["X"], "Comment": {}}])),
+     [("bad-type", "$.States.A.Retry[0].Comment", "Comment must be a string, not an object")]),
+    ("a choice rule Comment that is a list",
+     machine(C=choice({"Variable": "$.x", "IsNull": True, "Next": "D", "Comment": []}), D=P(End=True)),
+     [("bad-type", "$.States.C.Choices[0].Comment", "Comment must be a string, not an array")]),
+    ("a ResultSelector that is a list", machine(A=T(End=True, ResultSelector=[1])),
+     [("bad-type", "$.States.A.ResultSelector", "ResultSelector must be an object, not an array")]),
+    ("an ItemSelector that is a string", machine(M=M(machine(I=P(End=True)), ItemSelector="$.x")),
+     [("bad-type", "$.States.M.ItemSelector", "ItemSelector must be an object, not a string")]),
+    ("a ToleratedFailurePercentage that is a string",
+     machine(M=M(machine(I=P(End=True)), ToleratedFailurePercentage="5")),
+     [("bad-type", "$.States.M.ToleratedFailurePercentage",
+       "ToleratedFailurePercentage must be a number, not a string")]),
+    ("a MaxConcurrency that is a string", machine(M=M(machine(I=P(End=True)), MaxConcurrency="2")),
+     [("bad-type", "$.States.M.MaxConcurrency", "MaxConcurrency must be an integer, not a string")]),
+    ("NaN in a Result", machine(A=P(End=True, Result={"x": float("nan")})),
+     [("bad-value", "$.States.A.Result.x", "nan is not a JSON number")]),
+    ("a lone surrogate in a Parameters value", machine(A=P(End=True, Parameters={"x": "\ud800"})),
+     [("bad-value", "$.States.A.Parameters.x", "the text holds a lone surrogate, which is not valid Unicode")]),
+]
+
+
+@pytest.mark.parametrize("doc, expected", [c[1:] for c in TYPE_CASES], ids=[c[0] for c in TYPE_CASES])
+def test_type_rule(doc: dict[str, Any], expected: list[tuple[str, str, str]]) -> None:
+    assert [(d.code, d.path, d.message) for d in validate(doc)] == expected
+
+
+def test_machine_level_types() -> None:
+    doc = {"Comment": 1, "Version": 1.0, "StartAt": "A", "States": {"A": P(End=True)}}
+    assert [(d.code, d.path, d.message) for d in validate(doc)] == [
+        ("bad-type", "$.Version", 'Version must be a string such as "1.0", not a number'),
+        ("bad-type", "$.Comment", "Comment must be a string, not a number")]
+
+
+def test_a_definition_over_one_megabyte() -> None:
+    doc = machine(A=P(End=True, Result="x" * (1024 * 1024)))  # plus 69 bytes of compact JSON around it
+    assert [(d.code, d.path, d.message) for d in validate(doc)] == [
+        ("definition-size", "$", "the definition is 1,048,645 bytes; AWS accepts at most 1,048,576 (1 MB)")]
+
+
+# Every rule again, one level down: the same failing example as the only branch of a Parallel
+# and as the processor of a Map, with every path (and every path a message quotes) moved under it.
+WRAPPERS = {
+    "in a Parallel branch": ("$.States.Wrap.Branches[0]",
+                             lambda doc: {"Type": "Parallel", "End": True, "Branches": [doc]}),
+    "in a Map processor": ("$.States.Wrap.ItemProcessor",
+                           lambda doc: {"Type": "Map", "End": True, "ItemProcessor": doc}),
+}
+
+
+def _moved(text: str, prefix: str) -> str:
+    return prefix + text[1:] if text == "$" or text.startswith("$.") else text
+
+
+def _nested_cases() -> list[Any]:
+    out = []
+    for name, doc, expected in CASES + TYPE_CASES:
+        if set(doc) - {"StartAt", "States"}:
+            continue  # machine-level fields have no place in a branch
+        for where, (prefix, wrap) in WRAPPERS.items():
+            moved = [(code, _moved(path, prefix), message.replace("at $.States", f"at {prefix}.States"))
+                     for code, path, message in expected]
+            out.append(pytest.param({"StartAt": "Wrap", "States": {"Wrap": wrap(doc)}}, moved,
+                                    id=f"{name} {where}"))
+    return out
+
+
+@pytest.mark.parametrize("doc, expected", _nested_cases())
+def test_rule_nested(doc: dict[str, Any], expected: list[tuple[str, str, str]]) -> None:
+    assert [(d.code, d.path, d.message) for d in validate(doc)] == expected
+
+
+def test_every_rule_is_tested_at_every_depth() -> None:
+    # Top level, in a branch, in a processor: a case dropped from the nesting would show here.
+    assert len(_nested_cases()) == 2 * len(CASES + TYPE_CASES)
