@@ -16,7 +16,7 @@ from typing import Any
 
 from flowdsl.errors import LoadError
 
-MAX_DEPTH = 10_000  # nesting levels of a JSON value flowdsl reads (documents, inputs, mocks)
+MAX_DEPTH = 20_000  # nesting levels of a JSON value flowdsl reads (documents, inputs, mocks)
 
 _TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
