@@ -97,8 +97,10 @@ def check(workflow: Workflow) -> tuple[Compiled, list[Diagnostic]]:
 
 def _check(workflow: Workflow) -> tuple[Compiled, list[Diagnostic], Any]:
     """Compile, validate and assemble the Terraform module (None without a deployment)."""
+    from flowdsl.deep_stack import call
+
     with _no_cycle_collection():
-        return _check_all(workflow)
+        return call(_check_all, workflow)  # deep nesting is walked, not a RecursionError
 
 
 def _check_all(workflow: Workflow) -> tuple[Compiled, list[Diagnostic], Any]:
@@ -132,6 +134,12 @@ def _dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:
 
 def build(workflow: Workflow) -> Artifacts:
     """All output files of a workflow; raises CompileError with every diagnostic."""
+    from flowdsl.deep_stack import call
+
+    return call(_build, workflow)  # deep nesting is walked, not a RecursionError
+
+
+def _build(workflow: Workflow) -> Artifacts:
     compiled, diags, module = _check(workflow)
     if diags:
         raise CompileError(diags, compiled.definition)

@@ -661,10 +661,11 @@ def _check_resource(res: str) -> str | None:
 
 def validate(definition: Any, sources: Mapping[str, str] | None = None) -> list[Diagnostic]:
     """Every problem in an ASL definition; ``sources`` maps state paths to ``file:line``."""
+    from flowdsl.deep_stack import call
     from flowdsl.validate_types import check_field_types, check_size, check_values
 
     v = _Validator(sources or {})
-    v.machine(definition)
+    call(v.machine, definition)  # deep nesting is walked, not a RecursionError
     check_field_types(definition, v.err)
     check_values(definition, v.err)
     check_size(definition, v.err)
