@@ -211,6 +211,10 @@ def _run(path: str, message: Optional[str], input_: Optional[str], mocks: Option
 def main() -> None:
     from flowdsl.deep_stack import call
 
+    for stream in (sys.stdout, sys.stderr):  # a path or value with undecodable bytes still prints
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     try:
         # On a large stack, so deeply nested documents are walked rather than refused.
         call(app)
