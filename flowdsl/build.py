@@ -50,6 +50,14 @@ def check_variables(workflow: Workflow, uses: Iterable[tuple[str, Ref]],
                                   "blocks (source, version, count, for_each, depends_on, providers, "
                                   "lifecycle, locals, provider, _), where the module's inputs are set",
                                   workflow.source))
+        if v.default is not None:
+            from flowdsl.strict_json import JsonValueError, check_value
+
+            try:
+                check_value(v.default, "its default")
+            except JsonValueError as e:
+                out.append(Diagnostic("bad-variable", f"variables.{v.name}.default",
+                                      f"variable {v.name!r}: {e}", workflow.source))
         if v.name in declared:
             out.append(Diagnostic("duplicate-variable", f"variables.{v.name}",
                                   f"variable {v.name!r} is declared twice", workflow.source))

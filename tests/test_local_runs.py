@@ -218,3 +218,31 @@ def test_a_terraform_reserved_name_is_refused(name: str) -> None:
                       f"{name!r} cannot name a variable: Terraform reserves it for module blocks (source, "
                       "version, count, for_each, depends_on, providers, lifecycle, locals, provider, _), where "
                       "the module's inputs are set")]
+
+
+def test_a_handler_that_exits_fails_its_task_not_the_process() -> None:
+    from flowdsl import LambdaTask
+
+    def handler(event: Any) -> Any:
+        raise SystemExit(3)
+
+    wf = Workflow("exits", states=[LambdaTask("L", function="arn:aws:lambda:us-east-1:123456789012:function:f")])
+    result = run(wf, config=RunConfig(tasks={"L": handler})).assert_failed("Runtime.ExitError")
+    assert json.loads(result.cause or "{}") == {"errorType": "Runtime.ExitError",
+                                                "errorMessage": "Runtime exited with error: exit status 3"}
+
+
+def test_a_run_config_value_for_no_variable_is_refused() -> None:
+    wf = Workflow("w", variables=[Variable("stage", default="dev")], states=[Pass("A")])
+    with pytest.raises(RunConfigError, match=r"^RunConfig.values 'stag': the workflow 'w' has no such variable "
+                                             r"\(did you mean 'stage'\?\); its variables: stage$"):
+        run(wf, config=RunConfig(values={"stag": "qa"}))
+
+
+def test_a_variable_value_json_cannot_hold_is_refused() -> None:
+    wf = Workflow("w", variables=[Variable("n")], states=[Pass("A", parameters={"n": var("n")})])
+    with pytest.raises(FlowError, match=r"^the value of var\.n: holds inf, which is not a JSON number$"):
+        run(wf, values={"n": float("inf")})
+    nan_default = Workflow("w", variables=[Variable("n", default=float("nan"))], states=[Pass("A")])
+    assert [(d.code, d.path, d.message) for d in check(nan_default)[1]] == [
+        ("bad-variable", "variables.n.default", "variable 'n': its default: holds nan, which is not a JSON number")]

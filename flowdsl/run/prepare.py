@@ -125,6 +125,7 @@ def prepare_run(target: Any, *, input: Any = None, message: str | None = None,
         raise FlowError(f"cannot run {type(target).__name__}: give a workflow file, an ASL file, a "
                         "Workflow or an ASL document")
     config = config or RunConfig()
+    where_file = f"{target}: " if isinstance(target, (str, os.PathLike)) else ""
     # 2. validate (an ASL document was checked as it was read), 3. resolve values
     if workflow is not None:
         from flowdsl.build import check
@@ -133,6 +134,7 @@ def prepare_run(target: Any, *, input: Any = None, message: str | None = None,
         compiled, diagnostics = check(workflow)
         if diagnostics:
             raise CompileError(diagnostics)
+        _checked_values(workflow, config.values, f"{where_file}RunConfig.values")
         overrides = _checked_values(workflow, values or {}, values_label)
         if placeholders:
             for v in workflow.variables:
@@ -140,6 +142,10 @@ def prepare_run(target: Any, *, input: Any = None, message: str | None = None,
                         v.name not in overrides and f"var.{v.name}" not in overrides:
                     overrides[v.name] = f"<var.{v.name}>"
         ref_values = config.reference_values(workflow, compiled.definition, overrides)
+        from flowdsl.strict_json import check_value
+
+        for address, value in ref_values.items():
+            check_value(value, f"the value of {address}")
         definition = resolve(compiled.definition, ref_values)
         sm_name = workflow.name
     else:
@@ -149,7 +155,6 @@ def prepare_run(target: Any, *, input: Any = None, message: str | None = None,
     label = f"{label} ({sm_name})" if label != "state machine" else sm_name
     # 4. bind tasks
     known = state_names(definition)
-    where_file = f"{target}: " if isinstance(target, (str, os.PathLike)) else ""
     _check_names(config.tasks, known, f"{where_file}RunConfig.tasks")
     try:
         binder = config.binder(workflow, ref_values)

@@ -206,12 +206,16 @@ class LambdaTask:
         started = time.monotonic()
         try:
             result = self.function(payload)
-        except Exception as exc:  # the function's failure becomes the task's error, like Lambda's errorType
+        except (Exception, SystemExit, GeneratorExit) as exc:  # the task's error, like Lambda's errorType
+            if isinstance(exc, SystemExit):  # what Lambda reports when a handler exits the runtime
+                raise StatesError("Runtime.ExitError", json.dumps({
+                    "errorType": "Runtime.ExitError",
+                    "errorMessage": f"Runtime exited with error: exit status {exc.code}"})) from None
             err_type = type(exc).__name__
             cause = {
                 "errorMessage": str(exc),
                 "errorType": err_type,
-                "stackTrace": traceback.format_exception(type(exc), exc, exc.__traceback__)[1:],
+                "stackTrace": traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-20)[1:],
             }
             raise StatesError(err_type, json.dumps(cause)) from None
         elapsed = time.monotonic() - started
