@@ -23,6 +23,8 @@ _WHERE = {
     "TaskCall": "tasks",
     "TaskHandler": "tasks",
     "load_mock_config": "tasks",
+    "PreparedRun": "prepare",
+    "prepare_run": "prepare",
 }
 
 __all__ = sorted(_WHERE)

@@ -26,7 +26,14 @@ Relative paths (``LocalBatch`` ``path_map`` hosts and ``cwd``) are relative to t
 file that built the config, so a workflow runs from a fresh clone wherever it is.
 A ``LocalBatch`` bound to a state that submits a :class:`~flowdsl.JobDefinition` inherits its
 command and environment (the binding's ``env`` wins), and a command starting with ``python``
-or ``python3`` runs with the interpreter that runs flowdsl.
+or ``python3`` runs with the interpreter that runs flowdsl. The job runs only that declared
+command (or the definition's literal ``ContainerOverrides.Command``); the execution's data
+fills ``Ref::`` arguments but cannot replace the command or add environment variables unless
+``LocalBatch(allow_overrides=True)``, and the host's environment reaches the job only through
+``LocalBatch(pass_env=(...))`` (see :class:`flowdsl.run.tasks.BatchTask`).
+
+:func:`flowdsl.run.prepare.prepare_run` checks a config against its workflow: a binding or
+value for a state or variable the workflow does not have is an error, with a did-you-mean.
 """
 
 from __future__ import annotations
@@ -265,15 +272,6 @@ def state_names(definition: Mapping[str, Any]) -> set[str]:
             if isinstance(sub, Mapping):
                 names |= state_names(sub)
     return names
-
-
-def check_bindings(bound: Any, definition: Mapping[str, Any], what: str) -> None:
-    """Raise :class:`RunConfigError` if ``bound`` names a state the definition does not have."""
-    known = state_names(definition)
-    unknown = sorted(set(bound) - known)
-    if unknown:
-        raise RunConfigError(f"{what} name(s) {', '.join(map(repr, unknown))}, which the state machine "
-                             f"does not have (its states: {', '.join(sorted(known))})")
 
 
 def _batch_states(workflow: Any) -> Iterator[tuple[str, Any]]:
