@@ -130,7 +130,11 @@ def write(artifacts: Iterable[Any], out_dir: str | Path) -> list[Path]:
         # Everything is on disk: move it into place. Only renames from here on.
         written = []
         for art, target, staging in staged:
-            _commit(art, target, staging)
+            try:
+                _commit(art, target, staging)
+            except OSError as e:
+                raise OutputError(f"cannot finish writing {target}/: {_describe(e)}; some of its files are "
+                                  "new and some old: run the build again") from None
             written.append(target)
         return written
     except OSError as e:
@@ -151,8 +155,8 @@ def _commit(art: Any, target: Path, staging: Path) -> None:
     for rel in sorted((before or set()) - set(art.files)):
         try:
             (target / rel).unlink()
-        except (FileNotFoundError, IsADirectoryError):
-            pass
+        except OSError:
+            pass  # gone already, or not a file any more: not flowdsl's to force
     os.replace(staging / MANIFEST, target / MANIFEST)  # last: it records what is now in place
 
 
