@@ -26,9 +26,35 @@ from flowdsl.states import (
 from flowdsl.tasks.batch import BatchTask, JobDefinition
 from flowdsl.tasks.lambda_ import LambdaTask
 
+# The other service integrations load on first use (``from flowdsl import GlueJob``), so a
+# command that builds a workflow imports only the integrations it uses.
+_SERVICES = {
+    "AthenaQuery": "athena", "CodeBuildStart": "codebuild", "DynamoDeleteItem": "dynamodb",
+    "DynamoGetItem": "dynamodb", "DynamoPutItem": "dynamodb", "DynamoUpdateItem": "dynamodb",
+    "EcsRunTask": "ecs", "GlueJob": "glue", "PutEvents": "eventbridge", "SdkCall": "aws_sdk",
+    "SnsPublish": "sns", "SqsSendMessage": "sqs", "StartExecution": "sfn",
+    "TaskDefinition": "ecs",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _SERVICES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'flowdsl' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"flowdsl.tasks.{module}"), name)
+    globals()[name] = value
+    return value
+
+
 __all__ = [
     "ACCOUNT_ID", "Allow", "And", "BatchTask", "Branch", "Catch", "Choice", "Comparison",
     "Condition", "DISCARD", "Fail", "Goto", "Logging", "OnDemandJob", "Pipe", "Queue", "JobDefinition", "LambdaTask", "Map", "NULL", "Not", "Or",
     "PARTITION", "Parallel", "Pass", "REGION", "Retry", "Succeed", "Task", "Variable", "Wait",
     "When", "Workflow", "all_of", "any_of", "join", "not_", "var",
+    # service integrations, loaded on first use
+    "AthenaQuery", "CodeBuildStart", "DynamoDeleteItem", "DynamoGetItem", "DynamoPutItem",
+    "DynamoUpdateItem", "EcsRunTask", "GlueJob", "PutEvents", "SdkCall", "SnsPublish",
+    "SqsSendMessage", "StartExecution", "TaskDefinition",
 ]

@@ -27,14 +27,16 @@ from flowdsl.states import (
     Retry,
     State,
     Succeed,
+    Task,
     When,
     Workflow,
     _Catching,
     _Null,
 )
-from flowdsl.tasks import INTEGRATIONS
+from flowdsl.tasks import INTEGRATIONS, states_arn
 
 TERMINAL_TYPES = (Choice, Succeed, Fail)
+_AWS_INTEGRATION = "arn:aws:states:::"
 
 
 @attrs.frozen
@@ -58,7 +60,9 @@ _FIELD_CACHE: dict[type, tuple[attrs.Attribute, ...]] = {}
 
 
 class _Compiler:
-    def __init__(self) -> None:
+    def __init__(self, partition_refs: bool = False) -> None:
+        # a deployed workflow takes its partition from the provider, in plain Tasks too
+        self.partition_refs = partition_refs
         self.diagnostics: list[Diagnostic] = []
         self.sources: dict[str, str] = {}
         self.names: dict[str, str] = {}  # state name -> path where first placed
@@ -202,6 +206,10 @@ class _Compiler:
         out: dict[str, Any] = {"Type": st.TYPE}
         self.fields(st, out, path)
         integration = INTEGRATIONS.get(type(st))
+        if self.partition_refs and isinstance(st, Task) and isinstance(st.resource, str) \
+                and st.resource.startswith(_AWS_INTEGRATION):
+            # the partition comes from the provider, as in the typed tasks' output
+            out["Resource"] = states_arn(st.resource[len(_AWS_INTEGRATION):])
         if integration is not None:
             out["Resource"] = self.value(integration.resource(st), f"{path}.Resource", st.source)
             out["Parameters"] = self.value(integration.parameters(st), f"{path}.Parameters",
@@ -290,7 +298,7 @@ class _Compiler:
 
 def compile_workflow(workflow: Workflow) -> Compiled:
     """Compile the model to an ASL dict. Structural problems come back as diagnostics."""
-    c = _Compiler()
+    c = _Compiler(partition_refs=workflow.deployment is not None)
     start, states = c.scope(workflow.states, "$", workflow)
     doc: dict[str, Any] = {}
     c.fields(workflow, doc, "$")

@@ -25,6 +25,7 @@ Encoding:
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -45,7 +46,9 @@ def _subclasses(cls: type) -> Iterable[type]:
 
 
 def _model_classes() -> dict[str, type]:
-    from flowdsl.tasks import INTEGRATIONS
+    from flowdsl.tasks import INTEGRATIONS, load_all
+
+    load_all()
     from flowdsl.tasks.batch import JobDefinition
 
     classes: list[type] = [
@@ -54,7 +57,10 @@ def _model_classes() -> dict[str, type]:
         conditions.Comparison, conditions.And, conditions.Or, conditions.Not,
         conditions.Condition, JobDefinition, Allow,
     ]
-    classes += [c for c in _subclasses(states.State) if not c.__name__.startswith("_")]
+    # attrs' slotted classes replace the class a decorator was given; until the cyclic
+    # collector runs, the discarded one is still a subclass: keep the module's own
+    classes += [c for c in _subclasses(states.State) if not c.__name__.startswith("_")
+                and getattr(sys.modules.get(c.__module__), c.__qualname__, None) is c]
     classes += list(INTEGRATIONS)
     out: dict[str, type] = {}
     for cls in classes:

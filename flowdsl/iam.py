@@ -34,17 +34,21 @@ def _key(value: Union[str, Ref]) -> str:
 
 
 def merge(statements: Iterable[Allow]) -> tuple[Allow, ...]:
-    """Group statements with the same actions, drop duplicate resources, sort everything."""
-    by_actions: dict[tuple[str, ...], dict[str, Union[str, Ref]]] = {}
-    sids: dict[tuple[str, ...], str | None] = {}
+    """Group statements with the same actions and sid, drop duplicate resources, sort
+    everything. A sid that would repeat gets a number, as IAM wants sids unique."""
+    by_actions: dict[tuple[str | None, tuple[str, ...]], dict[str, Union[str, Ref]]] = {}
     for st in statements:
-        actions = tuple(sorted(set(st.actions)))
-        bucket = by_actions.setdefault(actions, {})
-        sids.setdefault(actions, st.sid)
+        key = (st.sid, tuple(sorted(set(st.actions))))
+        bucket = by_actions.setdefault(key, {})
         for res in st.resources:
             bucket.setdefault(_key(res), res)
-    merged = [
-        Allow(actions, tuple(bucket[k] for k in sorted(bucket)), sids[actions])
-        for actions, bucket in by_actions.items()
-    ]
-    return tuple(sorted(merged, key=lambda s: (s.sid or "", s.actions)))
+    merged = sorted(((sid or "", actions), bucket) for (sid, actions), bucket in by_actions.items())
+    out: list[Allow] = []
+    used: dict[str, int] = {}
+    for (sid, actions), bucket in merged:
+        if sid:
+            used[sid] = used.get(sid, 0) + 1
+            if used[sid] > 1:
+                sid = f"{sid}{used[sid]}"
+        out.append(Allow(actions, tuple(bucket[k] for k in sorted(bucket)), sid or None))
+    return tuple(out)

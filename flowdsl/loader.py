@@ -13,7 +13,7 @@ import flowdsl
 from flowdsl.errors import LoadError, did_you_mean
 from flowdsl.fields import FieldError, explain_type_error, explain_value_error
 from flowdsl.states import Workflow
-from flowdsl.tasks import INTEGRATIONS
+from flowdsl.tasks import INTEGRATIONS, load_all
 
 
 def load_module(path: str | Path) -> ModuleType:
@@ -78,6 +78,7 @@ def pick(workflows: dict[str, Workflow], path: str | Path, name: str | None) -> 
 
 def _model_classes() -> dict[str, type]:
     """What a workflow file builds: the classes flowdsl exports, and every task class."""
+    load_all()  # the service classes flowdsl exports load on first use
     classes = {n: v for n, v in vars(flowdsl).items() if isinstance(v, type)}
     classes.update({c.__name__: c for c in INTEGRATIONS})
     return classes

@@ -17,6 +17,7 @@ from typing import Any, Union
 import attrs
 
 from flowdsl.fields import check_fields, targets
+from flowdsl.iam import Allow
 from flowdsl.refs import Ref, Variable
 from flowdsl.source import caller_location
 
@@ -276,6 +277,9 @@ class _TaskBase(_Catching):
     heartbeat_seconds: int | str | None = asl("HeartbeatSeconds")
     heartbeat_seconds_path: str | None = asl("HeartbeatSecondsPath", "refpath")
     credentials: JSON = asl("Credentials", "payload")
+    # IAM for the state machine's role beyond what flowdsl derives from the Resource
+    # (flowdsl.iam.Allow statements): the way to grant what no catalog knows.
+    permissions: tuple[Allow, ...] = attrs.field(factory=tuple, kw_only=True, converter=_tuple)
 
     TYPE = "Task"
 
@@ -301,6 +305,8 @@ class Workflow:
     query_language: str | None = asl("QueryLanguage")
     variables: tuple[Variable, ...] = attrs.field(factory=tuple, kw_only=True, converter=_tuple)
     deployment: Any = attrs.field(default=None, kw_only=True)
+    # IAM for the state machine's role beyond what flowdsl derives (flowdsl.iam.Allow)
+    permissions: tuple[Allow, ...] = attrs.field(factory=tuple, kw_only=True, converter=_tuple)
     source: str | None = _source()
 
     __attrs_post_init__ = check_fields

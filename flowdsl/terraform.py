@@ -287,7 +287,7 @@ def state_machine_piece(m: Module) -> None:
     }, "deployment.logging", src)
     m.role("state_machine.tf.json", "state_machine", _prefix(m, "-SfnRole"),
            "states.amazonaws.com", "deployment", src)
-    statements: list[Allow] = [LOG_DELIVERY, *state_machine_statements(m.workflow)]
+    statements: list[Allow] = [LOG_DELIVERY, *state_machine_statements(m.workflow, m)]
     doc = m.policy_document("state_machine.tf.json", "state_machine", tuple(statements),
                             "deployment", extra=_kms_statement("kms:Decrypt", "kms:GenerateDataKey"))
     attachments = [m.policy("state_machine.tf.json", "state_machine", _prefix(m, "-SfnPolicy"),

@@ -334,7 +334,7 @@ class _Validator:
         elif not isinstance(res, str):
             self.err("bad-type", f"{path}.Resource", "Resource must be a string")
         else:
-            msg = _check_resource(res)
+            msg = _check_resource(res) or _check_integration(st["Resource"])
             if msg:
                 self.err("bad-resource", f"{path}.Resource", msg)
         for key in ("TimeoutSeconds", "HeartbeatSeconds"):
@@ -657,6 +657,15 @@ def _check_resource(res: str) -> str | None:
         if m.group(2) is not None and not _LAMBDA_QUALIFIER.fullmatch(m.group(3)):
             return f"{res!r} has an invalid version or alias {m.group(3)!r}"
     return None
+
+
+def _check_integration(res: Any) -> str | None:
+    """An unknown service integration or pattern (also in a typed or deployed task, whose
+    Resource holds the partition reference)."""
+    from flowdsl.tasks.catalog import check, resource_text
+
+    text = resource_text(res)
+    return check(text) if text is not None else None
 
 
 def validate(definition: Any, sources: Mapping[str, str] | None = None) -> list[Diagnostic]:

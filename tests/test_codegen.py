@@ -179,7 +179,7 @@ def test_variable_names_say_what_the_arn_names(arn: str, name: str) -> None:
 
 
 def test_arns_without_an_account_and_paths_stay_literal() -> None:
-    doc = machine(T={"Type": "Task", "Resource": "arn:aws:states:::s3:getObject",
+    doc = machine(T={"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
                      "Parameters": {"Bucket": "arn:aws:s3:::my-bucket", "Key.$": "$.key"},
                      "Comment": "arn:aws:sns:us-east-1:123456789012:alerts", "End": True})
     source = generate(doc, "t")

@@ -231,9 +231,13 @@ def test_lambda_and_catch_targets_contribute_iam() -> None:
                    catch=[Catch(["States.ALL"], next=handler)]),
     ], deployment=OnDemandJob("w"))
     files = {n: json.loads(t) for n, t in build(wf).files.items() if n.endswith(".tf.json")}
-    assert (("lambda:InvokeFunction",), ("arn:aws:lambda:us-east-1:1:function:h",
-                                         "arn:aws:lambda:us-east-1:1:function:h:*",
-                                         "fn-name", "fn-name:*")) in statements(files, "state_machine")
+    # a function given by name is granted by its ARN, in the deploying account and region
+    here = ("arn:${data.aws_partition.current.partition}:lambda:${data.aws_region.current.name}:"
+            "${data.aws_caller_identity.current.account_id}:function:fn-name")
+    assert (("lambda:InvokeFunction",), (here, here + ":*",
+                                         "arn:aws:lambda:us-east-1:1:function:h",
+                                         "arn:aws:lambda:us-east-1:1:function:h:*")) \
+        in statements(files, "state_machine")
 
 
 def test_task_role_permissions_render() -> None:

@@ -8,7 +8,7 @@ import attrs
 
 from flowdsl.fields import check_fields
 from flowdsl.iam import Allow
-from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, Ref, ResourceAttr, join
+from flowdsl.refs import PARTITION, Ref, ResourceAttr, join
 from flowdsl.source import caller_location
 from flowdsl.states import JSON, _TaskBase
 from flowdsl.tasks import Integration, register, service_action, states_arn
@@ -73,33 +73,6 @@ def _parameters(state: BatchTask) -> dict[str, Any]:
     if state.container_overrides is not None:
         params["ContainerOverrides"] = state.container_overrides
     return params
-
-
-# The managed rule through which Step Functions learns that a .sync Batch job finished.
-# https://docs.aws.amazon.com/step-functions/latest/dg/batch-iam.html
-SYNC_RULE = join("arn:", PARTITION, ":events:", REGION, ":", ACCOUNT_ID,
-                 ":rule/StepFunctionsGetEventsForBatchJobsRule")
-
-
-def _iam(state: BatchTask) -> tuple[Allow, ...]:
-    definition = job_definition_arn(state)
-    # SubmitJob is authorised on the definition with and without its revision.
-    if isinstance(state.job, JobDefinition):
-        definitions: tuple[Any, ...] = (
-            join(ResourceAttr("aws_batch_job_definition", state.job.id, "arn_prefix"), ":*"),
-            ResourceAttr("aws_batch_job_definition", state.job.id, "arn_prefix"),
-        )
-    else:
-        definitions = (definition,)
-    statements = [Allow(("batch:SubmitJob",), definitions + (state.job_queue,))]
-    if state.sync:
-        job_arns = join("arn:", PARTITION, ":batch:", REGION, ":", ACCOUNT_ID, ":job/*")
-        statements.append(Allow(("batch:TerminateJob",), (job_arns,)))
-        # DescribeJobs has no resource-level permissions: AWS only accepts "*" for it.
-        statements.append(Allow(("batch:DescribeJobs",), ("*",)))
-        statements.append(Allow(("events:DescribeRule", "events:PutRule", "events:PutTargets"),
-                                (SYNC_RULE,)))
-    return tuple(statements)
 
 
 def _terraform(m: Any, states: list[BatchTask]) -> None:
@@ -199,5 +172,7 @@ def _typed_kwargs(resource: str, parameters: Any) -> dict[str, Any] | None:
     return kw
 
 
-register(BatchTask, Integration(resource=_resource, parameters=_parameters, iam=_iam,
-                                terraform=_terraform, typed_kwargs=_typed_kwargs))
+# The IAM comes from the catalog (flowdsl.tasks.catalog, "batch:submitJob"): the job
+# definition (every revision of one flowdsl creates) and queue; for .sync, the job's end.
+register(BatchTask, Integration(resource=_resource, parameters=_parameters, terraform=_terraform,
+                                typed_kwargs=_typed_kwargs))

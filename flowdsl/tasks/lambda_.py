@@ -7,7 +7,6 @@ from typing import Any
 
 import attrs
 
-from flowdsl.iam import Allow
 from flowdsl.refs import Join, Ref, join
 from flowdsl.states import JSON, _TaskBase
 from flowdsl.tasks import Integration, register, service_action, states_arn
@@ -51,12 +50,6 @@ def _parameters(state: LambdaTask) -> dict[str, Any]:
     return params
 
 
-def _iam(state: LambdaTask) -> tuple[Allow, ...]:
-    # Invoking "fn:$LATEST" is authorised against the qualified ARN; grant the function
-    # with and without a qualifier, as the Step Functions console's generated roles do.
-    return (Allow(("lambda:InvokeFunction",), (state.function, join(state.function, ":*"))),)
-
-
 _QUALIFIED = re.compile(r"(arn:[^:]+:lambda:[^:]*:[^:]*:function:[^:]+):([^:]+)")
 
 
@@ -84,5 +77,7 @@ def _typed_kwargs(resource: str, parameters: Any) -> dict[str, Any] | None:
     return kw
 
 
-register(LambdaTask, Integration(resource=_resource, parameters=_parameters, iam=_iam,
+# The IAM comes from the catalog (flowdsl.tasks.catalog, "lambda:invoke"): the function, by
+# name or ARN, with and without a qualifier.
+register(LambdaTask, Integration(resource=_resource, parameters=_parameters,
                                  typed_kwargs=_typed_kwargs))

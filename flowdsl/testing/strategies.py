@@ -243,6 +243,10 @@ _VARIABLES = {
     "queue_arn": "arn:aws:batch:us-east-1:123456789012:job-queue/queue",
     "job_definition_arn": "arn:aws:batch:us-east-1:123456789012:job-definition/existing:1",
     "image_uri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/job",
+    "topic_arn": "arn:aws:sns:us-east-1:123456789012:done",
+    "child_arn": "arn:aws:states:us-east-1:123456789012:stateMachine:child",
+    "cluster_arn": "arn:aws:ecs:us-east-1:123456789012:cluster/jobs",
+    "subnet_id": "subnet-0123456789abcdef0",
 }
 _DATA_VALUES = {PARTITION.address: "aws", REGION.address: "us-east-1",
                 ACCOUNT_ID.address: "123456789012"}
@@ -634,6 +638,8 @@ def _task(ctx: _Ctx, scope: _Scope, depth: int) -> Task:
         resource = (join("arn:", PARTITION, ":states:::sns:publish") if ctx.refs
                     else "arn:aws:states:::sns:publish")
     kw = _timeouts(ctx, lang)
+    if kind == "var" and ctx.refs:  # a Resource only known at deploy time: no derived IAM
+        kw["permissions"] = (Allow("states:DescribeActivity", resource),)
     if lang == JSONATA:
         args = _maybe(ctx, lambda: {"FunctionName": "handler", "Payload": d(jsonata_expressions())})
         return Task(name, resource=resource, arguments=args, **kw,
@@ -718,6 +724,70 @@ def _batch(ctx: _Ctx, scope: _Scope, depth: int) -> BatchTask:
     )
 
 
+def _service(ctx: _Ctx, scope: _Scope, depth: int) -> State:
+    """A typed service integration (flowdsl.tasks), its fields drawn from typical values."""
+    from flowdsl.tasks import athena, aws_sdk, codebuild, dynamodb, ecs, eventbridge, glue, sfn, sns, sqs
+
+    d = ctx.draw
+    name = ctx.name("Service")
+    kw = {**_timeouts(ctx, JSONPATH), **_catching_fields(ctx, scope, depth, JSONPATH)}
+    kind = d(_one(("sns", "sqs", "dynamodb", "sfn", "events", "glue", "athena", "codebuild", "ecs",
+                   "sdk")))
+    refs = ctx.refs
+    if kind == "sns":
+        topic = ctx.var("topic_arn") if refs and d(_BOOL) else "arn:aws:sns:us-east-1:123456789012:t"
+        message = {"status.$": "$.status"} if d(_BOOL) else None
+        return sns.SnsPublish(name, topic=topic, message=message,
+                              message_path="$" if message is None else None, **kw)
+    if kind == "sqs":
+        token = d(_BOOL)
+        return sqs.SqsSendMessage(
+            name, queue_url="https://sqs.us-east-1.amazonaws.com/123456789012/callbacks",
+            message_body={"token.$": "$$.Task.Token"} if token else {"n": 1},
+            pattern="wait_for_task_token" if token else "request_response", **kw)
+    if kind == "dynamodb":
+        table = d(_one(("jobs", "arn:aws:dynamodb:us-east-1:123456789012:table/jobs")))
+        if d(_BOOL):
+            return dynamodb.DynamoPutItem(name, table=table, item={"id": {"S.$": "$$.Execution.Id"}},
+                                          **kw)
+        return dynamodb.DynamoGetItem(name, table=table, key={"id": {"S": "1"}}, **kw)
+    if kind == "sfn":
+        machine = ctx.var("child_arn") if refs and d(_BOOL) else \
+            "arn:aws:states:us-east-1:123456789012:stateMachine:child"
+        return sfn.StartExecution(name, state_machine=machine,
+                                  pattern=d(_one(("sync:2", "sync", "request_response"))), **kw)
+    if kind == "events":
+        bus = {"EventBusName": "orders"} if d(_BOOL) else {}
+        return eventbridge.PutEvents(name, entries=[{"Source": "jobs", "DetailType": "done",
+                                                     "Detail": {"ok": True}, **bus}], **kw)
+    if kind == "glue":
+        return glue.GlueJob(name, job_name="etl", arguments={"--day.$": "$.day"} if d(_BOOL) else None,
+                            pattern=d(_one(("sync", "request_response"))), **kw)
+    if kind == "athena":
+        return athena.AthenaQuery(name, query="SELECT 1", work_group=d(_one((None, "reports"))),
+                                  output_location="s3://results/", **kw)
+    if kind == "codebuild":
+        return codebuild.CodeBuildStart(name, project="build",
+                                        pattern=d(_one(("sync", "request_response"))), **kw)
+    if kind == "ecs":
+        definition: Any = "worker:1"
+        if refs and d(_BOOL):
+            key = "ecs:worker"
+            if key not in ctx.jobs:
+                ctx.jobs[key] = ecs.TaskDefinition(
+                    "worker", image="public.ecr.aws/docker/library/python:3.12",
+                    command=("python", "-c", "print(1)"),
+                    permissions=d(_one(((), (Allow("s3:GetObject", "arn:aws:s3:::b/*"),)))))
+            definition = ctx.jobs[key]
+        cluster = ctx.var("cluster_arn") if refs else "jobs"
+        subnet = ctx.var("subnet_id") if refs else "subnet-0123456789abcdef0"
+        return ecs.EcsRunTask(name, task_definition=definition, cluster=cluster, subnets=[subnet],
+                              pattern=d(_one(("sync", "request_response"))), **kw)
+    return aws_sdk.SdkCall(name, service="s3", action=d(_one(("listObjectsV2", "getObject"))),
+                           parameters={"Bucket": "data", "Key": "k"} if d(_BOOL) else {"Bucket": "data"},
+                           **kw)
+
+
 def _branch(ctx: _Ctx, path: str, depth: int) -> Branch:
     states = _chain(ctx, _Scope(path), depth + 1, max_len=3, goto_ok=False)
     return Branch(states, comment=_comment(ctx))
@@ -776,9 +846,9 @@ def _map(ctx: _Ctx, scope: _Scope, depth: int) -> Map:
 
 _BUILDERS: dict[str, Callable[[_Ctx, _Scope, int], State]] = {
     "Pass": _pass, "Wait": _wait, "Task": _task, "Lambda": _lambda, "Batch": _batch,
-    "Parallel": _parallel, "Map": _map, "Choice": _choice, "Succeed": _succeed, "Fail": _fail,
+    "Service": _service, "Parallel": _parallel, "Map": _map, "Choice": _choice, "Succeed": _succeed, "Fail": _fail,
 }
-_LEAVES = ("Pass", "Wait", "Task", "Lambda", "Batch")
+_LEAVES = ("Pass", "Wait", "Task", "Lambda", "Batch", "Service")
 _NESTING = ("Parallel", "Map")
 _ENDINGS = ("Succeed", "Fail", "Choice")
 _KINDS = _LEAVES + _NESTING + _ENDINGS
@@ -873,7 +943,9 @@ def dummy_values(definition: Any) -> dict[str, Any]:
         elif isinstance(ref, DataAttr):
             out[ref.address] = _DATA_VALUES.get(ref.address, "dummy")
         elif isinstance(ref, ResourceAttr):
-            if ref.type == "aws_batch_job_definition":
+            if ref.type == "aws_ecs_task_definition":
+                out[ref.address] = f"arn:aws:ecs:us-east-1:123456789012:task-definition/{ref.name}:1"
+            elif ref.type == "aws_batch_job_definition":
                 tail = ":1" if ref.attribute == "arn" else ""
                 out[ref.address] = f"arn:aws:batch:us-east-1:123456789012:job-definition/{ref.name}{tail}"
             else:

@@ -47,6 +47,7 @@ ENDPOINT_SERVICES = (
     "batch",
     "cloudwatchlogs",
     "kms",
+    "ecs",
     "lambda",
     "ec2",
     "events",

@@ -1,0 +1,88 @@
+"""``arn:aws:states:::dynamodb:getItem|putItem|updateItem|deleteItem``: one item of a table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from flowdsl.refs import Ref
+from flowdsl.states import JSON, _TaskBase
+from flowdsl.tasks import Integration, register, states_arn
+from flowdsl.tasks.catalog import compact, inverse
+
+_COMMON = {"TableName": "table", "ConditionExpression": "condition_expression",
+           "ExpressionAttributeNames": "expression_attribute_names",
+           "ExpressionAttributeValues": "expression_attribute_values"}
+
+
+@attrs.frozen(slots=True)
+class _DynamoItem(_TaskBase):
+    table: str | Ref = attrs.field(kw_only=True)  # a table name or ARN
+    options: JSON = attrs.field(default=None, kw_only=True)
+
+
+@attrs.frozen(slots=True)
+class DynamoGetItem(_DynamoItem):
+    """Read the item with ``key`` (attribute values in DynamoDB JSON: ``{"id": {"S": "1"}}``)."""
+
+    key: JSON = attrs.field(kw_only=True)
+    projection_expression: str | None = attrs.field(default=None, kw_only=True)
+    consistent_read: bool | None = attrs.field(default=None, kw_only=True)
+
+
+@attrs.frozen(slots=True)
+class DynamoPutItem(_DynamoItem):
+    """Write ``item``, replacing any item with its key."""
+
+    item: JSON = attrs.field(kw_only=True)
+    condition_expression: str | None = attrs.field(default=None, kw_only=True)
+    expression_attribute_names: JSON = attrs.field(default=None, kw_only=True)
+    expression_attribute_values: JSON = attrs.field(default=None, kw_only=True)
+
+
+@attrs.frozen(slots=True)
+class DynamoUpdateItem(_DynamoItem):
+    """Update the item with ``key`` by ``update_expression``."""
+
+    key: JSON = attrs.field(kw_only=True)
+    update_expression: str = attrs.field(kw_only=True)
+    condition_expression: str | None = attrs.field(default=None, kw_only=True)
+    expression_attribute_names: JSON = attrs.field(default=None, kw_only=True)
+    expression_attribute_values: JSON = attrs.field(default=None, kw_only=True)
+
+
+@attrs.frozen(slots=True)
+class DynamoDeleteItem(_DynamoItem):
+    """Delete the item with ``key``."""
+
+    key: JSON = attrs.field(kw_only=True)
+    condition_expression: str | None = attrs.field(default=None, kw_only=True)
+    expression_attribute_names: JSON = attrs.field(default=None, kw_only=True)
+    expression_attribute_values: JSON = attrs.field(default=None, kw_only=True)
+
+
+_FIELDS: dict[type, tuple[str, dict[str, str]]] = {
+    DynamoGetItem: ("getItem", {"TableName": "table", "Key": "key",
+                                "ProjectionExpression": "projection_expression",
+                                "ConsistentRead": "consistent_read"}),
+    DynamoPutItem: ("putItem", {**_COMMON, "Item": "item"}),
+    DynamoUpdateItem: ("updateItem", {**_COMMON, "Key": "key",
+                                      "UpdateExpression": "update_expression"}),
+    DynamoDeleteItem: ("deleteItem", {**_COMMON, "Key": "key"}),
+}
+
+
+def _parameters(st: Any) -> dict[str, Any]:
+    _, fields = _FIELDS[type(st)]
+    return compact({key: getattr(st, name) for key, name in fields.items()}, st.options)
+
+
+for _cls, (_action, _fields) in _FIELDS.items():
+    register(_cls, Integration(
+        resource=lambda st, a=_action: states_arn(f"dynamodb:{a}"),
+        parameters=_parameters,
+        inverse=inverse(f"dynamodb:{_action}", _fields,
+                        required=tuple(n for n in ("table", "key", "item", "update_expression")
+                                       if n in _fields.values()), patterns=False),
+    ))

@@ -1,0 +1,125 @@
+"""The state machine role's statements, derived from the graph: every task's Resource and
+Parameters through the catalog, Distributed Map's reader, writer and child executions, and the
+``permissions=`` escape hatch on tasks and the workflow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flowdsl.iam import Allow
+from flowdsl.states import Map, Task, iter_states
+from flowdsl.tasks import INTEGRATIONS, Context, catalog
+from flowdsl.tasks.catalog import MISSING, arn, known, param
+
+
+def statements(workflow: Any, module: Any = None) -> list[Allow]:
+    deployment = getattr(workflow, "deployment", None)
+    name = getattr(deployment, "resource_name", None) or workflow.name
+    context = Context(name)
+    paths = _paths(module.compiled.definition) if module is not None else {}
+    out: list[Allow] = []
+    for st in iter_states(workflow.states):
+        permissions = tuple(getattr(st, "permissions", ()) or ())
+        out += permissions
+        if isinstance(st, Map):
+            out += map_grants(st, context)
+            continue
+        integration = INTEGRATIONS.get(type(st))
+        if integration is not None:
+            resource, params = integration.resource(st), integration.parameters(st)
+            out += integration.iam(st)
+        elif isinstance(st, Task):
+            resource = st.resource
+            params = st.parameters if st.parameters is not None else st.arguments
+        else:
+            continue
+        granted = catalog.grants(resource, params, context)
+        if granted is not None:
+            out += granted
+        elif not permissions and module is not None:
+            _report(module, st, resource, paths.get(st.name, f"$.States.{st.name}"))
+    out += tuple(getattr(workflow, "permissions", ()) or ())
+    return out
+
+
+def _report(module: Any, st: Any, resource: Any, path: str) -> None:
+    text = catalog.resource_text(resource)
+    if text is not None and catalog.check(text):
+        return  # the validator already reports an unknown integration or pattern
+    shown = text if text is not None else f"${{{resource.address}}}" \
+        if hasattr(resource, "address") else repr(resource)
+    if text is not None and catalog.split(text) and catalog.split(text)[0] == "aws-sdk":
+        why = "its IAM action is not in the IAM dataset"
+    else:
+        why = "flowdsl does not know what IAM it needs"
+    module.error("unknown-iam", f"{path}.Resource",
+                 f"state {st.name!r} calls {shown!r}, and {why}: grant it with "
+                 f"permissions=[Allow(actions, resources)] on the state (or the Workflow)",
+                 st.source)
+
+
+def _paths(definition: Any, path: str = "$") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, body in (definition.get("States") or {}).items():
+        here = f"{path}.States.{name}"
+        out[name] = here
+        if not isinstance(body, dict):
+            continue
+        for i, branch in enumerate(body.get("Branches") or ()):
+            if isinstance(branch, dict):
+                out.update(_paths(branch, f"{here}.Branches[{i}]"))
+        for key in ("ItemProcessor", "Iterator"):
+            if isinstance(body.get(key), dict):
+                out.update(_paths(body[key], f"{here}.{key}"))
+    return out
+
+
+# Distributed Map ------------------------------------------------------------------------------
+
+def _s3_objects(params: Any, key: str, why: str) -> tuple[Any, str | None, Any]:
+    """(bucket ARN, sid, objects ARN) from a Bucket and a Key or Prefix."""
+    bucket = param(params, "Bucket")
+    if not known(bucket):
+        return (arn("s3", "*", region=False, account=False), why,
+                arn("s3", "*/*", region=False, account=False))
+    bucket_arn = arn("s3", bucket, region=False, account=False)
+    where = param(params, key)
+    if known(where):
+        objects = arn("s3", bucket, "/", where, "*" if key == "Prefix" else "",
+                      region=False, account=False)
+    else:
+        objects = arn("s3", bucket, "/*", region=False, account=False)
+    return bucket_arn, None, objects
+
+
+def map_grants(st: Map, context: Context) -> list[Allow]:
+    out: list[Allow] = []
+    reader = st.item_reader if isinstance(st.item_reader, dict) else None
+    if reader is not None:
+        text = catalog.resource_text(reader.get("Resource")) or ""
+        parts = catalog.split(text)
+        params = reader.get("Parameters")
+        action = f"{parts[0]}:{parts[1]}" if parts else ""
+        if action == "s3:getObject":
+            _, sid, objects = _s3_objects(params, "Key", "ItemReaderBucketChosenAtRunTime")
+            out.append(Allow("s3:GetObject", objects, sid))
+        elif action == "s3:listObjectsV2":
+            bucket, sid, _ = _s3_objects(params, "Prefix", "ItemReaderBucketChosenAtRunTime")
+            out.append(Allow("s3:ListBucket", bucket, sid))
+    writer = st.result_writer if isinstance(st.result_writer, dict) else None
+    if writer is not None:
+        params = writer.get("Parameters")
+        if params is not MISSING and param(params, "Bucket") is not MISSING:
+            _, sid, objects = _s3_objects(params, "Prefix", "ResultWriterBucketChosenAtRunTime")
+            out.append(Allow(("s3:AbortMultipartUpload", "s3:GetObject",
+                              "s3:ListMultipartUploadParts", "s3:PutObject"), objects, sid))
+    config = st.processor_config if isinstance(st.processor_config, dict) else {}
+    if config.get("Mode") == "DISTRIBUTED":
+        # each item (or batch) runs as a child execution of this state machine
+        out.append(Allow("states:StartExecution", context.state_machine_arn))
+        out.append(Allow(("states:DescribeExecution", "states:StopExecution"),
+                         context.executions_arn))
+    return out
+
+
+__all__ = ["map_grants", "statements"]

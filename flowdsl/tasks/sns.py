@@ -1,0 +1,45 @@
+"""``arn:aws:states:::sns:publish``: publish a message to an SNS topic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from flowdsl.refs import Ref
+from flowdsl.states import JSON, _TaskBase
+from flowdsl.tasks import Integration, register, states_arn
+from flowdsl.tasks.catalog import compact, inverse, suffix_of
+
+
+@attrs.frozen(slots=True)
+class SnsPublish(_TaskBase):
+    """Publish ``message`` (or the value at ``message_path``) to ``topic``, a topic ARN.
+    ``pattern``: ``"request_response"`` or ``"wait_for_task_token"`` (put ``$$.Task.Token`` in
+    the message)."""
+
+    topic: str | Ref = attrs.field(kw_only=True)
+    message: JSON = attrs.field(default=None, kw_only=True)
+    message_path: str | None = attrs.field(default=None, kw_only=True)
+    subject: str | Ref | None = attrs.field(default=None, kw_only=True)
+    message_attributes: JSON = attrs.field(default=None, kw_only=True)
+    message_group_id: str | None = attrs.field(default=None, kw_only=True)
+    options: JSON = attrs.field(default=None, kw_only=True)
+    pattern: str = attrs.field(default="request_response", kw_only=True)
+
+
+def _parameters(st: SnsPublish) -> dict[str, Any]:
+    return compact({"TopicArn": st.topic, "Message": st.message, "Message.$": st.message_path,
+                    "Subject": st.subject,
+                    "MessageAttributes": st.message_attributes,
+                    "MessageGroupId": st.message_group_id}, st.options)
+
+
+register(SnsPublish, Integration(
+    resource=lambda st: states_arn("sns:publish" + suffix_of(st.pattern)),
+    parameters=_parameters,
+    inverse=inverse("sns:publish", {"TopicArn": "topic", "Message": "message",
+                                    "Message.$": "message_path", "Subject": "subject", "MessageAttributes": "message_attributes",
+                                    "MessageGroupId": "message_group_id"},
+                    required=("topic",)),
+))
