@@ -16,13 +16,21 @@ def _strs(value: Any) -> tuple[Any, ...]:
     return tuple(value)
 
 
+def _conditions(value: Any) -> tuple[tuple[str, str, tuple[Any, ...]], ...]:
+    return tuple((test, variable, _strs(values)) for test, variable, values in value)
+
+
 @attrs.frozen(slots=True)
 class Allow:
-    """An ``Allow`` statement: these actions on these resources."""
+    """An ``Allow`` statement: these actions on these resources, under ``conditions``:
+    ``(test, key, values)`` triples, e.g. ``("StringEquals", "iam:PassedToService",
+    "ecs-tasks.amazonaws.com")``."""
 
     actions: tuple[str, ...] = attrs.field(converter=_strs)
     resources: tuple[Union[str, Ref], ...] = attrs.field(converter=_strs)
     sid: str | None = None
+    conditions: tuple[tuple[str, str, tuple[Any, ...]], ...] = attrs.field(
+        factory=tuple, kw_only=True, converter=_conditions)
 
 
 def _key(value: Union[str, Ref]) -> str:
@@ -34,21 +42,26 @@ def _key(value: Union[str, Ref]) -> str:
 
 
 def merge(statements: Iterable[Allow]) -> tuple[Allow, ...]:
-    """Group statements with the same actions and sid, drop duplicate resources, sort
-    everything. A sid that would repeat gets a number, as IAM wants sids unique."""
-    by_actions: dict[tuple[str | None, tuple[str, ...]], dict[str, Union[str, Ref]]] = {}
+    """Group statements with the same actions, sid and conditions, drop duplicate resources,
+    sort everything. A sid that would repeat gets a number, as IAM wants sids unique."""
+    groups: dict[tuple[Any, ...], dict[str, Union[str, Ref]]] = {}
+    originals: dict[tuple[Any, ...], Allow] = {}
     for st in statements:
-        key = (st.sid, tuple(sorted(set(st.actions))))
-        bucket = by_actions.setdefault(key, {})
+        conditions = tuple((t, v, tuple(_key(x) for x in vals)) for t, v, vals in st.conditions)
+        key = (st.sid or "", tuple(sorted(set(st.actions))), conditions)
+        bucket = groups.setdefault(key, {})
+        originals.setdefault(key, st)
         for res in st.resources:
             bucket.setdefault(_key(res), res)
-    merged = sorted(((sid or "", actions), bucket) for (sid, actions), bucket in by_actions.items())
     out: list[Allow] = []
     used: dict[str, int] = {}
-    for (sid, actions), bucket in merged:
+    for key in sorted(groups):
+        sid, actions, _ = key
+        bucket = groups[key]
         if sid:
             used[sid] = used.get(sid, 0) + 1
             if used[sid] > 1:
                 sid = f"{sid}{used[sid]}"
-        out.append(Allow(actions, tuple(bucket[k] for k in sorted(bucket)), sid or None))
+        out.append(Allow(actions, tuple(bucket[k] for k in sorted(bucket)), sid or None,
+                         conditions=originals[key].conditions))
     return tuple(out)

@@ -184,6 +184,9 @@ def _statement(s: Allow) -> dict[str, Any]:
                            "resources": list(s.resources)}
     if s.sid:
         out["sid"] = s.sid
+    if s.conditions:
+        out["condition"] = [{"test": t, "variable": v, "values": list(vals)}
+                            for t, v, vals in s.conditions]
     return out
 
 

@@ -143,6 +143,39 @@ def test_ecs_with_a_task_definition_flowdsl_creates_passes_its_two_roles() -> No
     }
 
 
+def test_pass_role_is_conditioned_on_the_service_it_passes_to() -> None:
+    td = TaskDefinition("worker", image="python:3.12")
+    wf = Workflow("w", states=[EcsRunTask("R", task_definition=td, cluster="c", subnets=["s"]),
+                               EcsRunTask("E", task_definition="family", cluster="c",
+                                          subnets=["s"])], deployment=OnDemandJob("w"))
+    doc = json.loads(build(wf).files["state_machine.tf.json"])
+    passes = [s for s in doc["data"]["aws_iam_policy_document"]["state_machine"]["statement"]
+              if s["actions"] == ["iam:PassRole"]]
+    condition = [{"test": "StringEquals", "variable": "iam:PassedToService",
+                  "values": ["ecs-tasks.amazonaws.com"]}]
+    assert [(s.get("sid"), s["resources"], s["condition"]) for s in passes] == [
+        (None, ["${aws_iam_role.worker_execution.arn}", "${aws_iam_role.worker_task.arn}"],
+         condition),
+        ("EcsTaskRolesNotKnownAtDeployTime",
+         [f"arn:{P}:iam::${{data.aws_caller_identity.current.account_id}}:role/*"], condition),
+    ]
+
+
+def test_merge_keeps_statements_with_other_conditions_apart() -> None:
+    from flowdsl.iam import merge
+
+    a = Allow("iam:PassRole", "arn:aws:iam::1:role/a",
+              conditions=[("StringEquals", "iam:PassedToService", "ecs-tasks.amazonaws.com")])
+    b = Allow("iam:PassRole", "arn:aws:iam::1:role/b")
+    c = Allow("iam:PassRole", "arn:aws:iam::1:role/c",
+              conditions=[("StringEquals", "iam:PassedToService", "ecs-tasks.amazonaws.com")])
+    assert merge([a, b, c]) == (
+        Allow(("iam:PassRole",), ("arn:aws:iam::1:role/b",)),
+        Allow(("iam:PassRole",), ("arn:aws:iam::1:role/a", "arn:aws:iam::1:role/c"),
+              conditions=[("StringEquals", "iam:PassedToService", "ecs-tasks.amazonaws.com")]),
+    )
+
+
 def test_ecs_task_definition_resources() -> None:
     td = TaskDefinition("worker", image="python:3.12", command=["run"],
                         permissions=[Allow("s3:GetObject", "arn:aws:s3:::b/*")])

@@ -243,13 +243,16 @@ def _ecs(c: Call) -> list[Allow]:
     roles = _pass_roles(c)
     if roles is None:
         out.append(Allow("iam:PassRole", arn("iam", "role/*", region=False),
-                         "EcsTaskRolesNotKnownAtDeployTime"))
+                         "EcsTaskRolesNotKnownAtDeployTime", conditions=[_PASSED_TO_ECS]))
     elif roles:
-        out.append(Allow("iam:PassRole", roles))
+        out.append(Allow("iam:PassRole", roles, conditions=[_PASSED_TO_ECS]))
     if c.pattern == SYNC:
         out.append(Allow(("ecs:DescribeTasks", "ecs:StopTask"), arn("ecs", "task/*/*")))
         out.append(sync_rule("StepFunctionsGetEventsForECSTaskRule"))
     return out
+
+
+_PASSED_TO_ECS = ("StringEquals", "iam:PassedToService", "ecs-tasks.amazonaws.com")
 
 
 def _pass_roles(c: Call) -> tuple[Any, ...] | None:
@@ -500,6 +503,8 @@ def _codebuild(c: Call) -> list[Allow]:
 
 # SageMaker ------------------------------------------------------------------------------------
 
+_PASSED_TO_SAGEMAKER = ("StringEquals", "iam:PassedToService", "sagemaker.amazonaws.com")
+
 @integration("sagemaker:createTrainingJob", (REQUEST_RESPONSE, SYNC),
              "TrainingJobName → training-job/<name>*; iam:PassRole on RoleArn; .sync: "
              "DescribeTrainingJob/StopTrainingJob, the managed rule")
@@ -518,8 +523,9 @@ def _sagemaker_training(c: Call) -> list[Allow]:
         # CreateTrainingJob copies the request's tags; AWS's generated policies allow
         # ListTags on every resource
         Allow("sagemaker:ListTags", "*", "SagemakerListTagsHasNoScope"),
-        Allow("iam:PassRole", role) if known(role) else
-        Allow("iam:PassRole", arn("iam", "role/*", region=False), "TrainingRoleChosenAtRunTime"),
+        Allow("iam:PassRole", role, conditions=[_PASSED_TO_SAGEMAKER]) if known(role) else
+        Allow("iam:PassRole", arn("iam", "role/*", region=False), "TrainingRoleChosenAtRunTime",
+              conditions=[_PASSED_TO_SAGEMAKER]),
     ]
     return out
 

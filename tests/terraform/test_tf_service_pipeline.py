@@ -2,6 +2,7 @@
 (child module, a KMS key), empty plan, checkov on the plan, destroy; the state machine role's
 grants read back through IAM."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,15 @@ def test_service_pipeline_lifecycle_and_grants(fresh_moto, tmp_path):
         }
         for action, resources in expected.items():
             assert grants.get(action) == resources, (action, grants.get(action))
+        (policy,) = [p for p in ep.client("iam").list_policies(Scope="Local")["Policies"]
+                     if p["PolicyName"] == "app-dev-services-SfnPolicy"]
+        version = ep.client("iam").get_policy_version(
+            PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"])["PolicyVersion"]
+        document = version["Document"]
+        document = json.loads(document) if isinstance(document, str) else document
+        (passes,) = [st for st in document["Statement"] if st["Action"] == "iam:PassRole"]
+        assert passes["Condition"] == {
+            "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
         (machine,) = found["state_machines"].values()
         assert machine["definition"]["States"]["Audit"]["Resource"] == \
             "arn:aws:states:::dynamodb:putItem"
