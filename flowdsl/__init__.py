@@ -2,7 +2,9 @@
 
 from flowdsl.conditions import *  # noqa: F401,F403  (the Choice condition builders)
 from flowdsl.conditions import And, Comparison, Condition, Not, Or, all_of, any_of, not_
-from flowdsl.deploy import Logging, OnDemandJob, Pipe, Queue
+from flowdsl.deployments import (EventJob, EventPattern, EventRetry, InputTransformer, Logging,
+                                 OnDemandJob, Pipe, Queue, S3ObjectCreated, ScheduledJob,
+                                 ScheduleRetry, StateMachine)
 from flowdsl.iam import Allow
 from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, Variable, join, var
 from flowdsl.states import (
@@ -50,8 +52,9 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "ACCOUNT_ID", "Allow", "And", "BatchTask", "Branch", "Catch", "Choice", "Comparison",
-    "Condition", "DISCARD", "Fail", "Goto", "Logging", "OnDemandJob", "Pipe", "Queue", "JobDefinition", "LambdaTask", "Map", "NULL", "Not", "Or",
-    "PARTITION", "Parallel", "Pass", "REGION", "Retry", "Succeed", "Task", "Variable", "Wait",
+    "Condition", "DISCARD", "EventJob", "EventPattern", "EventRetry", "Fail", "Goto", "InputTransformer", "Logging", "OnDemandJob", "Pipe", "Queue", "JobDefinition", "LambdaTask", "Map", "NULL", "Not", "Or",
+    "PARTITION", "Parallel", "Pass", "REGION", "Retry", "S3ObjectCreated", "ScheduleRetry",
+    "ScheduledJob", "StateMachine", "Succeed", "Task", "Variable", "Wait",
     "When", "Workflow", "all_of", "any_of", "join", "not_", "var",
     # service integrations, loaded on first use
     "AthenaQuery", "CodeBuildStart", "DynamoDeleteItem", "DynamoGetItem", "DynamoPutItem",

@@ -89,6 +89,29 @@ class DataAttr(Ref):
         return f"data.{self.type}.{self.name}.{self.attribute}"
 
 
+@attrs.frozen(slots=True)
+class StateMachineArn(Ref):
+    """The ARN of another flowdsl workflow's state machine: ``other_workflow.arn``.
+
+    In Terraform it is a module input, ``var.<workflow>_state_machine_arn``, which the
+    environment root wires to the other module's ``state_machine_arn`` output; a local run
+    gives it the ARN a state machine of that name has in the run's region and account.
+    """
+
+    workflow: str
+
+    @property
+    def variable(self) -> str:
+        return f"{self.workflow}_state_machine_arn"
+
+    @property
+    def address(self) -> str:
+        return f"var.{self.variable}"
+
+    def local_value(self, partition: str, region: str, account_id: str) -> str:
+        return f"arn:{partition}:states:{region}:{account_id}:stateMachine:{self.workflow}"
+
+
 def _parts(value: tuple[Any, ...]) -> tuple["str | Ref", ...]:
     out: list[str | Ref] = []
     for part in value:

@@ -18,7 +18,7 @@ import attrs
 
 from flowdsl.fields import check_fields, targets
 from flowdsl.iam import Allow
-from flowdsl.refs import Ref, Variable
+from flowdsl.refs import Ref, StateMachineArn, Variable
 from flowdsl.source import caller_location
 
 
@@ -310,6 +310,11 @@ class Workflow:
     source: str | None = _source()
 
     __attrs_post_init__ = check_fields
+
+    @property
+    def arn(self) -> Ref:
+        """This workflow's state machine ARN, for another workflow that starts it."""
+        return StateMachineArn(self.name)
 
 
 targets((State, Catch, When, Branch, Workflow), (State, Goto, str))

@@ -1,10 +1,11 @@
 """Workflow + deployment -> a Terraform module in JSON syntax (``*.tf.json``). Pure.
 
 The module reuses the compiled ASL: ``locals.definition`` is the definition in Terraform
-template syntax, and the state machine receives ``jsonencode(local.definition)``. Each
-resource kind comes from its own small function (queue, pipe, state machine, logging, IAM),
-and each task integration adds what it brings (``flowdsl.tasks``), so a new kind of task
-adds its resources and IAM without touching the rest.
+template syntax, and the state machine receives ``jsonencode(local.definition)``. This module
+holds what every deployment kind shares (``main.tf.json``, the state machine, its log group
+and role, KMS, X-Ray, the shared inputs and outputs). The trigger comes from the deployment's
+kind (``flowdsl.deployments``), and each task integration adds what it brings
+(``flowdsl.tasks``), so a new kind of task or of deployment touches nothing here.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from typing import Any
 import attrs
 
 from flowdsl.asl import Compiled
-from flowdsl.deploy import OnDemandJob
+from flowdsl.deployments import kind_of, known
 from flowdsl.errors import Diagnostic
 from flowdsl.iam import Allow, merge
-from flowdsl.refs import Join, Ref, ResourceAttr, join
+from flowdsl.refs import ACCOUNT_ID, Join, Ref, ResourceAttr, StateMachineArn, join
 from flowdsl.render import dumps, escape, refs_with_paths, template
 from flowdsl.states import State, Workflow, iter_states
 from flowdsl.tasks import INTEGRATIONS, state_machine_statements
@@ -35,16 +36,13 @@ LIMITS = {
     "aws_pipes_pipe": 64,
     "aws_batch_job_definition": 128,
     "aws_cloudwatch_log_group": 512,
+    "aws_scheduler_schedule": 64,
+    "aws_scheduler_schedule_group": 64,
+    "aws_cloudwatch_event_rule": 64,
 }
 
-# Module inputs every on-demand job has, beside the workflow's own variables.
-SETTINGS = ("kms_key_arn", "max_receive_count", "log_retention_days", "tracing_enabled")
-
-ASSUME = {
-    "ecs-tasks.amazonaws.com": "ecs_tasks",
-    "pipes.amazonaws.com": "pipes",
-    "states.amazonaws.com": "states",
-}
+# Module inputs every deployment has, beside the workflow's own variables and its kind's.
+SETTINGS = ("kms_key_arn", "log_retention_days", "tracing_enabled")
 
 
 @attrs.frozen
@@ -107,7 +105,7 @@ class Module:
     def __init__(self, workflow: Workflow, compiled: Compiled) -> None:
         self.workflow = workflow
         self.compiled = compiled
-        self.deployment: OnDemandJob = workflow.deployment
+        self.deployment: Any = workflow.deployment
         self.files: dict[str, dict[str, Any]] = {}
         self.owners: dict[tuple[str, str, str], str] = {}  # block -> the file holding it
         self.diagnostics: list[Diagnostic] = []
@@ -153,11 +151,19 @@ class Module:
         return Expr(f"data.aws_iam_policy_document.{name}.json")
 
     def role(self, file: str, name: str, role_name: Any, service: str, owner: str,
-             source: str | None) -> ResourceAttr:
-        principal = ASSUME[service]
+             source: str | None, same_account: bool = False) -> ResourceAttr:
+        """A role ``service`` assumes; ``same_account`` adds the ``aws:SourceAccount`` condition
+        AWS recommends against the confused-deputy problem for service principals that act for
+        a resource (EventBridge, EventBridge Scheduler)."""
+        principal = service.split(".")[0].replace("-", "_")  # ecs-tasks.amazonaws.com -> ecs_tasks
+        statement: dict[str, Any] = {
+            "actions": ["sts:AssumeRole"],
+            "principals": [{"type": "Service", "identifiers": [service]}]}
+        if same_account:
+            statement["condition"] = [{"test": "StringEquals", "variable": "aws:SourceAccount",
+                                       "values": [ACCOUNT_ID]}]
         self.block("iam.tf.json", "data", "aws_iam_policy_document", f"assume_{principal}", {
-            "statement": [{"actions": ["sts:AssumeRole"],
-                           "principals": [{"type": "Service", "identifiers": [service]}]}],
+            "statement": [statement],
         }, f"assume_{principal}")
         self.resource(file, "aws_iam_role", name, {
             "name": role_name,
@@ -190,15 +196,18 @@ def _statement(s: Allow) -> dict[str, Any]:
     return out
 
 
-# the graph ----------------------------------------------------------------------------------------
-
 # pieces -------------------------------------------------------------------------------------------
 
-def _prefix(m: Module, suffix: str) -> Join:
+def prefixed(m: Module, suffix: str) -> Join:
+    """A resource name: the deployment's resource name and a suffix."""
     return join(m.deployment.resource_name, suffix)
 
 
-def _sse(m: Module) -> dict[str, Any]:
+_prefix = prefixed
+
+
+def sqs_encryption() -> dict[str, Any]:
+    """A queue's encryption at rest: SQS-managed SSE, or the module's KMS key when set."""
     return {
         "sqs_managed_sse_enabled": Expr("var.kms_key_arn == null ? true : null"),
         "kms_master_key_id": KMS,
@@ -206,61 +215,7 @@ def _sse(m: Module) -> dict[str, Any]:
     }
 
 
-def queue_piece(m: Module) -> None:
-    q = m.deployment.queue
-    if q is None:
-        return
-    m.resource("queue.tf.json", "aws_sqs_queue", "dlq", {
-        "name": _prefix(m, "-DLQ"),
-        "message_retention_seconds": q.dlq_message_retention_seconds,
-        **_sse(m),
-    }, "deployment.queue", m.deployment.source)
-    m.resource("queue.tf.json", "aws_sqs_queue", "queue", {
-        "name": _prefix(m, "-Queue"),
-        "delay_seconds": q.delay_seconds,
-        "max_message_size": q.max_message_size,
-        "message_retention_seconds": q.message_retention_seconds,
-        "receive_wait_time_seconds": q.receive_wait_time_seconds,
-        "visibility_timeout_seconds": q.visibility_timeout_seconds,
-        "redrive_policy": Expr("jsonencode({deadLetterTargetArn = aws_sqs_queue.dlq.arn, "
-                               "maxReceiveCount = var.max_receive_count})"),
-        **_sse(m),
-    }, "deployment.queue", m.deployment.source)
-
-
-def pipe_piece(m: Module) -> None:
-    if m.deployment.queue is None:
-        return
-    d, src = m.deployment, m.deployment.source
-    m.role("pipe.tf.json", "pipe", _prefix(m, "-PipesRole"), "pipes.amazonaws.com",
-           "deployment.pipe", src)
-    source_doc = m.policy_document("pipe.tf.json", "pipe_source", (
-        Allow(("sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"),
-              (addr("aws_sqs_queue", "queue", "arn"),)),
-    ), "deployment.pipe", extra=_kms_statement("kms:Decrypt"))
-    start = "states:StartExecution" if d.pipe.invocation_type == "FIRE_AND_FORGET" else "states:StartSyncExecution"
-    target_doc = m.policy_document("pipe.tf.json", "pipe_target", (
-        Allow((start,), (addr("aws_sfn_state_machine", "state_machine", "arn"),)),
-    ), "deployment.pipe")
-    attachments = [
-        m.policy("pipe.tf.json", "pipe_source", _prefix(m, "-PipesSourcePolicy"), "pipe",
-                 source_doc, "deployment.pipe", src),
-        m.policy("pipe.tf.json", "pipe_target", _prefix(m, "-PipesTargetPolicy"), "pipe",
-                 target_doc, "deployment.pipe", src),
-    ]
-    m.resource("pipe.tf.json", "aws_pipes_pipe", "pipe", {
-        "name": _prefix(m, "-Pipe"),
-        "role_arn": addr("aws_iam_role", "pipe", "arn"),
-        "source": addr("aws_sqs_queue", "queue", "arn"),
-        "target": addr("aws_sfn_state_machine", "state_machine", "arn"),
-        "source_parameters": {"sqs_queue_parameters": {"batch_size": d.pipe.batch_size}},
-        "target_parameters": {"step_function_state_machine_parameters": {
-            "invocation_type": d.pipe.invocation_type}},
-        "depends_on": attachments,
-    }, "deployment.pipe", src)
-
-
-def _kms_statement(*actions: str) -> dict[str, Any]:
+def kms_statement(*actions: str) -> dict[str, Any]:
     """A statement present only when the module input kms_key_arn is set."""
     return {"dynamic": {"statement": {
         "for_each": Expr("var.kms_key_arn == null ? [] : [var.kms_key_arn]"),
@@ -292,7 +247,7 @@ def state_machine_piece(m: Module) -> None:
            "states.amazonaws.com", "deployment", src)
     statements: list[Allow] = [LOG_DELIVERY, *state_machine_statements(m.workflow, m)]
     doc = m.policy_document("state_machine.tf.json", "state_machine", tuple(statements),
-                            "deployment", extra=_kms_statement("kms:Decrypt", "kms:GenerateDataKey"))
+                            "deployment", extra=kms_statement("kms:Decrypt", "kms:GenerateDataKey"))
     attachments = [m.policy("state_machine.tf.json", "state_machine", _prefix(m, "-SfnPolicy"),
                             "state_machine", doc, "deployment", src)]
     xray_doc = m.policy_document("state_machine.tf.json", "state_machine_xray", (XRAY,),
@@ -324,12 +279,14 @@ def state_machine_piece(m: Module) -> None:
 
 def variables_piece(m: Module) -> None:
     d = m.deployment
+    kind = kind_of(d)
+    settings = kind.variables(d) if kind else {}
     out: dict[str, Any] = {}
     for v in m.workflow.variables:
-        if v.name in SETTINGS:
+        if v.name in SETTINGS or v.name in settings:
             m.error("variable-clash", f"variables.{v.name}",
-                    f"variable {v.name!r} is a setting every on-demand job module has; rename it",
-                    m.workflow.source)
+                    f"variable {v.name!r} is a setting every {kind.name if kind else ''} job module "
+                    "has; rename it", m.workflow.source)
             continue
         body: dict[str, Any] = {"type": v.type}
         if v.description:
@@ -340,16 +297,25 @@ def variables_piece(m: Module) -> None:
             body["sensitive"] = True
         out[v.name] = body
     out["kms_key_arn"] = {"type": "string", "default": None, "description":
-                          "KMS key for the queues, the log group and the state machine; "
+                          f"KMS key for {kind.encrypts if kind else 'the state machine'}; "
                           "null uses AWS-managed encryption"}
-    out["max_receive_count"] = {"type": "number",
-                                "default": d.queue.max_receive_count if d.queue else 5,
-                                "description": "Receives before a message moves to the dead-letter queue"}
     out["log_retention_days"] = {"type": "number", "default": d.logging.retention_days,
                                  "description": "Retention of the state machine's log group"}
     out["tracing_enabled"] = {"type": "bool", "default": d.tracing,
                               "description": "X-Ray tracing of executions"}
+    out.update(settings)
+    for ref in workflow_refs(m):
+        out[ref.variable] = {"type": "string", "description":
+                             f"ARN of the state machine of workflow {ref.workflow!r} "
+                             f"(its module's state_machine_arn output)"}
     m.files["variables.tf.json"] = {"variable": out}
+
+
+def workflow_refs(m: Module) -> list[StateMachineArn]:
+    """The other flowdsl workflows this one starts (``other.arn``), each a module input."""
+    found = {ref.variable: ref for _, ref in refs_with_paths(m.compiled.definition, "$")
+             if isinstance(ref, StateMachineArn)}
+    return [found[k] for k in sorted(found)]
 
 
 def outputs_piece(m: Module) -> None:
@@ -358,19 +324,19 @@ def outputs_piece(m: Module) -> None:
         "state_machine_name": {"value": addr("aws_sfn_state_machine", "state_machine", "name")},
         "log_group_name": {"value": addr("aws_cloudwatch_log_group", "state_machine", "name")},
     }
-    if m.deployment.queue is not None:
-        out["queue_url"] = {"value": addr("aws_sqs_queue", "queue", "url")}
-        out["queue_arn"] = {"value": addr("aws_sqs_queue", "queue", "arn")}
-        out["dlq_url"] = {"value": addr("aws_sqs_queue", "dlq", "url")}
-        out["dlq_arn"] = {"value": addr("aws_sqs_queue", "dlq", "arn")}
+    kind = kind_of(m.deployment)
+    if kind is not None:
+        out.update(kind.outputs(m))
     out.update(m.outputs)
     m.files["outputs.tf.json"] = {"output": out}
 
 
 def assemble(workflow: Workflow, compiled: Compiled) -> Module:
     m = Module(workflow, compiled)
-    if not isinstance(workflow.deployment, OnDemandJob):
-        m.error("bad-deployment", "deployment", "deployment must be an OnDemandJob(...)",
+    kind = kind_of(workflow.deployment)
+    if kind is None:
+        m.error("bad-deployment", "deployment",
+                f"deployment must be one of {known()}, not {type(workflow.deployment).__name__}",
                 workflow.source)
         return m
     m.files["main.tf.json"] = {
@@ -379,8 +345,7 @@ def assemble(workflow: Workflow, compiled: Compiled) -> Module:
         "data": {"aws_caller_identity": {"current": {}}, "aws_region": {"current": {}},
                  "aws_partition": {"current": {}}},
     }
-    queue_piece(m)
-    pipe_piece(m)
+    kind.terraform(m)
     state_machine_piece(m)
     by_kind: dict[type, list[State]] = {}
     for st in iter_states(workflow.states):

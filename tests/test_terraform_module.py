@@ -219,7 +219,8 @@ def test_pipe_invocation_type_picks_the_start_action(invocation: str, action: st
     from flowdsl import Pipe
 
     wf = Workflow("w", states=[Pass("P")],
-                  deployment=OnDemandJob("w", pipe=Pipe(invocation_type=invocation)))
+                  deployment=OnDemandJob("w", pipe=Pipe(invocation_type=invocation),
+                                         type="EXPRESS"))
     files = {n: json.loads(t) for n, t in build(wf).files.items() if n.endswith(".tf.json")}
     assert statements(files, "pipe_target")[0][0] == (action,)
 

@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from flowdsl.errors import FlowError, LoadError
-from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, DataAttr, Ref, ResourceAttr, Var
+from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, DataAttr, Ref, ResourceAttr, StateMachineArn, Var
 
 from .tasks import BatchTask, LambdaTask, MockedTask, TaskBinder, import_callable
 from .trace import format_trace, history_json  # noqa: F401  (re-exported)
@@ -139,6 +139,8 @@ class RunConfig:
                     undeclared.append(ref.name)
             elif isinstance(ref, ResourceAttr):
                 out[ref.address] = self._fake_attr(ref, jobs, out)
+            elif isinstance(ref, StateMachineArn):  # another workflow's state machine
+                out[ref.address] = ref.local_value(self.partition, self.region, self.account_id)
             elif isinstance(ref, DataAttr):
                 raise RunConfigError(f"no local value for {ref.address}: give it in RunConfig(values="
                                      f"{{{ref.address!r}: ...}})")

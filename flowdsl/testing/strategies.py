@@ -883,11 +883,14 @@ def _deployment(ctx: _Ctx, name: str) -> Any:
 
     d = ctx.draw
     resource = join(ctx.var("app_name"), "-", ctx.var("stage"), f"-{name}")
+    pipe = _pick_from(d, (Pipe(), Pipe(batch_size=5, invocation_type="REQUEST_RESPONSE")))
     return OnDemandJob(
         resource,
         queue=_pick_from(d, (Queue(), Queue(visibility_timeout_seconds=120, max_receive_count=3),
                              None)),
-        pipe=_pick_from(d, (Pipe(), Pipe(batch_size=5, invocation_type="REQUEST_RESPONSE"))),
+        pipe=pipe,
+        # a pipe waits for the result (REQUEST_RESPONSE) of EXPRESS state machines only
+        type="EXPRESS" if pipe.invocation_type == "REQUEST_RESPONSE" else "STANDARD",
         logging=_pick_from(d, (Logging(), Logging(level="ERROR", include_execution_data=False,
                                                   retention_days=30),
                                Logging(group_name=join(ctx.var("app_name"), "/", name)))),

@@ -1,0 +1,146 @@
+"""``OnDemandJob``: a job the application starts whenever it likes, by sending an SQS message.
+
+SQS queue (+ dead-letter queue) -> EventBridge Pipe -> the state machine. The execution input
+is what the pipe delivers: a list of one SQS record (``flowdsl run --message BODY``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import attrs
+
+from flowdsl.deployments import Deployment, Kind, LocalInput, register
+from flowdsl.iam import Allow
+from flowdsl.refs import ResourceAttr
+
+
+@attrs.frozen(slots=True)
+class Queue:
+    """The SQS queue that starts executions, and its dead-letter queue."""
+
+    delay_seconds: int = 0
+    max_message_size: int = 262144  # 256 KiB
+    message_retention_seconds: int = 604800  # 7 days
+    receive_wait_time_seconds: int = 0
+    visibility_timeout_seconds: int = 30
+    # Receives before a message moves to the dead-letter queue (module input max_receive_count).
+    max_receive_count: int = 5
+    dlq_message_retention_seconds: int = 1209600  # 14 days, the SQS maximum
+
+
+@attrs.frozen(slots=True)
+class Pipe:
+    """The EventBridge Pipe from the queue to the state machine."""
+
+    batch_size: int = 1
+    invocation_type: str = attrs.field(
+        default="FIRE_AND_FORGET",
+        validator=attrs.validators.in_(("FIRE_AND_FORGET", "REQUEST_RESPONSE")))
+
+
+@attrs.frozen(slots=True)
+class OnDemandJob(Deployment):
+    """Deploy the workflow as an on-demand job: SQS -> Pipe -> state machine.
+
+    ``queue=None`` leaves the trigger out (the state machine alone).
+    """
+
+    queue: Queue | None = attrs.field(factory=Queue)
+    pipe: Pipe = attrs.field(factory=Pipe)
+
+
+def _addr(type_: str, name: str, attribute: str) -> ResourceAttr:
+    return ResourceAttr(type_, name, attribute)
+
+
+def _terraform(m: Any) -> None:
+    from flowdsl.terraform import Expr, kms_statement, prefixed, sqs_encryption
+
+    d, src = m.deployment, m.deployment.source
+    q = d.queue
+    if q is None:
+        return
+    m.resource("queue.tf.json", "aws_sqs_queue", "dlq", {
+        "name": prefixed(m, "-DLQ"),
+        "message_retention_seconds": q.dlq_message_retention_seconds,
+        **sqs_encryption(),
+    }, "deployment.queue", src)
+    m.resource("queue.tf.json", "aws_sqs_queue", "queue", {
+        "name": prefixed(m, "-Queue"),
+        "delay_seconds": q.delay_seconds,
+        "max_message_size": q.max_message_size,
+        "message_retention_seconds": q.message_retention_seconds,
+        "receive_wait_time_seconds": q.receive_wait_time_seconds,
+        "visibility_timeout_seconds": q.visibility_timeout_seconds,
+        "redrive_policy": Expr("jsonencode({deadLetterTargetArn = aws_sqs_queue.dlq.arn, "
+                               "maxReceiveCount = var.max_receive_count})"),
+        **sqs_encryption(),
+    }, "deployment.queue", src)
+
+    m.role("pipe.tf.json", "pipe", prefixed(m, "-PipesRole"), "pipes.amazonaws.com",
+           "deployment.pipe", src)
+    source_doc = m.policy_document("pipe.tf.json", "pipe_source", (
+        Allow(("sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"),
+              (_addr("aws_sqs_queue", "queue", "arn"),)),
+    ), "deployment.pipe", extra=kms_statement("kms:Decrypt"))
+    start = ("states:StartExecution" if d.pipe.invocation_type == "FIRE_AND_FORGET"
+             else "states:StartSyncExecution")
+    target_doc = m.policy_document("pipe.tf.json", "pipe_target", (
+        Allow((start,), (_addr("aws_sfn_state_machine", "state_machine", "arn"),)),
+    ), "deployment.pipe")
+    attachments = [
+        m.policy("pipe.tf.json", "pipe_source", prefixed(m, "-PipesSourcePolicy"), "pipe",
+                 source_doc, "deployment.pipe", src),
+        m.policy("pipe.tf.json", "pipe_target", prefixed(m, "-PipesTargetPolicy"), "pipe",
+                 target_doc, "deployment.pipe", src),
+    ]
+    if d.pipe.invocation_type == "REQUEST_RESPONSE" and d.type != "EXPRESS":
+        m.error("bad-invocation-type", "deployment.pipe.invocation_type",
+                "a pipe invokes a STANDARD state machine only with FIRE_AND_FORGET; "
+                "REQUEST_RESPONSE needs OnDemandJob(type=\"EXPRESS\")", src)
+    m.resource("pipe.tf.json", "aws_pipes_pipe", "pipe", {
+        "name": prefixed(m, "-Pipe"),
+        "role_arn": _addr("aws_iam_role", "pipe", "arn"),
+        "source": _addr("aws_sqs_queue", "queue", "arn"),
+        "target": _addr("aws_sfn_state_machine", "state_machine", "arn"),
+        "source_parameters": {"sqs_queue_parameters": {"batch_size": d.pipe.batch_size}},
+        "target_parameters": {"step_function_state_machine_parameters": {
+            "invocation_type": d.pipe.invocation_type}},
+        "depends_on": attachments,
+    }, "deployment.pipe", src)
+
+
+def _variables(d: OnDemandJob) -> dict[str, dict[str, Any]]:
+    return {"max_receive_count": {
+        "type": "number", "default": d.queue.max_receive_count if d.queue else 5,
+        "description": "Receives before a message moves to the dead-letter queue"}}
+
+
+def _outputs(m: Any) -> dict[str, Any]:
+    if m.deployment.queue is None:
+        return {}
+    return {
+        "queue_url": {"value": _addr("aws_sqs_queue", "queue", "url")},
+        "queue_arn": {"value": _addr("aws_sqs_queue", "queue", "arn")},
+        "dlq_url": {"value": _addr("aws_sqs_queue", "dlq", "url")},
+        "dlq_arn": {"value": _addr("aws_sqs_queue", "dlq", "arn")},
+    }
+
+
+def sqs_input(deployment: OnDemandJob | None, request: LocalInput) -> Any:
+    """What the pipe (batch size 1) delivers for one SQS message: a list of one record."""
+    from flowdsl.run.config import sqs_event
+
+    body = request.payload if isinstance(request.payload, str) else json.dumps(request.payload)
+    return sqs_event(body, region=request.region, account_id=request.account_id,
+                     queue=f"{request.state_machine}-queue", sent=request.time)
+
+
+register(OnDemandJob, Kind(
+    name="on-demand", terraform=_terraform, variables=_variables, outputs=_outputs,
+    input_option="message", local_input=sqs_input,
+    input_shape="an SQS message through an EventBridge Pipe (a list of one SQS record)",
+    encrypts="the queues, the log group and the state machine",
+))
