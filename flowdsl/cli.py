@@ -29,7 +29,8 @@ def _is_asl(path: str) -> bool:
 
 @app.command(epilog="Example: flowdsl build workflows/fibonacci.py --out build/")
 def build(
-    paths: list[str] = typer.Argument(..., help="Workflow files (.py).", metavar="PATH..."),
+    paths: list[str] = typer.Argument(..., help="Workflow files (.py), or folders: every workflow "
+                                      "file under them.", metavar="PATH..."),
     out: Path = typer.Option(Path("build"), "--out", "-o", help="Output folder."),
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 if the output is stale."),
     name: Optional[str] = typer.Option(None, "--name", help="The workflow to build, when a file defines several."),
@@ -40,7 +41,7 @@ def build(
     from flowdsl.build import stale, write
     from flowdsl.errors import CompileError, FlowError
     from flowdsl.explain import render
-    from flowdsl.loader import load_workflows, pick
+    from flowdsl.loader import load_folder, load_workflows, pick
 
     artifacts, errors, lines = [], [], []
     for path in paths:
@@ -48,8 +49,18 @@ def build(
             if _is_asl(path):
                 raise FlowError(f"{path}: build takes workflow files (.py); use 'flowdsl validate' "
                                 "for ASL documents")
-            workflow = pick(load_workflows(path), path, name)
-            artifacts.append(build_one(workflow))
+            if Path(path).is_dir():  # every workflow file under the folder
+                workflows = load_folder(path)
+                if name is not None:
+                    workflows = [pick({w.name: w for w in workflows}, path, name)]
+            else:
+                workflows = [pick(load_workflows(path), path, name)]
+            for workflow in workflows:
+                try:
+                    artifacts.append(build_one(workflow))
+                except CompileError as e:
+                    errors += e.diagnostics
+                    lines += render(e.diagnostics, e.document, verbose)
         except CompileError as e:
             errors += e.diagnostics
             lines += render(e.diagnostics, e.document, verbose)
@@ -149,6 +160,10 @@ def run(
     message: Optional[str] = typer.Option(None, "--message", "-m", help="An SQS message body (any text); "
                                           "the input is what the EventBridge Pipe delivers for it."),
     input_: Optional[str] = typer.Option(None, "--input", "-i", help="The raw execution input (JSON)."),
+    scheduled: bool = typer.Option(False, "--scheduled", help="A ScheduledJob's input: what its "
+                                   "schedule delivers, context attributes filled in."),
+    event: Optional[Path] = typer.Option(None, "--event", help="An EventJob's input: an event envelope "
+                                         "(JSON file), matched against the rule's pattern and transformed."),
     mocks: Optional[Path] = typer.Option(None, "--mocks", help="A Step Functions Local mock config file."),
     test_case: Optional[str] = typer.Option(None, "--test-case", help="The mock config's test case to use."),
     var: list[str] = typer.Option([], "--var", help="A variable's value, NAME=VALUE (VALUE may be JSON); "
@@ -164,7 +179,7 @@ def run(
     from flowdsl.errors import FlowError
 
     try:
-        execution, title = _run(path, message, input_, mocks, test_case, var, name)
+        execution, title = _run(path, message, input_, mocks, test_case, var, name, scheduled, event)
     except FlowError as e:
         _fail([f"error: {e}"])
     from flowdsl.run.trace import format_trace, history_json
@@ -188,11 +203,24 @@ def run(
 
 
 def _run(path: str, message: Optional[str], input_: Optional[str], mocks: Optional[Path],
-         test_case: Optional[str], var: list[str], name: Optional[str]) -> Any:
+         test_case: Optional[str], var: list[str], name: Optional[str], scheduled: bool = False,
+         event: Optional[Path] = None) -> Any:
     from flowdsl.errors import FlowError
     from flowdsl.run.prepare import prepare_run
     from flowdsl.strict_json import loads
 
+    given = [o for o, v in (("--message", message), ("--input", input_), ("--scheduled", scheduled or None),
+                            ("--event", event)) if v is not None]
+    if len(given) > 1:
+        raise FlowError(f"give {given[0]} or {given[1]}, not both" if len(given) == 2
+                        else f"give one of {', '.join(given)}, not several")
+    trigger = None  # the input the deployment's trigger delivers
+    if scheduled:
+        trigger = ("scheduled", None)
+    elif event is not None:
+        from flowdsl.load import read_json
+
+        trigger = ("event", read_json(str(event)).doc)
     raw_input = loads(input_, "--input") if input_ is not None else None
     overrides = {}
     for item in var:
@@ -204,7 +232,7 @@ def _run(path: str, message: Optional[str], input_: Optional[str], mocks: Option
         except FlowError:
             overrides[key] = text  # not JSON: the text itself
     prepared = prepare_run(path, input=raw_input, message=message, values=overrides, values_label="--var",
-                           mock_file=mocks, test_case=test_case, name=name)
+                           mock_file=mocks, test_case=test_case, name=name, trigger=trigger)
     return prepared.execute(), prepared.label
 
 

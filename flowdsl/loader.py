@@ -53,10 +53,50 @@ def workflows_in(module: ModuleType, path: str | Path) -> dict[str, Workflow]:
     for value in vars(module).values():
         if isinstance(value, Workflow):
             found.setdefault(value.name, value)
+    # A file that imports another workflow (to start it: ``other.arn``) defines only its own.
+    own = {name: wf for name, wf in found.items() if _defined_in(wf, path)}
+    found = own or found
     if not found:
         raise LoadError(f"{_display(str(path))}: defines no Workflow (assign one to a module-level "
                         "name, e.g. workflow = Workflow(...))")
     return found
+
+
+def _defined_in(workflow: Workflow, path: str | Path) -> bool:
+    source = (workflow.source or "").rpartition(":")[0]
+    return bool(source) and os.path.realpath(source) == os.path.realpath(path)
+
+
+def workflow_files(folder: str | Path) -> list[Path]:
+    """The ``*.py`` files under ``folder`` that may define workflows: its files and those of its
+    subfolders, except Python packages (a folder with ``__init__.py`` holds code the workflows
+    import, such as handlers) and hidden or ``_``-prefixed folders."""
+    root = Path(folder)
+    out: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_"))
+                             and not (Path(dirpath) / d / "__init__.py").exists())
+        out += [Path(dirpath) / f for f in sorted(filenames)
+                if f.endswith(".py") and not f.startswith("_")]
+    return out
+
+
+def load_folder(folder: str | Path) -> list[Workflow]:
+    """Every workflow defined by the workflow files under ``folder``; files that define none
+    (shared definitions, helpers) are passed over. A file that fails to load is an error."""
+    if not Path(folder).is_dir():
+        raise LoadError(f"{folder}: no such folder")
+    out: list[Workflow] = []
+    for path in workflow_files(folder):
+        module = load_module(path)
+        try:
+            found = workflows_in(module, path)
+        except LoadError:
+            continue
+        out += [found[name] for name in sorted(found)]
+    if not out:
+        raise LoadError(f"{folder}: no workflow file defines a Workflow")
+    return out
 
 
 def load_workflows(path: str | Path) -> dict[str, Workflow]:

@@ -131,8 +131,8 @@ def execution_input(deployment: Any, request: LocalInput) -> Any:
         cls = type(deployment).__name__
         if kind.input_option is None:
             raise FlowError(f"{option}: a {cls} has no trigger; give the execution input with --input")
-        raise FlowError(f"{option}: a {cls} is started by {kind.input_shape}; build its input with "
-                        f"{INPUT_OPTIONS.get(kind.input_option, kind.input_option)}")
+        raise FlowError(f"{option} does not fit a {cls}, which is started by {kind.input_shape}; "
+                        f"build its input with {INPUT_OPTIONS.get(kind.input_option, kind.input_option)}")
     return kind.local_input(deployment, request)
 
 

@@ -500,6 +500,23 @@ def sample_event(d: EventJob, request: LocalInput) -> dict[str, Any]:
     return event
 
 
+def sample_for(path: str, name: str | None = None) -> dict[str, Any]:
+    """A sample event envelope for the EventJob workflow in ``path``, with its run values."""
+    from flowdsl.deployments import resolver
+    from flowdsl.run.config import RunConfig, load_run_target
+
+    workflow, config = load_run_target(path, name)
+    if not isinstance(workflow.deployment, EventJob):
+        kind = type(workflow.deployment).__name__ if workflow.deployment is not None else "no deployment"
+        raise FlowError(f"{path}: workflow {workflow.name!r} is not an EventJob ({kind}); "
+                        "only an EventBridge rule has an event pattern")
+    config = config or RunConfig()
+    values = config.reference_values(workflow)
+    return sample_event(workflow.deployment, LocalInput(
+        "event", None, workflow.name, resolver(values), region=config.region,
+        account_id=config.account_id, partition=config.partition))
+
+
 def event_input(d: EventJob, request: LocalInput) -> Any:
     """What EventBridge passes to StartExecution for the event in ``request.payload``."""
     event = request.payload

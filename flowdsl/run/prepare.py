@@ -10,8 +10,10 @@ first step that fails with a :class:`~flowdsl.errors.FlowError` of one or more c
 4. **bind** its Task states: the RunConfig's bindings, overridden per state by mocks (a mock
    config file and test case, or the kit's mocks); a binding or mock for a state the
    definition does not have is an error, with a did-you-mean;
-5. **build the input**: the raw input, or an SQS message body (any text) wrapped the way the
-   EventBridge Pipe delivers it; it must be JSON-clean and within AWS's 256 KiB.
+5. **build the input**: the raw input, or what the deployment's trigger delivers
+   (``flowdsl.deployments``): an SQS message body (any text) wrapped the way the EventBridge
+   Pipe delivers it, a schedule's input, an event through the rule's input transformer; it
+   must be JSON-clean and within AWS's 256 KiB.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any, Callable, Mapping
 
 from flowdsl.errors import CompileError, Diagnostic, FlowError
 
-from .config import RunConfig, RunConfigError, load_run_target, sqs_event, state_names
+from .config import RunConfig, RunConfigError, load_run_target, state_names
 from .errors import RunError
 from .tasks import TaskBinder
 
@@ -85,19 +87,21 @@ def prepare_run(target: Any, *, input: Any = None, message: str | None = None,
                 mocks: Mapping[str, Callable[..., Any]] | None = None, mocks_label: str = "mocks",
                 mock_file: str | os.PathLike[str] | Mapping[str, Any] | None = None,
                 test_case: str | None = None, config: RunConfig | None = None, name: str | None = None,
-                placeholders: bool = False) -> PreparedRun:
+                placeholders: bool = False, trigger: tuple[str, Any] | None = None) -> PreparedRun:
     """Load, validate, resolve values, bind tasks and build the input of a local run.
 
     ``target`` is a path (a workflow file ``.py`` or an ASL document ``.json``), a
     :class:`~flowdsl.Workflow`, or an ASL document (a dict). ``mocks`` maps state names to task
     handlers (taking a :class:`~flowdsl.run.TaskCall`); ``mock_file`` and ``test_case`` name a
     Step Functions Local mock config. ``placeholders`` gives a required variable with no value
-    the text ``"<var.NAME>"`` instead of failing (what a test usually wants).
+    the text ``"<var.NAME>"`` instead of failing (what a test usually wants). ``trigger`` is
+    ``("scheduled", None)`` or ``("event", envelope)``: the deployment kind builds the input.
     """
     from flowdsl.states import Workflow
 
-    if message is not None and input is not None:
-        raise FlowError("give a message or an input, not both")
+    if sum(x is not None for x in (message, input, trigger)) > 1:
+        raise FlowError("give a message or an input, not both" if trigger is None
+                        else f"give the {trigger[0]} input alone, without a message or an input")
     if (mock_file is None) != (test_case is None):
         raise FlowError("--mocks and --test-case go together")
     # 1. load
@@ -180,8 +184,13 @@ def prepare_run(target: Any, *, input: Any = None, message: str | None = None,
         from flowdsl.strict_json import check_value
 
         check_value(message, "the message body")
-        run_input: Any = sqs_event(message, region=config.region, account_id=config.account_id,
-                                   queue=f"{sm_name}-queue")
+        trigger = ("message", message)
+    if trigger is not None:
+        from flowdsl.deployments import LocalInput, execution_input, resolver
+
+        run_input: Any = execution_input(getattr(workflow, "deployment", None), LocalInput(
+            trigger[0], trigger[1], sm_name, resolver(ref_values), region=config.region,
+            account_id=config.account_id, partition=config.partition))
     else:
         run_input = {} if input is None else input
     check_input(run_input, "the execution input")

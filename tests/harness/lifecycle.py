@@ -72,6 +72,13 @@ def inventory(ep: MotoEndpoint) -> dict[str, set[str]]:
         for d in ep.client("batch").describe_job_definitions(status="ACTIVE").get("jobDefinitions", [])
         if d.get("status", "ACTIVE") == "ACTIVE"
     }
+    scheduler = ep.client("scheduler")
+    inv["schedules"] = {f"{s['GroupName']}/{s['Name']}" for s in scheduler.list_schedules().get("Schedules", [])}
+    inv["schedule_groups"] = {g["Name"] for g in scheduler.list_schedule_groups().get("ScheduleGroups", [])
+                              if g["Name"] != "default"}
+    events = ep.client("events")
+    inv["event_rules"] = {r["Arn"] for bus in events.list_event_buses().get("EventBuses", [])
+                          for r in events.list_rules(EventBusName=bus["Name"]).get("Rules", [])}
     inv["log_groups"] = {g["logGroupName"] for g in ep.client("logs").describe_log_groups().get("logGroups", [])}
     iam = ep.client("iam")
     inv["iam_roles"] = {r["RoleName"] for r in iam.list_roles()["Roles"]}

@@ -55,6 +55,7 @@ ENDPOINT_SERVICES = (
     "sns",
     "secretsmanager",
     "xray",
+    "scheduler",
 )
 
 
