@@ -111,6 +111,27 @@ class StateMachineArn(Ref):
     def local_value(self, partition: str, region: str, account_id: str) -> str:
         return f"arn:{partition}:states:{region}:{account_id}:stateMachine:{self.workflow}"
 
+    @property
+    def executions(self) -> "Join":
+        """Every execution of that state machine (``...:execution:<name>:*``), for the IAM of
+        ``states:startExecution.sync`` (DescribeExecution, StopExecution)."""
+        return Join((ExecutionArnPrefix(self.workflow), ":*"))
+
+
+@attrs.frozen(slots=True)
+class ExecutionArnPrefix(Ref):
+    """``arn:...:execution:<name>``, derived in Terraform from the state machine ARN input."""
+
+    workflow: str
+
+    @property
+    def address(self) -> str:
+        return (f'replace(var.{self.workflow}_state_machine_arn, ":stateMachine:", '
+                '":execution:")')
+
+    def local_value(self, partition: str, region: str, account_id: str) -> str:
+        return f"arn:{partition}:states:{region}:{account_id}:execution:{self.workflow}"
+
 
 def _parts(value: tuple[Any, ...]) -> tuple["str | Ref", ...]:
     out: list[str | Ref] = []

@@ -185,3 +185,101 @@ def check_on_demand_job(rep: LifecycleReport, ep: MotoEndpoint, *, golden: Path 
         f"arn:aws:secretsmanager:{ep.region}:{ep.account_id}:secret:/{v['app_name']}/*"}
     found["definition"] = definition
     return found
+
+
+# ------------------------------------------------------------------ the other deployment kinds
+
+def assume_policy(iam, role_arn: str) -> dict:
+    name = role_arn.rsplit("/", 1)[1]
+    doc = iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]
+    return json.loads(doc) if isinstance(doc, str) else doc
+
+
+def role_name(role_arn: str) -> str:
+    return role_arn.rsplit("/", 1)[1]
+
+
+def check_service_trust(iam, role_arn: str, service: str, account_id: str) -> None:
+    """Only ``service`` may assume the role, and only for resources of this account."""
+    [st] = statements(assume_policy(iam, role_arn))
+    assert st["Principal"] == {"Service": service} and st["Action"] == "sts:AssumeRole", st
+    assert st["Condition"] == {"StringEquals": {"aws:SourceAccount": account_id}}, st
+
+
+def check_scheduled_job(ep: MotoEndpoint, out: dict, *, expression: str, timezone: str, window: int | None,
+                        input_: dict, kms_key_arn: str | None = None) -> dict:
+    """A ScheduledJob module's schedule, its target, its role and its grants."""
+    sch, iam = ep.client("scheduler"), ep.client("iam")
+    s = sch.get_schedule(Name=out["schedule_name"], GroupName=out["schedule_group_name"])
+    assert s["Arn"] == out["schedule_arn"] and s["State"] == "ENABLED", s
+    assert (s["ScheduleExpression"], s["ScheduleExpressionTimezone"]) == (expression, timezone), s
+    want_window = {"Mode": "OFF"} if window is None else {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": window}
+    assert s["FlexibleTimeWindow"] == want_window, s["FlexibleTimeWindow"]
+    t = s["Target"]
+    assert t["Arn"] == out["state_machine_arn"] and t["RoleArn"] == out["scheduler_role_arn"], t
+    assert json.loads(t["Input"]) == input_ and "\\u003c" not in t["Input"], t["Input"]
+    assert t["RetryPolicy"] == {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185}, t
+    assert t["DeadLetterConfig"] == {"Arn": out["dlq_arn"]}, t
+    assert s.get("KmsKeyArn") == kms_key_arn, s.get("KmsKeyArn")
+    group = sch.get_schedule_group(Name=out["schedule_group_name"])
+    assert group["State"] == "ACTIVE", group
+    check_service_trust(iam, out["scheduler_role_arn"], "scheduler.amazonaws.com", ep.account_id)
+    grants = role_grants(iam, role_name(out["scheduler_role_arn"]))
+    want = {"states:StartExecution": {out["state_machine_arn"]}, "sqs:SendMessage": {out["dlq_arn"]}}
+    if kms_key_arn:
+        want.update({"kms:Decrypt": {kms_key_arn}, "kms:GenerateDataKey": {kms_key_arn}})
+    assert grants == want, grants
+    return s
+
+
+def check_event_job(ep: MotoEndpoint, out: dict, *, pattern: dict, paths: dict | None, template: str | None,
+                    bus: str = "default") -> dict:
+    """An EventJob module's rule, its target, the target's role and grants, and the DLQ's policy."""
+    events, iam, sqs = ep.client("events"), ep.client("iam"), ep.client("sqs")
+    rule = events.describe_rule(Name=out["rule_name"], EventBusName=bus)
+    assert rule["Arn"] == out["rule_arn"] and rule["State"] == "ENABLED", rule
+    assert json.loads(rule["EventPattern"]) == pattern, rule["EventPattern"]
+    [target] = events.list_targets_by_rule(Rule=out["rule_name"], EventBusName=bus)["Targets"]
+    assert target["Arn"] == out["state_machine_arn"] and target["RoleArn"] == out["events_role_arn"], target
+    if paths is None:
+        assert "InputTransformer" not in target, target
+    else:
+        assert target["InputTransformer"] == {"InputPathsMap": paths, "InputTemplate": template}, target
+    assert target["DeadLetterConfig"] == {"Arn": out["dlq_arn"]}, target
+    assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185}, target
+    check_service_trust(iam, out["events_role_arn"], "events.amazonaws.com", ep.account_id)
+    grants = role_grants(iam, role_name(out["events_role_arn"]))
+    assert grants == {"states:StartExecution": {out["state_machine_arn"]}}, grants
+    policy = json.loads(sqs.get_queue_attributes(QueueUrl=out["dlq_url"], AttributeNames=["Policy"])
+                        ["Attributes"]["Policy"])
+    [st] = statements(policy)
+    assert (st["Effect"], st["Action"], st["Resource"]) == ("Allow", "sqs:SendMessage", out["dlq_arn"]), st
+    assert st["Principal"] == {"Service": "events.amazonaws.com"}, st
+    assert st["Condition"] == {"ArnEquals": {"aws:SourceArn": out["rule_arn"]}}, st
+    return target
+
+
+def check_state_machine_only(ep: MotoEndpoint, out: dict, *, type_: str = "STANDARD") -> dict:
+    """A StateMachine module: the machine, named as its outputs say, its log group and role."""
+    sfn = ep.client("stepfunctions")
+    sm = sfn.describe_state_machine(stateMachineArn=out["state_machine_arn"])
+    assert sm["name"] == out["state_machine_name"] and sm["type"] == type_, sm
+    dest = sm["loggingConfiguration"]["destinations"][0]["cloudWatchLogsLogGroup"]["logGroupArn"]
+    assert dest.endswith(f":log-group:{out['log_group_name']}:*"), dest
+    grants = role_grants(ep.client("iam"), role_name(sm["roleArn"]))
+    assert "logs:CreateLogDelivery" in grants, grants
+    return sm
+
+
+def check_pipe(ep: MotoEndpoint, out: dict, *, invocation_type: str) -> dict:
+    """An OnDemandJob's pipe: queue -> state machine, the invocation type and the matching grant."""
+    pipes, iam = ep.client("pipes"), ep.client("iam")
+    [p] = [p for p in pipes.list_pipes()["Pipes"] if p["Source"] == out["queue_arn"]]
+    pipe = pipes.describe_pipe(Name=p["Name"])
+    assert pipe["Target"] == out["state_machine_arn"], pipe
+    assert pipe["TargetParameters"]["StepFunctionStateMachineParameters"]["InvocationType"] == invocation_type
+    grants = role_grants(iam, role_name(pipe["RoleArn"]))
+    start = "states:StartExecution" if invocation_type == "FIRE_AND_FORGET" else "states:StartSyncExecution"
+    assert grants[start] == {out["state_machine_arn"]}, grants
+    assert not ({"states:StartExecution", "states:StartSyncExecution"} - {start}) & set(grants), grants
+    return pipe

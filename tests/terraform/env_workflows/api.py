@@ -1,0 +1,11 @@
+"""An on-demand job whose pipe waits for the result: an EXPRESS state machine, REQUEST_RESPONSE."""
+
+from flowdsl import OnDemandJob, Pass, Pipe, Variable, Workflow, join, var
+
+workflow = Workflow(
+    "api",
+    variables=[Variable("app_name"), Variable("stage")],
+    deployment=OnDemandJob(join(var("app_name"), "-", var("stage"), "-api"), type="EXPRESS",
+                           pipe=Pipe(invocation_type="REQUEST_RESPONSE")),
+    states=[Pass("Answer", parameters={"body.$": "$[0].body"})],
+)
