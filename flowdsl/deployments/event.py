@@ -432,10 +432,9 @@ def _sample_value(matchers: list[Any]) -> tuple[bool, Any]:
             banned = arg if isinstance(arg, list) else [arg]
             if all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in banned):
                 return True, max(banned) + 1
-            candidate = "example"
-            while not _matches(mt, candidate):
-                candidate += "-other"
-            return True, candidate
+            for candidate in ("example", "sample", "other-value", "0", "x"):
+                if _matches(mt, candidate):
+                    return True, candidate
     return True, None
 
 
@@ -546,22 +545,40 @@ def transform(t: InputTransformer, event: Any, request: LocalInput, rule: str) -
     })
     text = template_text(t) or ""
 
-    def one(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in values:
-            return match.group(0)
-        value = values[name]
-        quoted = match.start() > 0 and text[match.start() - 1] == '"' and text[match.end():match.end() + 1] == '"'
-        if quoted:
-            return json.dumps(value, ensure_ascii=False)[1:-1] if isinstance(value, str) else \
-                json.dumps(value, ensure_ascii=False)
-        return json.dumps(value, ensure_ascii=False)
-
-    out = _PLACEHOLDER.sub(one, text)
+    out = _substitute(text, values)
     try:
         return json.loads(out)
     except ValueError as e:
         raise FlowError(f"the input template does not give JSON for this event ({e}): {out}") from None
+
+
+def _substitute(text: str, values: dict[str, Any]) -> str:
+    """Fill in ``<name>`` placeholders: inside a JSON string a value is inserted as string
+    content, elsewhere as JSON, as EventBridge does."""
+    out: list[str] = []
+    in_string, i = False, 0
+    while i < len(text):
+        c = text[i]
+        match = _PLACEHOLDER.match(text, i) if c == "<" else None
+        if match and match.group(1) in values:
+            value = values[match.group(1)]
+            if in_string and isinstance(value, str):
+                out.append(json.dumps(value, ensure_ascii=False)[1:-1])
+            elif in_string:
+                out.append(json.dumps(json.dumps(value, ensure_ascii=False))[1:-1])
+            else:
+                out.append(json.dumps(value, ensure_ascii=False))
+            i = match.end()
+            continue
+        if c == "\\" and in_string:
+            out.append(text[i:i + 2])
+            i += 2
+            continue
+        if c == '"':
+            in_string = not in_string
+        out.append(c)
+        i += 1
+    return "".join(out)
 
 
 register(EventJob, Kind(
