@@ -129,9 +129,10 @@ def execution_input(deployment: Any, request: LocalInput) -> Any:
                         f"{'none' if deployment is None else type(deployment).__name__}")
     if kind.input_option != request.option or kind.local_input is None:
         cls = type(deployment).__name__
+        cls = ("an " if cls[:1] in "AEIOU" else "a ") + cls
         if kind.input_option is None:
-            raise FlowError(f"{option}: a {cls} has no trigger; give the execution input with --input")
-        raise FlowError(f"{option} does not fit a {cls}, which is started by {kind.input_shape}; "
+            raise FlowError(f"{option}: {cls} has no trigger; give the execution input with --input")
+        raise FlowError(f"{option} does not fit {cls}, which is started by {kind.input_shape}; "
                         f"build its input with {INPUT_OPTIONS.get(kind.input_option, kind.input_option)}")
     return kind.local_input(deployment, request)
 
