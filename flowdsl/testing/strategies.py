@@ -878,11 +878,38 @@ def _chain(ctx: _Ctx, scope: _Scope, depth: int, *, max_len: int, goto_ok: bool)
 
 
 def _deployment(ctx: _Ctx, name: str) -> Any:
-    """An on-demand job pipeline (SQS -> Pipe -> state machine) with random settings."""
-    from flowdsl.deploy import Logging, OnDemandJob, Pipe, Queue
+    """A deployment of any kind (on-demand, scheduled, event-driven, bare) with random settings."""
+    from flowdsl.deploy import (EventJob, EventPattern, InputTransformer, Logging, OnDemandJob, Pipe,
+                                Queue, S3ObjectCreated, ScheduledJob, StateMachine)
 
     d = ctx.draw
     resource = join(ctx.var("app_name"), "-", ctx.var("stage"), f"-{name}")
+    common = {
+        "logging": _pick_from(d, (Logging(), Logging(level="ERROR", include_execution_data=False,
+                                                     retention_days=30),
+                                  Logging(group_name=join(ctx.var("app_name"), "/", name)))),
+        "tracing": d(_BOOL),
+    }
+    kind = d(_one(("on-demand", "scheduled", "event", "state-machine")))
+    if kind == "scheduled":
+        return ScheduledJob(
+            resource, d(_one(("cron(0 3 * * ? *)", "cron(0/15 8-18 ? * MON-FRI *)", "rate(5 minutes)",
+                              "at(2030-01-01T00:00:00)"))),
+            timezone=d(_one(("UTC", "Asia/Tokyo"))),
+            flexible_window_minutes=d(_one((None, 15))),
+            input=_pick_from(d, ({"stage": ctx.var("stage")}, {"fixed": True},
+                                 {"at": "<aws.scheduler.scheduled-time>"})),
+            dead_letter_queue=d(_BOOL),
+            group=d(_one((None, "jobs"))), **common)
+    if kind == "event":
+        on = _pick_from(d, (S3ObjectCreated(ctx.var("bucket"), prefix="in/"),
+                            EventPattern({"source": ["shop"], "detail": {"total": [{"numeric": [">", 0]}]}},
+                                         bus=d(_one(("default", "orders")))))
+                        )
+        transformer = _pick_from(d, (None, InputTransformer({"id": "$.id"}, {"id": "<id>"})))
+        return EventJob(resource, on, input=transformer, dead_letter_queue=d(_BOOL), **common)
+    if kind == "state-machine":
+        return StateMachine(resource, type=d(_one(("STANDARD", "EXPRESS"))), **common)
     pipe = _pick_from(d, (Pipe(), Pipe(batch_size=5, invocation_type="REQUEST_RESPONSE")))
     return OnDemandJob(
         resource,
@@ -891,10 +918,7 @@ def _deployment(ctx: _Ctx, name: str) -> Any:
         pipe=pipe,
         # a pipe waits for the result (REQUEST_RESPONSE) of EXPRESS state machines only
         type="EXPRESS" if pipe.invocation_type == "REQUEST_RESPONSE" else "STANDARD",
-        logging=_pick_from(d, (Logging(), Logging(level="ERROR", include_execution_data=False,
-                                                  retention_days=30),
-                               Logging(group_name=join(ctx.var("app_name"), "/", name)))),
-        tracing=d(_BOOL),
+        **common,
     )
 
 
@@ -904,8 +928,8 @@ def workflows(draw: Any, max_depth: int = 2, max_states: int = 12, jsonata: bool
     """Valid workflows of about ``max_states`` states at most, Parallel/Map nested ``max_depth``
     deep at most. ``jsonata=False`` leaves out JSONata states; ``refs=False`` leaves out
     deploy-time references (so the compiled definition is plain JSON); ``deployment=True``
-    deploys each as an on-demand job pipeline (``OnDemandJob``), so that ``build`` writes a
-    Terraform module for it."""
+    deploys each with a deployment kind (``OnDemandJob``, ``ScheduledJob``, ``EventJob`` or
+    ``StateMachine``), so that ``build`` writes a Terraform module for it."""
     ctx = _Ctx(draw, max_depth, max_states, jsonata, refs or deployment)
     states = _chain(ctx, _Scope("$"), 0, max_len=max(1, max_states // 2), goto_ok=False)
     name = draw(_one(("wf", "orders", "nightly-report")))
