@@ -236,6 +236,37 @@ def _run(path: str, message: Optional[str], input_: Optional[str], mocks: Option
     return prepared.execute(), prepared.label
 
 
+@app.command("sample-event", epilog="Example: flowdsl sample-event workflows/uploads.py > event.json "
+             "&& flowdsl run workflows/uploads.py --event event.json")
+def sample_event(
+    path: str = typer.Argument(..., help="A workflow file (.py) deployed as an EventJob."),
+    name: Optional[str] = typer.Option(None, "--name", help="The workflow, when a file defines several."),
+    var: list[str] = typer.Option([], "--var", help="A variable's value, NAME=VALUE (VALUE may be JSON); "
+                                  "repeatable."),
+) -> None:
+    """Print an EventBridge event envelope that the EventJob's rule pattern matches."""
+    import json
+
+    from flowdsl.errors import FlowError
+
+    try:
+        from flowdsl.deployments.event import sample_for
+
+        overrides = {}
+        for item in var:
+            key, sep, text = item.partition("=")
+            if not sep or not key:
+                raise FlowError(f"--var {item!r}: expected NAME=VALUE")
+            try:
+                overrides[key] = json.loads(text)
+            except ValueError:
+                overrides[key] = text
+        event = sample_for(path, name, overrides)
+    except FlowError as e:
+        _fail([f"error: {e}"])
+    typer.echo(json.dumps(event, indent=2, ensure_ascii=False))
+
+
 def main() -> None:
     from flowdsl.deep_stack import call
 

@@ -94,3 +94,13 @@ def test_inputs_that_do_not_fit_the_kind(tmp_path: Path) -> None:
     assert_clean_failure(flowdsl("sample-event", fib),
                          f"error: {fib}: workflow 'fibonacci' is not an EventJob (OnDemandJob); only an "
                          "EventBridge rule has an event pattern")
+
+
+def test_sample_event_takes_variables_on_the_command_line(tmp_path: Path) -> None:
+    wf = write(tmp_path, "uploads.py", UPLOADS.replace('local = RunConfig(values={"bucket": "drop-zone"})', ""))
+    assert_clean_failure(flowdsl("sample-event", str(wf)),
+                         "error: workflow 'uploads': no value for variable(s) bucket: give them in the workflow "
+                         "file's RunConfig(values={...}) or with --var NAME=VALUE")
+    r = flowdsl("sample-event", str(wf), "--var", "bucket=inbox")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["resources"] == ["arn:aws:s3:::inbox"]

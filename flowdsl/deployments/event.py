@@ -499,7 +499,8 @@ def sample_event(d: EventJob, request: LocalInput) -> dict[str, Any]:
     return event
 
 
-def sample_for(path: str, name: str | None = None) -> dict[str, Any]:
+def sample_for(path: str, name: str | None = None,
+               overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """A sample event envelope for the EventJob workflow in ``path``, with its run values."""
     from flowdsl.deployments import resolver
     from flowdsl.run.config import RunConfig, load_run_target
@@ -510,7 +511,7 @@ def sample_for(path: str, name: str | None = None) -> dict[str, Any]:
         raise FlowError(f"{path}: workflow {workflow.name!r} is not an EventJob ({kind}); "
                         "only an EventBridge rule has an event pattern")
     config = config or RunConfig()
-    values = config.reference_values(workflow)
+    values = config.reference_values(workflow, overrides=overrides)
     return sample_event(workflow.deployment, LocalInput(
         "event", None, workflow.name, resolver(values), region=config.region,
         account_id=config.account_id, partition=config.partition))
