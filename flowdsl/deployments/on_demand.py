@@ -11,9 +11,10 @@ from typing import Any
 
 import attrs
 
-from flowdsl.deployments import Deployment, Kind, LocalInput, register
+from flowdsl.deployments import STATE_MACHINE_TYPES, Kind, LocalInput, Logging, register
 from flowdsl.iam import Allow
-from flowdsl.refs import ResourceAttr
+from flowdsl.refs import Ref, ResourceAttr
+from flowdsl.source import caller_location
 
 
 @attrs.frozen(slots=True)
@@ -41,14 +42,21 @@ class Pipe:
 
 
 @attrs.frozen(slots=True)
-class OnDemandJob(Deployment):
+class OnDemandJob:
     """Deploy the workflow as an on-demand job: SQS -> Pipe -> state machine.
 
-    ``queue=None`` leaves the trigger out (the state machine alone).
+    ``resource_name`` names the state machine and prefixes every other resource name.
+    ``queue=None`` leaves the trigger out (the state machine alone). The fields are those of
+    :class:`~flowdsl.deployments.Deployment`, in the order this kind has always had them.
     """
 
+    resource_name: str | Ref
     queue: Queue | None = attrs.field(factory=Queue)
     pipe: Pipe = attrs.field(factory=Pipe)
+    logging: Logging = attrs.field(factory=Logging)
+    tracing: bool = True  # module input tracing_enabled; X-Ray policy only when on
+    type: str = attrs.field(default="STANDARD", validator=attrs.validators.in_(STATE_MACHINE_TYPES))
+    source: Any = attrs.field(factory=caller_location, eq=False, repr=False, metadata={"source": True})
 
 
 def _addr(type_: str, name: str, attribute: str) -> ResourceAttr:
