@@ -458,8 +458,6 @@ def test_another_workflows_arn_resolves_in_a_local_run() -> None:
                              "Input": {"k": 1}}
 
 
-@pytest.mark.xfail(strict=True, reason="needs the Step Functions StartExecution integration in flowdsl.tasks "
-                                       "(its IAM from the integration catalog); remove this mark when it lands")
 def test_starting_another_workflow_grants_start_and_the_sync_rules() -> None:
     art = build(caller())
     doc = json.loads(art.files["state_machine.tf.json"])["data"]["aws_iam_policy_document"]["state_machine"]

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flowdsl.iam import Allow
-from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, Join, Ref, ResourceAttr, Var, join
+from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, Join, Ref, ResourceAttr, StateMachineArn, Var, join
 
 # The integration patterns, by the suffix a Resource carries.
 REQUEST_RESPONSE, SYNC, SYNC2, TOKEN = "", ".sync", ".sync:2", ".waitForTaskToken"
@@ -366,6 +366,8 @@ def _executions_of(machine: Any) -> Any:
     if isinstance(machine, ResourceAttr) and machine.type == "aws_sfn_state_machine":
         return arn("states", "execution:",
                    ResourceAttr(machine.type, machine.name, "name"), ":*")
+    if isinstance(machine, StateMachineArn):  # another flowdsl workflow: other.arn
+        return machine.executions
     return None
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from harness import lifecycle, module_outputs
 from harness.aws_checks import (SEED_TFVARS, check_event_job, check_generic, check_pipe, check_scheduled_job,
-                                check_state_machine_only)
+                                check_state_machine_only, role_grants, role_name)
 
 from flowdsl.build import build, write
 from flowdsl.loader import load_folder
@@ -77,6 +77,15 @@ def inspect(kms_key_arn: str):
         assert definition["States"]["StartWorker"]["Parameters"]["StateMachineArn"] == \
             out["worker"]["state_machine_arn"]
         assert definition["States"]["StartWorker"]["Resource"] == "arn:aws:states:::states:startExecution.sync:2"
+        # ... and uploads' role may start the worker and follow its executions, nothing else
+        role = sfn.describe_state_machine(stateMachineArn=out["uploads"]["state_machine_arn"])["roleArn"]
+        grants = role_grants(ep.client("iam"), role_name(role))
+        worker = out["worker"]["state_machine_arn"]
+        assert grants["states:StartExecution"] == {worker}, grants
+        executions = {worker.replace(":stateMachine:", ":execution:") + ":*"}
+        assert grants["states:DescribeExecution"] == grants["states:StopExecution"] == executions, grants
+        assert grants["events:PutRule"] == {
+            f"arn:aws:events:{ep.region}:{ep.account_id}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"}
         return found
     return run
 
