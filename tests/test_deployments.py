@@ -470,6 +470,17 @@ def test_starting_another_workflow_grants_start_and_the_sync_rules() -> None:
         "${data.aws_caller_identity.current.account_id}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"]
 
 
+def test_the_typed_start_execution_task_takes_the_reference_too() -> None:
+    from flowdsl.tasks.sfn import StartExecution
+
+    typed = Workflow("caller", states=[StartExecution("StartWorker", state_machine=WORKER.arn)],
+                     deployment=StateMachine("caller"))
+    assert build(typed).files["state_machine.tf.json"] == build(attrs.evolve(typed, states=[
+        Task("StartWorker", resource=states_arn("states:startExecution.sync:2"),
+             parameters={"StateMachineArn": WORKER.arn, "Input.$": "$"})])).files["state_machine.tf.json"]
+    assert '"${var.worker_state_machine_arn}"' in build(typed).files["state_machine.tf.json"]
+
+
 def test_the_executions_reference_renders_for_iam() -> None:
     from flowdsl.render import template
 
