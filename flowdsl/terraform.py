@@ -203,9 +203,6 @@ def prefixed(m: Module, suffix: str) -> Join:
     return join(m.deployment.resource_name, suffix)
 
 
-_prefix = prefixed
-
-
 def sqs_encryption() -> dict[str, Any]:
     """A queue's encryption at rest: SQS-managed SSE, or the module's KMS key when set."""
     return {
@@ -243,17 +240,17 @@ def state_machine_piece(m: Module) -> None:
         "retention_in_days": Expr("var.log_retention_days"),
         "kms_key_id": KMS,
     }, "deployment.logging", src)
-    m.role("state_machine.tf.json", "state_machine", _prefix(m, "-SfnRole"),
+    m.role("state_machine.tf.json", "state_machine", prefixed(m, "-SfnRole"),
            "states.amazonaws.com", "deployment", src)
     statements: list[Allow] = [LOG_DELIVERY, *state_machine_statements(m.workflow, m)]
     doc = m.policy_document("state_machine.tf.json", "state_machine", tuple(statements),
                             "deployment", extra=kms_statement("kms:Decrypt", "kms:GenerateDataKey"))
-    attachments = [m.policy("state_machine.tf.json", "state_machine", _prefix(m, "-SfnPolicy"),
+    attachments = [m.policy("state_machine.tf.json", "state_machine", prefixed(m, "-SfnPolicy"),
                             "state_machine", doc, "deployment", src)]
     xray_doc = m.policy_document("state_machine.tf.json", "state_machine_xray", (XRAY,),
                                  "deployment")
     attachments.append(m.policy("state_machine.tf.json", "state_machine_xray",
-                                _prefix(m, "-SfnXRayPolicy"), "state_machine", xray_doc,
+                                prefixed(m, "-SfnXRayPolicy"), "state_machine", xray_doc,
                                 "deployment", src, count=Expr("var.tracing_enabled ? 1 : 0")))
     definition = m.local("state_machine.tf.json", "definition", m.compiled.definition, "definition")
     m.resource("state_machine.tf.json", "aws_sfn_state_machine", "state_machine", {
