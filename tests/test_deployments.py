@@ -427,6 +427,11 @@ def test_without_a_transformer_the_input_is_the_envelope() -> None:
     d = EventJob("w", EventPattern({"source": ["shop"]}))
     event = {"source": "shop", "detail": {"id": 1}}
     assert execution_input(d, request("event", event)) == event
+    wf = Workflow("w", states=[Pass("P", parameters={"id.$": "$.detail.id"})], deployment=d)
+    assert run(wf, event=event).assert_succeeded().output == {"id": 1}
+    with pytest.raises(FlowError, match=r'^the event does not match the rule\'s pattern: source is "farm"; '
+                                        r'the pattern wants \["shop"\]$'):
+        run(wf, event={**event, "source": "farm"})
 
 
 # ------------------------------------------------------------------------------ starting another workflow

@@ -112,3 +112,10 @@ def test_the_cli_runs_it_from_the_schedule() -> None:
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 1 and proc.stderr.startswith(
         "error: --message does not fit a ScheduledJob, which is started by an EventBridge Scheduler schedule")
+
+
+def test_the_kit_runs_it_from_the_schedule() -> None:
+    result = run(WORKFLOW, scheduled=True, mocks={"Batch": {"Status": "SUCCEEDED"},
+                                                  "OnSuccess": {"Payload": {"status": "SUCCEEDED"}}})
+    result.assert_succeeded().assert_visited(*SUCCESS_PATH)
+    assert result.calls_of("Batch")[0].payload["Parameters"] == {"scheduled_time": "2024-01-01T00:00:00Z"}

@@ -242,13 +242,16 @@ class RunResult:
 def run(workflow: Any, input: Any = None, *, mocks: Mapping[str, Any] | None = None,
         message: str | Mapping[str, Any] | None = None, config: RunConfig | None = None,
         values: Mapping[str, Any] | None = None, name: str | None = None,
-        context: Mapping[str, Any] | None = None, max_steps: int = 100_000) -> RunResult:
+        context: Mapping[str, Any] | None = None, max_steps: int = 100_000,
+        scheduled: bool = False, event: Mapping[str, Any] | None = None) -> RunResult:
     """Run ``workflow`` on a virtual clock and return a :class:`RunResult`.
 
     ``workflow`` is a :class:`~flowdsl.Workflow`, an ASL document (dict), or a path to a workflow
     file (.py: its ``RunConfig``, if any, is used unless ``config`` is given) or an ASL file (.json).
     ``input`` is the execution input; ``message`` instead wraps an SQS message body (a string,
-    or a dict that is JSON-encoded) the way the EventBridge Pipe delivers it.
+    or a dict that is JSON-encoded) the way the EventBridge Pipe delivers it; ``scheduled=True``
+    passes what a ScheduledJob's schedule delivers, ``event=`` an EventJob's event envelope,
+    matched against the rule's pattern and transformed.
     ``values`` set deploy-time values (variables by name, others by address) over the config's;
     a required variable with no value gets a placeholder ``"<var.NAME>"``.
 
@@ -263,8 +266,9 @@ def run(workflow: Any, input: Any = None, *, mocks: Mapping[str, Any] | None = N
     def go() -> RunResult:
         body = message if message is None or isinstance(message, str) else json.dumps(message)
         handlers = {state: mock_handler(state, spec) for state, spec in (mocks or {}).items()}
+        trigger = ("scheduled", None) if scheduled else ("event", event) if event is not None else None
         prepared = prepare_run(workflow, input=input, message=body, values=values, mocks=handlers,
-                               config=config, name=name, placeholders=True)
+                               config=config, name=name, placeholders=True, trigger=trigger)
         clock = VirtualClock()
         binder = _RecordingBinder(clock)
         binder._handlers.update(prepared.binder._handlers)
