@@ -8,8 +8,8 @@ hand-written workflow does), and a target shared by several transitions is a nam
 Three rewrites make the result read like a workflow written by hand:
 
 * a plain ``Task`` whose ``Resource`` and ``Parameters`` a typed task class produces
-  (``LambdaTask``, ``BatchTask``, any integration that registers a ``typed_kwargs`` inverse)
-  becomes that class; the rewrite is kept only when the class gives back exactly the same
+  (every integration of ``flowdsl.tasks`` that registers an ``inverse``: ``LambdaTask``,
+  ``BatchTask``, ``EcsRunTask``, ``SnsPublish``, ``SdkCall``...) becomes that class; the rewrite is kept only when the class gives back exactly the same
   ``Resource`` and ``Parameters``;
 * an ARN that names an account (``arn:aws:lambda:us-east-1:123456789012:function:f``)
   becomes a module variable, ``var("f_function_arn")``, declared with the ARN as its default:
@@ -58,7 +58,7 @@ from flowdsl.states import (
     _TaskBase,
     iter_states,
 )
-from flowdsl.tasks import INTEGRATIONS
+from flowdsl.tasks import INTEGRATIONS, load_all
 
 _ARN = re.compile(r"arn:(aws[a-z-]*):([a-z0-9-]+):([a-z0-9-]*):(\d{12}):(.+)", re.S)
 _ANY_ARN = re.compile(r"arn:(aws[a-z-]*):")
@@ -214,8 +214,8 @@ class _Rewriter:
                   and not _same(getattr(st, f.name), _default(f))}
         # a definition flowdsl built names the partition by its Terraform data source
         resource = st.resource.replace("${" + PARTITION.address + "}", self.partition)
-        for cls, integration in INTEGRATIONS.items():
-            inverse = getattr(integration, "typed_kwargs", None)
+        for cls, integration in _integrations():
+            inverse = integration.inverse
             if inverse is None:
                 continue
             try:
@@ -315,6 +315,13 @@ class _Rewriter:
             self.by_arn[arn] = name
             self.variables[name] = Variable(name, default=arn)
         return Var(name)
+
+
+def _integrations() -> list[tuple[type, Any]]:
+    """Every registered integration, in an order that does not depend on what was imported
+    first (the first class that gives back the same Resource and Parameters wins)."""
+    load_all()
+    return sorted(INTEGRATIONS.items(), key=lambda kv: (kv[0].__module__, kv[0].__qualname__))
 
 
 def _default(f: attrs.Attribute) -> Any:

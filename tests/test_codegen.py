@@ -174,7 +174,7 @@ def test_variable_names_say_what_the_arn_names(arn: str, name: str) -> None:
     doc = machine(T={"Type": "Task", "Resource": "arn:aws:states:::sns:publish",
                      "Parameters": {"TopicArn": arn, "Message": "hi"}, "End": True})
     source = generate(doc, "t")
-    assert f'"TopicArn": var("{name}")' in source
+    assert f'SnsPublish("T", topic=var("{name}"), message="hi")' in source
     assert built(source, doc) == doc
 
 
@@ -341,8 +341,8 @@ def test_template_placeholders_become_required_variables_and_joins() -> None:
                           "Message": "costs $5 {not a placeholder}"}})
     source = generate(doc, "t")
     assert 'LambdaTask("A", function=var("charge_arn"))' in source
-    assert '"TopicArn":join("arn:aws:sns:",var("region"),":",var("account"),":alerts",)' in \
-        "".join(source.split())
+    assert 'SnsPublish("B",topic=join("arn:aws:sns:",var("region"),":",var("account"),":alerts"),' \
+        in "".join(source.split())
     assert 'Variable("charge_arn"), Variable("region"), Variable("account")' in source
     assert built(source, doc) == doc
 

@@ -32,10 +32,8 @@ class Integration:
     terraform: Callable[[Any, list[Any]], None] = lambda module, states: None
     # ASL -> model: given a plain Task's Resource (a string, any partition) and Parameters,
     # the typed class's own keyword arguments that produce them, or None when this
-    # integration does not express them. ``flowdsl import`` uses ``typed_kwargs`` (LambdaTask,
-    # BatchTask); the other integrations give ``inverse``, the same contract, which
-    # ``typed()`` reads, so that the importer's output does not change until it adopts them.
-    typed_kwargs: Callable[[str, Any], "dict[str, Any] | None"] | None = None
+    # integration does not express them. ``flowdsl import`` uses it (through ``typed``) and
+    # keeps the typed class only if it gives back exactly the same Resource and Parameters.
     inverse: Callable[[str, Any], "dict[str, Any] | None"] | None = None
 
 
@@ -91,7 +89,7 @@ def typed(resource: str, parameters: Any) -> tuple[type, dict[str, Any]] | None:
     """The typed class (and its keyword arguments) that expresses a plain Task, if any."""
     load_all()
     for cls, integration in INTEGRATIONS.items():
-        inverse = integration.typed_kwargs or integration.inverse
+        inverse = integration.inverse
         if inverse is not None:
             kwargs = inverse(resource, parameters)
             if kwargs is not None:

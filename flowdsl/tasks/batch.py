@@ -152,7 +152,7 @@ def _job_resources(m: Any, job: JobDefinition) -> None:
     }, owner, job.source)
 
 
-def _typed_kwargs(resource: str, parameters: Any) -> dict[str, Any] | None:
+def _inverse(resource: str, parameters: Any) -> dict[str, Any] | None:
     action = service_action(resource)
     if action not in ("batch:submitJob", "batch:submitJob.sync") or not isinstance(parameters, dict):
         return None
@@ -175,4 +175,4 @@ def _typed_kwargs(resource: str, parameters: Any) -> dict[str, Any] | None:
 # The IAM comes from the catalog (flowdsl.tasks.catalog, "batch:submitJob"): the job
 # definition (every revision of one flowdsl creates) and queue; for .sync, the job's end.
 register(BatchTask, Integration(resource=_resource, parameters=_parameters, terraform=_terraform,
-                                typed_kwargs=_typed_kwargs))
+                                inverse=_inverse))

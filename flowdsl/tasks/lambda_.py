@@ -53,7 +53,7 @@ def _parameters(state: LambdaTask) -> dict[str, Any]:
 _QUALIFIED = re.compile(r"(arn:[^:]+:lambda:[^:]*:[^:]*:function:[^:]+):([^:]+)")
 
 
-def _typed_kwargs(resource: str, parameters: Any) -> dict[str, Any] | None:
+def _inverse(resource: str, parameters: Any) -> dict[str, Any] | None:
     action = service_action(resource)
     if action not in ("lambda:invoke", "lambda:invoke.waitForTaskToken") or \
             not isinstance(parameters, dict):
@@ -80,4 +80,4 @@ def _typed_kwargs(resource: str, parameters: Any) -> dict[str, Any] | None:
 # The IAM comes from the catalog (flowdsl.tasks.catalog, "lambda:invoke"): the function, by
 # name or ARN, with and without a qualifier.
 register(LambdaTask, Integration(resource=_resource, parameters=_parameters,
-                                 typed_kwargs=_typed_kwargs))
+                                 inverse=_inverse))
