@@ -404,3 +404,88 @@ def test_retriers_several_states_repeat_are_one_named_list() -> None:
     assert source.count("retry=retry_lambda_service_exception") == 2
     assert 'retry=[Retry(["States.ALL"])]' in source  # used once: in place
     assert built(source, doc) == doc
+
+
+# typed task classes: every integration's inverse -------------------------------------------
+
+ACCOUNT = "123456789012"
+TYPED_STATES = {
+    "LambdaTask": lambda f: f.LambdaTask(
+        "T", function=f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:charge", payload={"a": 1},
+        wait_for_task_token=True),
+    "BatchTask": lambda f: f.BatchTask(
+        "T", job=f"arn:aws:batch:us-east-1:{ACCOUNT}:job-definition/nightly:3",
+        job_queue="q", job_name="n"),
+    "EcsRunTask": lambda f: f.EcsRunTask(
+        "T", task_definition="family:3", cluster=f"arn:aws:ecs:us-east-1:{ACCOUNT}:cluster/c",
+        subnets=["s"], security_groups=["g"], overrides={"ContainerOverrides": []}),
+    "SnsPublish": lambda f: f.SnsPublish(
+        "T", topic=f"arn:aws:sns:us-east-1:{ACCOUNT}:alerts", message_path="$.m", subject="s"),
+    "SqsSendMessage": lambda f: f.SqsSendMessage(
+        "T", queue_url=f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/q",
+        message_body={"a": 1}, delay_seconds=5, pattern="wait_for_task_token"),
+    "DynamoGetItem": lambda f: f.DynamoGetItem(
+        "T", table="t", key={"id": {"S": "1"}}, consistent_read=True),
+    "DynamoPutItem": lambda f: f.DynamoPutItem(
+        "T", table="t", item={"id": {"S": "1"}}, condition_expression="x"),
+    "DynamoUpdateItem": lambda f: f.DynamoUpdateItem(
+        "T", table="t", key={"id": {"S": "1"}}, update_expression="SET a = :a"),
+    "DynamoDeleteItem": lambda f: f.DynamoDeleteItem("T", table="t", key={"id": {"S": "1"}}),
+    "StartExecution": lambda f: f.StartExecution(
+        "T", state_machine=f"arn:aws:states:us-east-1:{ACCOUNT}:stateMachine:Child",
+        input={"a": 1}, pattern="sync"),
+    "PutEvents": lambda f: f.PutEvents(
+        "T", entries=[{"Source": "s", "DetailType": "d", "Detail": {}}]),
+    "GlueJob": lambda f: f.GlueJob("T", job_name="etl", arguments={"--a": "b"}),
+    "AthenaQuery": lambda f: f.AthenaQuery(
+        "T", query="SELECT 1", work_group="w", database="d", output_location="s3://b/"),
+    "CodeBuildStart": lambda f: f.CodeBuildStart("T", project="p", pattern="request_response"),
+    "SdkCall": lambda f: f.SdkCall(
+        "T", service="s3", action="getObject", parameters={"Bucket": "b", "Key": "k"}),
+}
+
+
+def test_every_typed_class_has_an_import_round_trip_case() -> None:
+    from flowdsl.tasks import INTEGRATIONS, load_all
+
+    load_all()
+    assert set(TYPED_STATES) == {cls.__name__ for cls in INTEGRATIONS}
+
+
+@pytest.mark.parametrize("cls", sorted(TYPED_STATES))
+def test_a_typed_class_round_trips_through_import(cls: str) -> None:
+    import flowdsl
+    from flowdsl.states import Workflow
+
+    state = TYPED_STATES[cls](flowdsl)
+    state = attrs_evolve(state, timeout_seconds=30, result_path="$.out")
+    compiled, diagnostics = check(Workflow("w", [state]))
+    assert diagnostics == []
+    doc = json.loads(json.dumps(resolve(compiled.definition,
+                                        {"data.aws_partition.current.partition": "aws"})))
+    source = generate(doc, "w")
+    assert f'{cls}("T",' in "".join(source.split())
+    assert "Task" not in calls(source)
+    assert built(source, doc) == doc
+
+
+def calls(source: str) -> set[str]:
+    import ast
+
+    return {n.func.id for n in ast.walk(ast.parse(source))
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+
+
+def attrs_evolve(obj: Any, **kw: Any) -> Any:
+    import attrs
+
+    return attrs.evolve(obj, **kw)
+
+
+def test_a_typed_class_that_would_change_the_parameters_is_not_used() -> None:
+    # GlueJob does not model StartJobRun's Timeout: the Task stays a Task
+    doc = machine(T={"Type": "Task", "Resource": "arn:aws:states:::glue:startJobRun.sync",
+                     "Parameters": {"JobName": "j", "Timeout": 5}, "End": True})
+    source = generate(doc, "t")
+    assert calls(source) == {"Workflow", "Task"}
+    assert built(source, doc) == doc
