@@ -24,6 +24,7 @@ checks this on every corpus definition flowdsl accepts.
 
 from __future__ import annotations
 
+import ast
 import builtins
 import json
 import keyword
@@ -110,7 +111,14 @@ def partition_of(doc: Any) -> str:
 def generate(doc: Any, name: str, *, sources: dict[str, str] | None = None,
              origin: str | None = None) -> str:
     """Python source for the ASL document ``doc``; an invalid document raises CompileError
-    with the validator's diagnostics (located with ``sources``)."""
+    with the validator's diagnostics (located with ``sources``). Deeply nested documents are
+    walked on a large stack (``flowdsl.deep_stack``)."""
+    from flowdsl.deep_stack import call
+
+    return call(_generate, doc, name, sources, origin)
+
+
+def _generate(doc: Any, name: str, sources: dict[str, str] | None, origin: str | None) -> str:
     wf = import_definition(doc, name, sources)
     placeholders = set(re.findall(r"\$\{(?:var\.)?([A-Za-z_][A-Za-z0-9_-]*)\}", json.dumps(doc)))
     wf, variables = _Rewriter(partition_of(doc), placeholders).workflow(wf)
@@ -363,7 +371,7 @@ _BUILTINS = set(dir(builtins))
 class _Writer:
     def __init__(self) -> None:
         self.imports: dict[str, set[str]] = {}  # module -> names
-        self.hoisted: list[str] = []  # module-level assignments, in definition order
+        self.hoisted: list[tuple[str, py.Expr]] = []  # module-level assignments, in order
         self.used_names: set[str] = set()
         self.chains: dict[tuple[int, ...], str] = {}  # states of a hoisted chain -> its name
         self.uses: dict[tuple[int, ...], int] = {}  # states of a target chain -> references
@@ -409,10 +417,17 @@ class _Writer:
             else:
                 lines.append(py.layout(group, 0, 0, 0))
         lines.append("")
-        for assignment in self.hoisted:
-            lines += [assignment, ""]
-        lines.append(py.assignment("workflow", body))
-        return "\n".join(lines) + "\n"
+        for name, expr in [*self.hoisted, ("workflow", body)]:
+            # what nests deeper than Python parses is bound to names first, innermost first
+            parts, expr = py.split_deep(expr, self.part_name, prefer=_named_call)
+            for part, part_expr in parts:
+                lines += [py.assignment(part, part_expr), ""]
+            lines += [py.assignment(name, expr), ""]
+        return "\n".join(lines[:-1]) + "\n"
+
+    def part_name(self, group: py.Group) -> str:
+        """A name for a piece of a deeply nested expression: the state's, when it is one."""
+        return self.identifier(_named_call(group) or "nested")
 
     def workflow(self, wf: Workflow, variables: list[Variable]) -> py.Expr:
         args = [py.Atom(py.string(wf.name))]
@@ -460,7 +475,7 @@ class _Writer:
             first = retry[0].error_equals[0] if retry[0].error_equals else "errors"
             name = self.retry_names[retry] = self.identifier(
                 "retry_" + _snake(first.removeprefix("States.")))
-            self.hoisted.append(py.assignment(name, expr))
+            self.hoisted.append((name, expr))
         return py.Atom(name)
 
     def obj(self, obj: Any) -> py.Expr:
@@ -500,10 +515,10 @@ class _Writer:
             return py.Atom(self.chains[key])
         exprs = [self.item(x) for x in chain]  # nested targets are placed first
         expr = exprs[0] if len(exprs) == 1 else py.seq("(", exprs, ")")
-        if self.uses.get(key, 0) <= 1 and len(py.flat(expr)) <= INLINE:
+        if self.uses.get(key, 0) <= 1 and py.width(expr, INLINE) <= INLINE:
             return expr
         ident = self.chains[key] = self.identifier(head.name)
-        self.hoisted.append(py.assignment(ident, expr))
+        self.hoisted.append((ident, expr))
         return py.Atom(ident)
 
     def identifier(self, state_name: str) -> str:
@@ -557,6 +572,18 @@ class _Writer:
         if attrs.has(type(v)):
             return self.obj(v)
         raise CodegenError(f"cannot write a {type(v).__name__} as Python")
+
+
+def _named_call(group: py.Group) -> str | None:
+    """The name a call such as ``Parallel("Fan out", ...)`` gives its object, if any."""
+    first = group.items[0] if group.items else None
+    if group.open.endswith("(") and isinstance(first, py.Atom) and first.text[:1] in "\"'":
+        try:
+            value = ast.literal_eval(first.text)
+        except (ValueError, SyntaxError):
+            return None
+        return value if isinstance(value, str) else None
+    return None
 
 
 def _key(target: Any) -> tuple[int, ...]:

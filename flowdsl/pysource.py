@@ -10,7 +10,7 @@ any line length of at least ``WIDTH``, ruff's default being 88).
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Union
 
 import attrs
@@ -51,29 +51,139 @@ def mapping(items: Sequence[tuple[Expr, Expr]]) -> Group:
 
 
 def flat(e: Expr) -> str:
-    if isinstance(e, Atom):
-        return e.text
-    parts = [p + flat(x) if isinstance(p, str) else flat(p) for p, x in _pairs(e)]
-    return e.open + ", ".join(parts) + e.close
+    """``e`` on one line (walked without recursion: any depth, linear time)."""
+    out: list[str] = []
+    stack: list[object] = [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, str):
+            out.append(x)
+        elif isinstance(x, Atom):
+            out.append(x.text)
+        else:
+            assert isinstance(x, Group)
+            todo: list[object] = [x.open]
+            for n, (prefix, item) in enumerate(_pairs(x)):
+                if n:
+                    todo.append(", ")
+                if isinstance(prefix, str):
+                    todo.append(prefix)
+                todo.append(item)
+            todo.append(x.close)
+            stack.extend(reversed(todo))
+    return "".join(out)
+
+
+def width(e: Expr, limit: int | None = None) -> int:
+    """``len(flat(e))``, without building the text; with ``limit``, the walk stops as soon as
+    the width passes it (and returns a number above it)."""
+    total = 0
+    stack: list[Expr] = [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Atom):
+            total += len(x.text)
+        else:
+            total += len(x.open) + len(x.close) + 2 * max(len(x.items) - 1, 0)
+            for prefix, item in _pairs(x):
+                if isinstance(prefix, str):
+                    total += len(prefix)
+                stack.append(item)
+        if limit is not None and total > limit:
+            return total
+    return total
 
 
 def _pairs(e: Group) -> list[tuple[object, Expr]]:
     return [(i[0], i[1]) if isinstance(i, tuple) else (i, i) for i in e.items]
 
 
-def layout(e: Expr, indent: int, before: int, after: int) -> str:
+def _widths(e: Expr) -> dict[int, int]:
+    """The one-line width of every group in ``e``, by id, in one bottom-up pass."""
+    widths: dict[int, int] = {}
+    stack: list[tuple[Group, bool]] = [(e, False)] if isinstance(e, Group) else []
+    while stack:
+        g, done = stack.pop()
+        pairs = _pairs(g)
+        if not done:
+            stack.append((g, True))
+            stack.extend((x, False) for _, x in pairs if isinstance(x, Group))
+            continue
+        w = len(g.open) + len(g.close) + 2 * max(len(pairs) - 1, 0)
+        for prefix, x in pairs:
+            w += (len(prefix) if isinstance(prefix, str) else 0) + (
+                len(x.text) if isinstance(x, Atom) else widths[id(x)])
+        widths[id(g)] = w
+    return widths
+
+
+def layout(e: Expr, indent: int, before: int, after: int,
+           widths: dict[int, int] | None = None) -> str:
     """``e`` as text starting at column ``before`` of a line at ``indent`` levels, with
-    ``after`` more characters following it on its last line."""
-    text = flat(e)
-    if isinstance(e, Atom) or not e.items or before + len(text) + after <= WIDTH:
-        return text
+    ``after`` more characters following it on its last line. Linear in the size of ``e``:
+    widths are computed once, and a group that fits is written flat without looking inside
+    again. It recurses once per bracket level: ``split_deep`` keeps that small."""
+    if isinstance(e, Atom):
+        return e.text
+    if widths is None:
+        widths = _widths(e)
+    if not e.items or before + widths[id(e)] + after <= WIDTH:
+        return flat(e)
     inner = INDENT * (indent + 1)
     lines = [e.open]
     for prefix, x in _pairs(e):
         p = prefix if isinstance(prefix, str) else ""
-        lines.append(inner + p + layout(x, indent + 1, len(inner) + len(p), 1) + ",")
+        lines.append(inner + p + layout(x, indent + 1, len(inner) + len(p), 1, widths) + ",")
     lines.append(INDENT * indent + e.close)
     return "\n".join(lines)
+
+
+# CPython's tokenizer refuses more than 200 nested brackets ("too many nested parentheses");
+# an expression is kept well below that, and an editor's indentation stays readable.
+MAX_DEPTH = 50
+
+
+def split_deep(e: Expr, name: Callable[[Group], str], max_depth: int = MAX_DEPTH,
+               prefer: Callable[[Group], bool] = lambda g: False,
+               ) -> tuple[list[tuple[str, Expr]], Expr]:
+    """``e`` with every sub-expression that would nest deeper than ``max_depth`` brackets
+    bound to a module-level name first: (the assignments, innermost first; what is left).
+    ``name`` gives the name for a group; a group ``prefer`` picks is split off a few levels
+    early rather than the one above it (a state call, say, rather than its list). An expression within the limit comes back as it
+    is. Walked without recursion."""
+    assignments: list[tuple[str, Expr]] = []
+    if not isinstance(e, Group):
+        return assignments, e
+    depth: dict[int, int] = {}
+    new: dict[int, Expr] = {}
+    stack: list[tuple[Group, bool]] = [(e, False)]
+    while stack:
+        g, done = stack.pop()
+        if id(g) in new:  # one object written twice is split once
+            continue
+        if not done:
+            stack.append((g, True))
+            stack.extend((x, False) for _, x in _pairs(g) if isinstance(x, Group))
+            continue
+        items: list[Union[Expr, tuple[str, Expr]]] = []
+        changed = False
+        d = 0
+        for item in g.items:
+            prefix, x = (item[0], item[1]) if isinstance(item, tuple) else (None, item)
+            if isinstance(x, Group):
+                y = new[id(x)]
+                changed |= y is not x
+                d = max(d, depth[id(x)])
+                x = y
+            items.append((prefix, x) if prefix is not None else x)
+        g2: Expr = Group(g.open, tuple(items), g.close) if changed else g
+        d += 1
+        if (d >= max_depth or d >= max_depth - 8 and prefer(g2)) and g is not e:
+            ident = name(g2)
+            assignments.append((ident, g2))
+            g2, d = Atom(ident), 0
+        new[id(g)], depth[id(g)] = g2, d
+    return assignments, new[id(e)]
 
 
 def assignment(name: str, e: Expr) -> str:
@@ -108,5 +218,5 @@ def number(v: int | float) -> str:
     return repr(v)
 
 
-__all__ = ["Atom", "Expr", "Group", "assignment", "call", "flat", "layout", "mapping", "number",
-           "seq", "string"]
+__all__ = ["MAX_DEPTH", "Atom", "Expr", "Group", "assignment", "call", "flat", "layout", "mapping",
+           "number", "seq", "split_deep", "string", "width"]

@@ -489,3 +489,55 @@ def test_a_typed_class_that_would_change_the_parameters_is_not_used() -> None:
     source = generate(doc, "t")
     assert calls(source) == {"Workflow", "Task"}
     assert built(source, doc) == doc
+
+
+# deep documents -----------------------------------------------------------------------------
+
+def deep_parameters(levels: int) -> str:
+    return ('{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true, "Parameters": '
+            + '{"a": ' * levels + '{"x": 1}' + "}" * levels + "}}}")
+
+
+def deep_parallel(levels: int) -> str:
+    state = '{"Type": "Pass", "End": true}'
+    for i in range(levels):
+        state = ('{"Type": "Parallel", "End": true, "Branches": [{"StartAt": "L%d", '
+                 '"States": {"L%d": %s}}]}' % (i, i, state))
+    return '{"StartAt": "P", "States": {"P": %s}}' % state
+
+
+@pytest.mark.parametrize("name, text", [("params", deep_parameters(10_000)),
+                                        ("parallel", deep_parallel(500))])
+def test_import_of_a_deeply_nested_definition_writes_source_python_compiles(
+        tmp_path: Path, name: str, text: str) -> None:
+    from flowdsl.deep_stack import call
+
+    (tmp_path / f"{name}.asl.json").write_text(text)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = [sys.executable, "-m", "flowdsl"]
+    r = subprocess.run([*run, "import", f"{name}.asl.json"], cwd=tmp_path, env=env,
+                       capture_output=True, text=True, timeout=20)
+    assert (r.returncode, r.stderr) == (0, "")
+    assert r.stdout == f"wrote workflows/{name}.py (build it with: flowdsl build workflows/{name}.py)\n"
+    source = (tmp_path / "workflows" / f"{name}.py").read_text()
+    compile(source, f"{name}.py", "exec")  # within CPython's nesting limit
+    depth = max(len(line) - len(line.lstrip()) for line in source.splitlines()) // 4
+    assert depth <= 50
+    r = subprocess.run([*run, "build", f"workflows/{name}.py", "--out", "out"], cwd=tmp_path,
+                       env=env, capture_output=True, text=True, timeout=20)
+    assert (r.returncode, r.stderr) == (0, ""), r.stdout
+    built_text = (tmp_path / "out" / name / f"{name}.asl.json").read_text()
+    assert call(lambda: json.loads(built_text) == json.loads(text))
+
+
+def test_a_deep_parallel_is_split_at_its_states() -> None:
+    from flowdsl.deep_stack import call
+
+    import re
+
+    # 20 levels of Parallel(, [ and [: the innermost 15 are bound to the name of their state
+    source = call(generate, json.loads(deep_parallel(20)), "p")
+    assert re.findall(r"\n(\w+) = ", source) == ["l14", "workflow"]
+    assert '\nl14 = Parallel(\n    "L14",\n' in source
+    assert "branches=[[l14],]," in "".join(source.split())
+    assert source.count("Parallel(") == 20
