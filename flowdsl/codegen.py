@@ -31,6 +31,7 @@ import keyword
 import os
 import re
 import tempfile
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -340,6 +341,9 @@ def _default(f: attrs.Attribute) -> Any:
 
 
 def _snake(text: str) -> str:
+    """``Notify Failure!`` -> ``notify_failure``; accented letters lose their accents
+    (``Überprüfung`` -> ``uberprufung``), other characters separate words."""
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
     return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").lower()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -541,3 +542,53 @@ def test_a_deep_parallel_is_split_at_its_states() -> None:
     assert '\nl14 = Parallel(\n    "L14",\n' in source
     assert "branches=[[l14],]," in "".join(source.split())
     assert source.count("Parallel(") == 20
+
+
+# odd state names ----------------------------------------------------------------------------
+
+ODD_NAMES = ["Pass", "workflow", "Workflow", "class", "None", "True", "__import__", "l", "O",
+             "日本語", "Überprüfung", "a'b\"c", "Hello, World", "Approve or Deny?", "var", "join",
+             "DISCARD", "retry_all", "nested", "Parallel", "state", "1", "_", "print", "match",
+             "all_of", "Task", "Goto", "ä\u2028b", "tab\tname", "x" * 80, "PARTITION"]
+
+
+def ruff_clean(folder: Path) -> None:
+    for args in (["check", "--isolated", "--quiet"],
+                 ["check", "--isolated", "--quiet", "--select", "E,F,W,I,N", "--ignore", "E501"],
+                 ["format", "--isolated", "--check", "--quiet"]):
+        r = subprocess.run([sys.executable, "-m", "ruff", *args, str(folder)],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, f"ruff {args}: {r.stdout}{r.stderr}"
+
+
+def test_odd_state_names_give_valid_ruff_clean_source(tmp_path: Path) -> None:
+    from flowdsl.deep_stack import call
+
+    long = "a comment long enough that the target gets a name of its own"
+    # every name a shared or long Choice target: each becomes a module-level name
+    states: dict[str, Any] = {"C": {
+        "Type": "Choice", "Default": "Pass",
+        "Choices": [{"Variable": "$.a", "IsPresent": True, "Next": n} for n in ODD_NAMES]}}
+    states.update({n: {"Type": "Succeed", "Comment": long} for n in ODD_NAMES})
+    flat_doc = machine(**states)
+    # and each the name of a level of a Parallel nested past Python's limit
+    state: dict[str, Any] = {"Type": "Pass", "End": True}
+    for i in range(70):
+        n = f"{ODD_NAMES[i % len(ODD_NAMES)][:75]}#{i}"
+        state = {"Type": "Parallel", "End": True, "Branches": [{"StartAt": n, "States": {n: state}}]}
+    deep_doc = machine(P=state)
+    for name, doc in (("flat", flat_doc), ("deep", deep_doc)):
+        source = call(generate, doc, name)
+        (tmp_path / f"{name}.py").write_text(source, encoding="utf-8")
+        assert call(built, source, doc) == doc
+    ruff_clean(tmp_path)
+    names = re.findall(r"\n(\w+) = ", (tmp_path / "flat.py").read_text(encoding="utf-8"))
+    assert names == [
+        "pass_state", "workflow_state", "workflow_state_2", "class_state", "none", "true",
+        "import_state", "l_state", "o_state", "state", "uberprufung", "a_b_c", "hello_world",
+        "approve_or_deny", "var_state", "join_state", "discard", "retry_all", "nested",
+        "parallel", "state_2", "state_1", "state_3", "print_state", "match_state", "all_of_state",
+        "task", "goto", "a_b", "tab_name", "x" * 80, "partition", "workflow"]
+    deep = (tmp_path / "deep.py").read_text(encoding="utf-8")
+    assert re.findall(r"\n(\w+) = ", deep) == ["var_14", "a_b_28", "uberprufung_42", "match_56",
+                                               "p", "workflow"]
