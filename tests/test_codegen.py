@@ -483,12 +483,30 @@ def attrs_evolve(obj: Any, **kw: Any) -> Any:
     return attrs.evolve(obj, **kw)
 
 
-def test_a_typed_class_that_would_change_the_parameters_is_not_used() -> None:
-    # GlueJob does not model StartJobRun's Timeout: the Task stays a Task
-    doc = machine(T={"Type": "Task", "Resource": "arn:aws:states:::glue:startJobRun.sync",
-                     "Parameters": {"JobName": "j", "Timeout": 5}, "End": True})
+@pytest.mark.parametrize("resource, parameters", [
+    # GlueJob needs a literal JobName; BatchTask has no options for RetryStrategy
+    ("glue:startJobRun.sync", {"JobName.$": "$.job", "Timeout": 5}),
+    ("batch:submitJob.sync", {"JobDefinition": "d", "JobName": "n", "JobQueue": "q",
+                              "Parameters.$": "$.p", "RetryStrategy": {"Attempts": 5}}),
+    # StartExecution would add "Input.$": "$"
+    ("states:startExecution", {"StateMachineArn": "arn:aws:states:us-east-1:1:stateMachine:c"}),
+])
+def test_a_task_no_typed_class_gives_back_exactly_stays_a_task(resource: str,
+                                                               parameters: Any) -> None:
+    doc = machine(T={"Type": "Task", "Resource": f"arn:aws:states:::{resource}",
+                     "Parameters": parameters, "End": True})
     source = generate(doc, "t")
     assert calls(source) == {"Workflow", "Task"}
+    assert built(source, doc) == doc
+
+
+def test_api_fields_a_typed_class_does_not_model_go_in_its_options() -> None:
+    doc = machine(T={"Type": "Task", "Resource": "arn:aws:states:::sns:publish",
+                     "Parameters": {"TopicArn": "arn:aws:sns:us-east-1:1:t", "Message.$": "$.m",
+                                    "MessageDeduplicationId.$": "$.id"}, "End": True})
+    source = generate(doc, "t")
+    assert 'SnsPublish("T",topic="arn:aws:sns:us-east-1:1:t",message_path="$.m",' \
+        'options={"MessageDeduplicationId.$":"$.id"},)' in "".join(source.split())
     assert built(source, doc) == doc
 
 

@@ -599,7 +599,18 @@ def test_every_typed_class_has_an_inverse_and_a_test() -> None:
 
 def test_the_inverse_declines_what_a_class_cannot_express() -> None:
     assert typed("arn:aws:states:::lambda:invoke", {"FunctionName": "f", "Payload.$": "$.x"}) is None
-    assert typed("arn:aws:states:::glue:startJobRun.sync", {"JobName": "j", "Timeout": 5}) is None
+    assert typed("arn:aws:states:::glue:startJobRun.sync", {"JobName.$": "$.job"}) is None
+    assert typed("arn:aws:states:::batch:submitJob.sync", {
+        "JobName": "n", "JobDefinition": "d", "JobQueue": "q", "RetryStrategy": {}}) is None
+
+
+def test_the_inverse_puts_api_fields_a_class_does_not_model_in_its_options() -> None:
+    assert typed("arn:aws:states:::glue:startJobRun.sync", {"JobName": "j", "Timeout": 5}) == (
+        GlueJob, {"job_name": "j", "options": {"Timeout": 5}, "pattern": "sync"})
+    found = typed("arn:aws:states:::ecs:runTask", {"Cluster": "c", "TaskDefinition": "t:1",
+                                                    "PlatformVersion": "1.4.0"})
+    assert found is not None and found[0] is EcsRunTask
+    assert found[1]["options"] == {"PlatformVersion": "1.4.0"}
     assert typed("arn:aws:states:::nosuch:thing", {}) is None
 
 

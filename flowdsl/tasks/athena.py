@@ -38,7 +38,8 @@ def _parameters(st: AthenaQuery) -> dict[str, Any]:
 def _inverse(resource: str, params: Any) -> dict[str, Any] | None:
     suffix = pattern_of(resource, "athena:startQueryExecution")
     kwargs = take(params, {"QueryString": "query", "WorkGroup": "work_group",
-                           "QueryExecutionContext": "context", "ResultConfiguration": "result"})
+                           "QueryExecutionContext": "context", "ResultConfiguration": "result"},
+                  rest="options")
     if suffix is None or kwargs is None or "query" not in kwargs:
         return None
     context, result = kwargs.pop("context", {}), kwargs.pop("result", {})

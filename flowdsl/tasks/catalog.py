@@ -655,16 +655,23 @@ def pattern_field(suffix: str) -> str:
     return {v: k for k, v in PATTERNS.items()}[suffix]
 
 
-def take(params: Any, fields: dict[str, str]) -> dict[str, Any] | None:
-    """Keyword arguments from Parameters, by ASL key -> field name; None when Parameters hold
-    a key (or a ``.$`` form of one) that these fields cannot express."""
+def take(params: Any, fields: dict[str, str], rest: str | None = None) -> dict[str, Any] | None:
+    """Keyword arguments from Parameters, by ASL key -> field name; the keys (or ``.$`` forms)
+    these fields cannot express go into the ``rest`` field (the class's ``options``), or,
+    without one, give None."""
     if not isinstance(params, dict):
         return None
     out: dict[str, Any] = {}
+    others: dict[str, Any] = {}
     for key, value in params.items():
-        if key not in fields:
+        if key in fields:
+            out[fields[key]] = value
+        elif rest is None:
             return None
-        out[fields[key]] = value
+        else:
+            others[key] = value
+    if others:
+        out[rest] = others
     return out
 
 
@@ -685,12 +692,13 @@ def compact(pairs: dict[str, Any], options: Any = None) -> dict[str, Any]:
 
 def inverse(name: str, fields: dict[str, str], required: tuple[str, ...] = (),
             patterns: bool = True) -> Callable[[str, Any], dict[str, Any] | None]:
-    """An inverse for a typed class whose Parameters map key by key onto its fields."""
+    """An inverse for a typed class whose Parameters map key by key onto its fields, and
+    whose ``options`` holds the API fields it does not model."""
     def invert(resource: str, params: Any) -> dict[str, Any] | None:
         suffix = pattern_of(resource, name)
         if suffix is None or suffix not in CATALOG[name].patterns:
             return None
-        kwargs = take(params, fields)
+        kwargs = take(params, fields, rest="options")
         if kwargs is None or not set(required) <= set(kwargs):
             return None
         if patterns:

@@ -91,7 +91,7 @@ def _inverse(resource: str, params: Any) -> dict[str, Any] | None:
     suffix = pattern_of(resource, "ecs:runTask")
     kwargs = take(params, {"Cluster": "cluster", "TaskDefinition": "task_definition",
                            "LaunchType": "launch_type", "NetworkConfiguration": "network",
-                           "Overrides": "overrides"})
+                           "Overrides": "overrides"}, rest="options")
     if suffix is None or kwargs is None or not {"cluster", "task_definition"} <= set(kwargs):
         return None
     network = kwargs.pop("network", None)
