@@ -542,6 +542,7 @@ def test_import_of_a_deeply_nested_definition_writes_source_python_compiles(
     compile(source, f"{name}.py", "exec")  # within CPython's nesting limit
     depth = max(len(line) - len(line.lstrip()) for line in source.splitlines()) // 4
     assert depth <= 50
+    ruff_clean(tmp_path / "workflows")
     r = subprocess.run([*run, "build", f"workflows/{name}.py", "--out", "out"], cwd=tmp_path,
                        env=env, capture_output=True, text=True, timeout=20)
     assert (r.returncode, r.stderr) == (0, ""), r.stdout
