@@ -267,6 +267,42 @@ def sample_event(
     typer.echo(json.dumps(event, indent=2, ensure_ascii=False))
 
 
+@app.command(epilog="Examples: flowdsl graph workflows/fibonacci.py\n\n"
+             "flowdsl graph workflows/fibonacci.py --format svg --out fibonacci.svg\n\n"
+             "flowdsl graph state-machine.asl.json --format dot")
+def graph(
+    path: str = typer.Argument(..., help="A workflow file (.py) or an ASL document (.json)."),
+    format_: Optional[str] = typer.Option(None, "--format", "-f", metavar="mermaid|dot|svg|png",
+                                          help="What to draw; default: from --out's extension, "
+                                          "else mermaid. svg and png need Graphviz's dot."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write here instead of stdout."),
+    name: Optional[str] = typer.Option(None, "--name", help="The workflow to draw, when a file defines several."),
+) -> None:
+    """Draw a workflow's state machine: Mermaid or Graphviz DOT text, or an SVG/PNG image."""
+    from flowdsl.errors import CompileError, FlowError
+    from flowdsl.graph import load_definition, pick_format, render, write_file
+
+    try:
+        fmt = pick_format(format_, out)
+        if fmt == "png" and out is None and sys.stdout.isatty():
+            raise FlowError("error: png is binary; give --out FILE.png")
+        data = render(load_definition(path, name), fmt)
+        if out is not None:
+            write_file(out, data)
+    except CompileError as e:
+        _fail([d.render() for d in e.diagnostics]
+              + [f"error: {len(e.diagnostics)} problem(s); nothing was drawn"])
+    except FlowError as e:
+        _fail([str(e)])
+    if out is not None:
+        typer.echo(f"wrote {out}")
+    elif isinstance(data, bytes):
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        typer.echo(data, nl=False)
+
+
 def main() -> None:
     from flowdsl.deep_stack import call
 
