@@ -363,11 +363,14 @@ _DOT_SHAPES = {"Task": 'shape=box, style=rounded', "Choice": "shape=diamond",
 
 def dot_text(text: str) -> str:
     """Text safe inside a quoted DOT string: backslashes and quotes escaped (so no ``\\N``-style
-    substitution happens), control characters shown as ``\\xNN``."""
+    substitution happens), ``&`` written as ``&amp;`` (Graphviz reads entities such as ``&lt;``
+    in every label), control characters shown as ``\\xNN``."""
     out = []
     for ch in text:
         if ch in '\\"':
             out.append("\\" + ch)
+        elif ch == "&":
+            out.append("&amp;")
         elif not ch.isprintable():
             out.append(f"\\\\x{ord(ch):02x}")
         else:

@@ -1,0 +1,427 @@
+"""`flowdsl graph`: the drawing of fibonacci edge by edge, the drawings of generated workflows
+against their ASL, names that would break Mermaid or DOT syntax, and the command's bad inputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+
+from flowdsl.asl import compile_workflow
+from flowdsl.graph import (Graph, condition_text, graph_of, load_definition, pick_format, short_resource,
+                           to_dot, to_mermaid)
+from flowdsl.render import to_template
+from flowdsl.testing.strategies import workflows
+from locations import ROOT
+
+FIBONACCI = str(ROOT / "workflows" / "fibonacci.py")
+
+
+def flowdsl(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "flowdsl", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def named_edges(g: Graph) -> Counter[tuple[str, str, str, str | None]]:
+    """Edges as (from, to, kind, label), states by name and the markers as <start>/<end>."""
+    names = {n.id: n.name if n.kind == "state" else f"<{n.kind}>" for n in g.nodes}
+    return Counter((names[e.src], names[e.dst], e.kind, e.label) for e in g.edges)
+
+
+def dot_binary() -> str:
+    found = shutil.which("dot")
+    if found is None:
+        pytest.fail("these tests need Graphviz's dot: apt-get install graphviz (.ci/run installs it)")
+    return found
+
+
+# --------------------------------------------------------------------------- fibonacci
+def test_fibonacci_every_node_and_edge() -> None:
+    g = graph_of(load_definition(FIBONACCI))
+    nodes = {n.name or f"<{n.kind}>": (n.type, n.lines[1:], n.cluster) for n in g.nodes}
+    assert nodes == {
+        "<start>": (None, (), None),
+        "ExtractInputParameters": ("Pass", ("Pass",), None),
+        "BatchGroup": ("Parallel", ("Parallel",), None),
+        "Batch": ("Task", ("Task · batch:submitJob.sync",), "g1"),
+        "OnSuccess": ("Task", ("Task · lambda:invoke",), "g1"),
+        "ErrorHandler": ("Task", ("Task · lambda:invoke", "retry 6×, 2 s, backoff 2:",
+                                  "Lambda.ServiceException,", "Lambda.AWSLambdaException,",
+                                  "Lambda.SdkClientException"), None),
+        "<end>": (None, (), None),
+    }
+    assert [(c.id, c.label, c.parent, c.owner) for c in g.clusters] == [
+        ("g1", "BatchGroup · branch", None, g.node("BatchGroup").id)]
+    assert named_edges(g) == Counter({
+        ("<start>", "ExtractInputParameters", "start", None): 1,
+        ("ExtractInputParameters", "BatchGroup", "next", None): 1,
+        ("BatchGroup", "Batch", "branch", None): 1,
+        ("Batch", "OnSuccess", "next", None): 1,
+        ("BatchGroup", "<end>", "end", None): 1,
+        ("BatchGroup", "ErrorHandler", "catch", "States.ALL"): 1,
+        ("ErrorHandler", "<end>", "end", None): 1,
+    })
+
+
+def test_fibonacci_dot_lines() -> None:
+    dot = to_dot(graph_of(load_definition(FIBONACCI)))
+    ids = {name: graph_of(load_definition(FIBONACCI)).node(name).id
+           for name in ("ExtractInputParameters", "BatchGroup", "Batch", "OnSuccess", "ErrorHandler")}
+    edges = {line.strip() for line in dot.splitlines() if "->" in line}
+    assert edges == {
+        f'"start" -> "{ids["ExtractInputParameters"]}";',
+        f'"{ids["ExtractInputParameters"]}" -> "{ids["BatchGroup"]}";',
+        f'"{ids["BatchGroup"]}" -> "{ids["Batch"]}";',
+        f'"{ids["Batch"]}" -> "{ids["OnSuccess"]}";',
+        f'"{ids["BatchGroup"]}" -> "stop";',
+        f'"{ids["BatchGroup"]}" -> "{ids["ErrorHandler"]}" [label="States.ALL", style=dashed];',
+        f'"{ids["ErrorHandler"]}" -> "stop";',
+    }
+    assert 'subgraph "cluster_g1" {' in dot
+
+
+def test_readme_shows_the_tools_drawing_of_fibonacci() -> None:
+    """The README's Mermaid block is exactly what `flowdsl graph workflows/fibonacci.py` prints."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    m = re.search(r"<!-- flowdsl graph workflows/fibonacci\.py -->\n```mermaid\n(.*?)```\n", readme, re.S)
+    assert m, "README.md lacks the fibonacci Mermaid block after '<!-- flowdsl graph workflows/fibonacci.py -->'"
+    r = flowdsl("graph", "workflows/fibonacci.py")
+    assert r.returncode == 0, r.stderr
+    assert m.group(1) == r.stdout, "the README's diagram is stale: paste `flowdsl graph workflows/fibonacci.py`"
+
+
+# --------------------------------------------------------------------------- generated workflows
+def asl_edges(doc: dict[str, Any]) -> Counter[tuple[str, str, str]]:
+    """Every edge of an ASL document, by a walker of this test's own."""
+    out: Counter[tuple[str, str, str]] = Counter()
+
+    def scope(sc: dict[str, Any]) -> None:
+        for name, st in sc["States"].items():
+            if "Next" in st:
+                out[(name, st["Next"], "next")] += 1
+            if "Default" in st:
+                out[(name, st["Default"], "default")] += 1
+            for rule in st.get("Choices", []):
+                out[(name, rule["Next"], "choice")] += 1
+            for c in st.get("Catch", []):
+                out[(name, c["Next"], "catch")] += 1
+            subs = st.get("Branches", []) + [st[k] for k in ("ItemProcessor", "Iterator") if k in st]
+            for sub in subs:
+                out[(name, sub["StartAt"], "branch")] += 1
+                scope(sub)
+
+    scope(doc)
+    return out
+
+
+def all_states(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    found = []
+    for name, st in doc["States"].items():
+        found.append((name, st["Type"]))
+        for sub in st.get("Branches", []) + [st[k] for k in ("ItemProcessor", "Iterator") if k in st]:
+            found += all_states(sub)
+    return found
+
+
+_MERMAID_NODE = re.compile(r'^\s*(s\d+|start|stop)(\(\(\(|\(\(|\[\[|\(\[|\[/|\(|\{|\[)"([^"]*)"(\)\)\)|\)\)|\]\]|\]\)|/\]|\)|\}|\])$')
+_MERMAID_EDGE = re.compile(r'^  (\w+) (-->|-\.->)(?:\|"([^"]*)"\|)? (\w+)$')
+_MERMAID_SUBGRAPH = re.compile(r'^\s*subgraph (g\d+)\["([^"]*)"\]$')
+
+
+def parse_mermaid(text: str) -> tuple[dict[str, list[str]], list[tuple[str, str, str, str | None]]]:
+    """Node id -> label lines, and the edges, of what to_mermaid writes; every line must be one
+    of the forms it writes, with labels free of anything but entity codes."""
+    lines = text.splitlines()
+    assert lines[0] == "flowchart TD"
+    nodes, edges = {}, []
+    for line in lines[1:]:
+        if m := _MERMAID_NODE.match(line):
+            assert m.group(1) not in nodes
+            nodes[m.group(1)] = [unescape_mermaid(part) for part in m.group(3).split("<br/>")]
+        elif m := _MERMAID_EDGE.match(line):
+            label = unescape_mermaid(m.group(3)) if m.group(3) is not None else None
+            edges.append((m.group(1), m.group(4), m.group(2), label))
+        elif _MERMAID_SUBGRAPH.match(line) or line.strip() == "end" or line.startswith("  class"):
+            pass
+        else:
+            raise AssertionError(f"not a line to_mermaid writes: {line!r}")
+    return nodes, edges
+
+
+def unescape_mermaid(text: str) -> str:
+    assert not re.search(r'["<>\[\]{}|`\\;#&]', re.sub(r"#\d+;", "", text)), text
+    return re.sub(r"#(\d+);", lambda m: chr(int(m.group(1))), text)
+
+
+@given(workflows())
+def test_generated_workflows_draw_every_state_and_edge(wf) -> None:
+    doc = to_template(compile_workflow(wf).definition)
+    g = graph_of(doc)
+    states = all_states(doc)
+    assert sorted((n.name, n.type) for n in g.nodes if n.kind == "state") == sorted(states)
+    drawn = Counter((s, d, k) for s, d, k, _ in named_edges(g).elements() if k not in ("start", "end"))
+    assert drawn == asl_edges(doc)
+    # Start and end: one edge from the start marker, one to the end marker per terminal state.
+    ends = sorted(n for n, st in doc["States"].items()
+                  if st.get("End") or st["Type"] in ("Succeed", "Fail"))
+    assert sorted(s for s, d, k, _ in named_edges(g).elements() if k == "end") == ends
+    assert [d for s, d, k, _ in named_edges(g).elements() if k == "start"] == [doc["StartAt"]]
+    # The Mermaid text says the same: every node with its name, every edge with its style.
+    nodes, edges = parse_mermaid(to_mermaid(g))
+    assert {i: lines[0] for i, lines in nodes.items()} == {n.id: n.lines[0] for n in g.nodes}
+    assert edges == [(e.src, e.dst, "-.->" if e.kind == "catch" else "-->", e.label) for e in g.edges]
+    # Deterministic: a reordered copy of the document draws the same text.
+    assert to_mermaid(graph_of(json.loads(json.dumps(doc)))) == to_mermaid(g)
+
+
+@given(workflows(max_depth=2, max_states=8))
+def test_generated_workflows_lay_out_with_graphviz(wf) -> None:
+    doc = to_template(compile_workflow(wf).definition)
+    g = graph_of(doc)
+    svg = subprocess.run([dot_binary(), "-Tsvg"], input=to_dot(g), capture_output=True, text=True,
+                         timeout=60)
+    assert svg.returncode == 0 and not svg.stderr, svg.stderr
+    titles = svg_titles(svg.stdout)
+    assert {n.id for n in g.nodes} <= titles
+    assert {f"{e.src}->{e.dst}" for e in g.edges} <= titles
+
+
+def svg_titles(svg: str) -> set[str]:
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    return {t.text or "" for t in ET.fromstring(svg).iterfind(".//svg:title", ns)}
+
+
+def svg_texts(svg: str) -> list[str]:
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    return [t.text or "" for t in ET.fromstring(svg).iterfind(".//svg:text", ns)]
+
+
+# --------------------------------------------------------------------------- awkward names
+AWKWARD = ['a "quoted" name', "with space", "ünïcödé 名前", "[brackets]", "{braces}", "end",
+           "subgraph", "a|b", "back\\slash", "#hash;", "<b>html</b>", "%%pct", "--> arrow",
+           "semi;colon", "\\N", "graph", "x`tick", "amp&lt;", "o", "x"]
+
+
+def awkward_doc() -> dict[str, Any]:
+    states: dict[str, Any] = {}
+    for i, n in enumerate(AWKWARD[:-1]):
+        states[n] = {"Type": "Pass", "Next": AWKWARD[i + 1]}
+    states["end"] = {"Type": "Choice", "Choices": [
+        {"Variable": '$["quote\\"d"]', "StringEquals": 'say "hi" | <b>', "Next": "subgraph"}],
+        "Default": "subgraph"}
+    states["a|b"]["Catch"] = [{"ErrorEquals": ['My"Error]'], "Next": "x"}]
+    states["a|b"]["Type"] = "Task"
+    states["a|b"]["Resource"] = "arn:aws:states:::lambda:invoke"
+    states[AWKWARD[-1]] = {"Type": "Succeed"}
+    return {"StartAt": AWKWARD[0], "States": states}
+
+
+def test_awkward_names_are_safe_in_mermaid() -> None:
+    doc = awkward_doc()
+    g = graph_of(doc)
+    nodes, edges = parse_mermaid(to_mermaid(g))
+    assert sorted(lines[0] for i, lines in nodes.items() if i not in ("start", "stop")) == sorted(AWKWARD)
+    labels = {lbl for *_, lbl in edges if lbl}
+    assert labels == {'$["quote\\"d"] == "say \\"hi\\" | <b>"', "default", 'My"Error]'}
+    assert all(re.fullmatch(r"s\d+|start|stop", i) for i in nodes)
+
+
+def test_awkward_names_are_safe_in_dot() -> None:
+    g = graph_of(awkward_doc())
+    r = subprocess.run([dot_binary(), "-Tsvg"], input=to_dot(g), capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and not r.stderr, r.stderr
+    texts = svg_texts(r.stdout)
+    for name in AWKWARD:
+        assert name in texts, name
+    assert 'My"Error]' in texts
+    assert '$["quote\\"d"] == "say \\"hi\\" | <b>"' in texts
+
+
+def test_awkward_names_through_the_command(tmp_path: Path) -> None:
+    p = tmp_path / "awkward.asl.json"
+    p.write_text(json.dumps(awkward_doc(), ensure_ascii=False), encoding="utf-8")
+    r = flowdsl("graph", str(p), "--format", "svg")
+    assert r.returncode == 0, r.stderr
+    assert "ünïcödé 名前" in svg_texts(r.stdout)
+
+
+# --------------------------------------------------------------------------- labels
+@pytest.mark.parametrize("rule, text", [
+    ({"Variable": "$.n", "NumericGreaterThan": 10}, "$.n > 10"),
+    ({"Variable": "$.n", "NumericLessThanEqualsPath": "$.max"}, "$.n <= $.max"),
+    ({"Variable": "$.kind", "StringEquals": "big"}, '$.kind == "big"'),
+    ({"Variable": "$.t", "TimestampGreaterThanEquals": "2024-01-01T00:00:00Z"},
+     '$.t >= "2024-01-01T00:00:00Z"'),
+    ({"Variable": "$.ok", "BooleanEquals": False}, "$.ok == false"),
+    ({"Variable": "$.name", "StringMatches": "log-*.txt"}, '$.name matches "log-*.txt"'),
+    ({"Variable": "$.x", "IsPresent": False}, "$.x is absent"),
+    ({"Variable": "$.x", "IsNull": True}, "$.x is null"),
+    ({"Variable": "$.x", "IsTimestamp": False}, "$.x is not a timestamp"),
+    ({"Not": {"Variable": "$.x", "IsString": True}}, "not $.x is a string"),
+    ({"And": [{"Variable": "$.a", "NumericEquals": 1},
+              {"Or": [{"Variable": "$.b", "IsBoolean": True}, {"Variable": "$.c", "StringLessThan": "m"}]}]},
+     '$.a == 1 and ($.b is a boolean or $.c < "m")'),
+    ({"Condition": "{% $states.input.n > 1 %}"}, "$states.input.n > 1"),
+])
+def test_choice_conditions_in_short(rule: dict[str, Any], text: str) -> None:
+    assert condition_text(rule) == text
+
+
+def test_long_labels_are_cut() -> None:
+    doc = {"StartAt": "C", "States": {
+        "C": {"Type": "Choice", "Default": "D", "Choices": [
+            {"Variable": "$.a_rather_long_field_name", "StringEquals": "x" * 80, "Next": "D"}]},
+        "D": {"Type": "Succeed"}}}
+    label = next(e.label for e in graph_of(doc).edges if e.kind == "choice")
+    assert label == '$.a_rather_long_field_name == "' + "x" * 28 + "…"
+
+
+@pytest.mark.parametrize("resource, short", [
+    ("arn:aws:states:::batch:submitJob.sync", "batch:submitJob.sync"),
+    ("arn:${data.aws_partition.current.partition}:states:::lambda:invoke.waitForTaskToken",
+     "lambda:invoke.waitForTaskToken"),
+    ("arn:aws:lambda:us-east-1:123456789012:function:resize:prod", "lambda resize"),
+    ("arn:aws:states:us-east-1:123456789012:activity:approve", "activity approve"),
+    ("{% $states.input.arn %}", "{% $states.input.arn %}"),
+])
+def test_task_resources_in_short(resource: str, short: str) -> None:
+    assert short_resource(resource) == short
+
+
+def test_map_wait_and_retry_details() -> None:
+    doc = {"StartAt": "W", "States": {
+        "W": {"Type": "Wait", "SecondsPath": "$.delay", "Next": "M"},
+        "M": {"Type": "Map", "End": True, "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "T", "States": {"T": {
+                "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True,
+                "Retry": [{"ErrorEquals": ["States.ALL"], "MaxDelaySeconds": 30, "JitterStrategy": "FULL",
+                           "BackoffRate": 1.5}]}}}}}}
+    g = graph_of(doc)
+    assert g.node("W").lines == ("W", "Wait · $.delay s")
+    assert g.node("M").lines == ("M", "Map (distributed)")
+    assert g.node("T").lines == ("T", "Task · lambda:invoke", "retry 3×, 1 s, backoff 1.5, max 30 s, jitter:",
+                                 "States.ALL")
+    assert g.node("T").cluster == g.clusters[0].id
+    assert g.clusters[0].label == "M · each item"
+    assert named_edges(g)[("M", "T", "branch", "each item")] == 1
+
+
+def test_parallel_branches_are_numbered() -> None:
+    doc = {"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": True, "Branches": [
+        {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}},
+        {"StartAt": "B", "States": {"B": {"Type": "Pass", "End": True}}}]}}}
+    g = graph_of(doc)
+    assert [c.label for c in g.clusters] == ["P · branch 1", "P · branch 2"]
+    assert named_edges(g) == Counter({("<start>", "P", "start", None): 1, ("P", "A", "branch", "branch 1"): 1,
+                                      ("P", "B", "branch", "branch 2"): 1, ("P", "<end>", "end", None): 1})
+
+
+# --------------------------------------------------------------------------- the command
+def test_workflow_and_its_asl_draw_the_same(tmp_path: Path) -> None:
+    a = flowdsl("graph", "workflows/fibonacci.py", "--format", "dot")
+    b = flowdsl("graph", "build/fibonacci/fibonacci.asl.json", "--format", "dot")
+    assert a.returncode == 0 and b.returncode == 0, a.stderr + b.stderr
+    assert a.stdout == b.stdout
+    assert a.stdout.startswith("digraph {\n")
+
+
+@pytest.mark.parametrize("fmt, magic", [("svg", b"<svg"), ("png", b"\x89PNG\r\n\x1a\n")])
+def test_images(tmp_path: Path, fmt: str, magic: bytes) -> None:
+    dot_binary()
+    out = tmp_path / f"fib.{fmt}"
+    r = flowdsl("graph", "workflows/fibonacci.py", "--format", fmt, "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == f"wrote {out}\n"
+    assert magic in out.read_bytes()[:400]
+
+
+def test_format_from_the_extension() -> None:
+    assert [pick_format(None, f) for f in ("a.svg", "a.PNG", "a.dot", "a.gv", "a.mmd", None)] == [
+        "svg", "png", "dot", "dot", "mermaid", "mermaid"]
+    assert pick_format("dot", "a.svg") == "dot"
+
+
+def test_out_writes_the_file(tmp_path: Path) -> None:
+    out = tmp_path / "fib.mmd"
+    r = flowdsl("graph", "workflows/fibonacci.py", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert out.read_text(encoding="utf-8") == flowdsl("graph", "workflows/fibonacci.py").stdout
+    assert [p.name for p in tmp_path.iterdir()] == ["fib.mmd"]
+
+
+def assert_one_line_failure(r: subprocess.CompletedProcess[str], line: str) -> None:
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert r.stderr == line + "\n"
+    assert r.stdout == ""
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    assert_one_line_failure(flowdsl("graph", str(tmp_path / "nope.py")), f"{tmp_path / 'nope.py'}: no such file")
+    assert_one_line_failure(flowdsl("graph", str(tmp_path / "nope.json")), f"{tmp_path / 'nope.json'}: no such file")
+
+
+def test_unknown_format() -> None:
+    assert_one_line_failure(flowdsl("graph", "workflows/fibonacci.py", "--format", "jpeg"),
+                            "error: unknown format 'jpeg': choose one of mermaid, dot, svg, png")
+
+
+def test_graphviz_missing(tmp_path: Path) -> None:
+    out = tmp_path / "fib.svg"
+    r = flowdsl("graph", "workflows/fibonacci.py", "--out", str(out), env={"PATH": str(tmp_path)})
+    assert_one_line_failure(r, "error: svg and png need Graphviz's 'dot' program, which is not on PATH: "
+                               "install Graphviz (apt-get install graphviz, brew install graphviz, or "
+                               "https://graphviz.org/download/), or use --format mermaid or dot")
+    assert not out.exists()
+    r = flowdsl("graph", "workflows/fibonacci.py", "--format", "dot", env={"PATH": str(tmp_path)})
+    assert r.returncode == 0, r.stderr
+
+
+def test_invalid_asl_is_reported_not_drawn(tmp_path: Path) -> None:
+    p = tmp_path / "bad.asl.json"
+    p.write_text('{\n  "StartAt": "A",\n  "States": {\n'
+                 '    "A": {"Type": "Choice", "Default": "Nowhere",\n'
+                 '          "Choices": [{"Variable": "$.x", "IsNull": true, "Next": "B"}]},\n'
+                 '    "B": {"Type": "Succeed"}\n  }\n}\n')
+    r = flowdsl("graph", str(p), "--out", str(tmp_path / "bad.mmd"))
+    assert r.returncode == 1
+    lines = r.stderr.splitlines()
+    assert lines[0].startswith(f"{p}:4: $.States.A.Default: there is no state named 'Nowhere'"), lines
+    assert lines[1:] == ["error: 1 problem(s); nothing was drawn"]
+    assert not (tmp_path / "bad.mmd").exists()
+
+
+def test_not_json_and_not_an_object(tmp_path: Path) -> None:
+    p = tmp_path / "broken.json"
+    p.write_text('{"StartAt": ')
+    assert_one_line_failure(flowdsl("graph", str(p)), f"{p}:1:13: not valid JSON: Expecting value")
+    p.write_text("[1, 2]")
+    assert_one_line_failure(flowdsl("graph", str(p)), f"{p}: an ASL document is a JSON object, not list")
+
+
+def test_invalid_workflow_is_reported(tmp_path: Path) -> None:
+    p = tmp_path / "bad.py"
+    p.write_text('from flowdsl import Pass, Workflow\n\n'
+                 'workflow = Workflow("bad", states=[\n    Pass("A", input_path="nope"),\n])\n')
+    r = flowdsl("graph", str(p))
+    assert r.returncode == 1
+    assert r.stderr.splitlines() == [
+        f"{p}:4: $.States.A.InputPath: 'nope' is not a JSONPath: it must start with '$' [bad-path]",
+        "error: 1 problem(s); nothing was drawn"]
+
+
+def test_out_into_a_missing_folder(tmp_path: Path) -> None:
+    out = tmp_path / "no" / "fib.mmd"
+    assert_one_line_failure(flowdsl("graph", "workflows/fibonacci.py", "--out", str(out)),
+                            f"error: {out}: the folder {out.parent} does not exist")
