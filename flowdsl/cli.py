@@ -303,6 +303,29 @@ def graph(
         typer.echo(data, nl=False)
 
 
+@app.command(epilog="Examples: flowdsl new orders\n\n"
+             "flowdsl new nightly_report --kind scheduled --dir ~/src/jobs")
+def new(
+    name: str = typer.Argument(..., help="The pipeline's name: a Python identifier."),
+    kind: str = typer.Option("on-demand", "--kind", "-k", metavar="on-demand|scheduled|event",
+                             help="How executions start: an SQS message, a schedule, or an event."),
+    dir_: Path = typer.Option(Path("."), "--dir", "-d", help="The project folder."),
+) -> None:
+    """Scaffold a pipeline: workflows/NAME.py, its job script and handlers, and tests/test_NAME.py,
+    which pass straight away. Never overwrites a file."""
+    from flowdsl.errors import FlowError
+    from flowdsl.scaffold import create
+
+    try:
+        written = create(name, kind, dir_)
+    except FlowError as e:
+        _fail([str(e)])
+    for path in written:
+        typer.echo(f"created {path}")
+    typer.echo(f"next: flowdsl build {dir_ / 'workflows' / (name + '.py')} && "
+               f"python -m pytest {dir_ / 'tests' / ('test_' + name + '.py')}")
+
+
 def main() -> None:
     from flowdsl.deep_stack import call
 
