@@ -19,7 +19,6 @@ import keyword
 import os
 import re
 import sys
-import textwrap
 from pathlib import Path
 
 import attrs
