@@ -39,7 +39,8 @@ class Kind:
     first_state: str        # the state that turns the execution input into the job's body
     first_name: str         # its name
     run_hint: str           # the ``flowdsl run`` options for the docstring
-    test_input: str         # ``run(...)`` keyword arguments that start an execution in a test
+    test_start: str         # a test module constant: what starts an execution
+    test_input: str         # the ``run(...)`` argument that passes it
     body_check: str         # a line of the first test: the body the job got
 
 
@@ -52,7 +53,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
         first_state='Pass("ReadMessage", parameters={"body.$": "$[0].body"})',
         first_name="ReadMessage",
         run_hint="--message '{\"id\": 1}'",
-        test_input='message={"id": 1}',
+        test_start='MESSAGE = {"id": 1}  # the body of an SQS message',
+        test_input="message=MESSAGE",
         body_check='assert result.output["body"] == \'{"id": 1}\'',
     ),
     Kind(
@@ -63,7 +65,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
         first_state='Pass("ReadInput", parameters={"body.$": "States.JsonToString($)"})',
         first_name="ReadInput",
         run_hint="--input '{\"scheduled_time\": \"2030-01-01T03:00:00Z\"}'",
-        test_input='input={"scheduled_time": "2030-01-01T03:00:00Z"}',
+        test_start='INPUT = {"scheduled_time": "2030-01-01T03:00:00Z"}  # as the schedule sends it',
+        test_input="INPUT",
         body_check='assert json.loads(result.output["body"])["scheduled_time"] == "2030-01-01T03:00:00Z"',
     ),
     Kind(
@@ -74,7 +77,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
         first_state='Pass("ReadEvent", parameters={"body.$": "States.JsonToString($.detail)"})',
         first_name="ReadEvent",
         run_hint="--input '{\"detail\": {\"object\": {\"key\": \"in/a.csv\"}}}'",
-        test_input='input={"detail": {"object": {"key": "in/a.csv"}}}',
+        test_start='INPUT = {"detail": {"object": {"key": "in/a.csv"}}}  # an S3 event, in short',
+        test_input="INPUT",
         body_check='assert json.loads(result.output["body"]) == {"object": {"key": "in/a.csv"}}',
     ),
 )}
@@ -119,11 +123,12 @@ def files(name: str, kind_name: str = "on-demand") -> dict[str, str]:
         "__FIRST_NAME__": kind.first_name,
         "__RUN_HINT__": kind.run_hint,
         "__TEST_INPUT__": kind.test_input,
+        "__TEST_START__": kind.test_start,
         "__BODY_CHECK__": kind.body_check,
         "__IMPORTS__": _imports(kind),
         "__EXTRA_VARIABLES__": _extra_variables(kind),
         "__EXTRA_VALUES__": _extra_values(kind),
-        "__TEST_IMPORTS__": "import json\n\n" if "json." in kind.body_check else "",
+        "__TEST_IMPORTS__": "import json\n" if "json." in kind.body_check else "",
     }
 
     def render(template: str) -> str:
@@ -149,8 +154,7 @@ def _imports(kind: Kind) -> str:
 
 def _extra_variables(kind: Kind) -> str:
     if kind.name == "event":
-        return ('        Variable("bucket_name", description="The bucket whose new objects start '
-                'the job"),\n')
+        return '        Variable("bucket_name", description="New objects here start the job"),\n'
     return ""
 
 
@@ -368,6 +372,7 @@ __TEST_IMPORTS__from pathlib import Path
 from flowdsl.testing import run, throw
 
 WORKFLOW = Path(__file__).resolve().parents[1] / "workflows" / "__NAME__.py"
+__TEST_START__
 
 
 def test_the_job_runs_then_the_success_handler():
