@@ -199,7 +199,9 @@ def create(name: str, kind: str = "on-demand", root: str | os.PathLike[str] = ".
 
 _WORKFLOW = '''\
 """The __NAME__ pipeline: an AWS Batch job, then a success handler, or an error handler
-when the job fails. A __KIND__ job: __SUMMARY__.
+when the job fails.
+
+How it starts (__KIND__): __SUMMARY__.
 
     flowdsl build workflows/__NAME__.py     # build/__NAME__/: the ASL and a Terraform module
     flowdsl run workflows/__NAME__.py __RUN_HINT__
@@ -220,7 +222,7 @@ job = JobDefinition(
     command=("python", "/opt/app/job/__NAME__.py", "-b", "Ref::body"),
 )
 
-# The handlers get the state and the context object, and their answer is kept beside the state.
+# The handlers get the state and the context object; their answer is kept in the state.
 handler_payload = {"state.$": "$", "context.$": "$$"}
 lambda_errors = [
     "Lambda.ServiceException",
@@ -271,13 +273,13 @@ __EXTRA_VARIABLES__    ],
     ],
 )
 
-# `flowdsl run` and flowdsl.testing.run: the job script runs as a subprocess, the handlers as
-# Python functions (paths are relative to this file).
+# For `flowdsl run` and flowdsl.testing.run: the job script runs as a subprocess, the
+# handlers as Python functions (paths are relative to this file).
 local = RunConfig(
     values={
         "app_name": "app",
         "stage": "local",
-        "batch_job_queue_arn": "arn:aws:batch:us-east-1:123456789012:job-queue/app-local",
+        "batch_job_queue_arn": "arn:aws:batch:us-east-1:123456789012:job-queue/local",
         "image_uri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/app",
         "success_handler_arn": "arn:aws:lambda:us-east-1:123456789012:function:ok",
         "error_handler_arn": "arn:aws:lambda:us-east-1:123456789012:function:err",
@@ -298,9 +300,9 @@ _APP_INIT = '''\
 _JOB = '''\
 """The Batch job: ``python /opt/app/job/__NAME__.py -b BODY``.
 
-BODY is the JSON text the workflow passes. Replace ``process`` with the job's work: print
-the result and exit 0, or explain the problem on stderr and exit 1 (the workflow then runs
-its error handler).
+BODY is the JSON text the workflow passes. Replace ``process`` with the job's work:
+print the result and exit 0, or explain the problem on stderr and exit 1 (the workflow
+then runs its error handler).
 """
 
 from __future__ import annotations
@@ -334,9 +336,9 @@ if __name__ == "__main__":
 '''
 
 _HANDLERS = '''\
-"""The success and error handlers: Lambda functions when deployed, Python functions in a
-local run. Each receives ``{"state": <the state input>, "context": <the context object>}``
-and returns a summary, which the workflow keeps at ``$.success_handler`` or
+"""The success and error handlers: Lambda functions when deployed, Python functions in
+a local run. Each receives ``{"state": <state input>, "context": <context object>}`` and
+returns a summary, which the workflow keeps at ``$.success_handler`` or
 ``$.error_handler``. Make them notify someone (SNS, a chat webhook) when deployed.
 """
 

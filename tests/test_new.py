@@ -50,6 +50,9 @@ def test_a_new_pipeline_builds_and_passes_its_tests(tmp_path: Path, kind: str) -
         r = sh(*args, cwd=tmp_path)
         assert r.returncode == 0, f"{' '.join(args)}:\n{r.stdout}\n{r.stderr}"
     assert "3 passed" in r.stdout
+    long = [f"{p.relative_to(tmp_path)}:{i}" for p in tmp_path.rglob("*.py")
+            for i, line in enumerate(p.read_text().splitlines(), 1) if len(line) > 88]
+    assert long == []
     assert (tmp_path / "build" / "orders" / "orders.asl.json").is_file()
     r = flowdsl("run", "workflows/orders.py", *_start(kind), cwd=tmp_path)
     assert r.returncode == 0, r.stderr
