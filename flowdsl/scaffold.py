@@ -203,7 +203,7 @@ when the job fails.
 
 How it starts (__KIND__): __SUMMARY__.
 
-    flowdsl build workflows/__NAME__.py     # build/__NAME__/: the ASL and a Terraform module
+    flowdsl build workflows/__NAME__.py   # build/__NAME__/: ASL and a Terraform module
     flowdsl run workflows/__NAME__.py __RUN_HINT__
     python -m pytest tests/test___NAME__.py
 """
@@ -366,8 +366,8 @@ def on_error(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
 '''
 
 _TEST = '''\
-"""The __NAME__ workflow, run locally on a virtual clock: the job script and the handlers as
-its RunConfig binds them, or mocked."""
+"""The __NAME__ workflow, run locally on a virtual clock: the job script and the
+handlers as its RunConfig binds them, or mocked."""
 
 __TEST_IMPORTS__from pathlib import Path
 
