@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import tempfile
 import textwrap
+import unicodedata
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
@@ -371,7 +372,7 @@ def dot_text(text: str) -> str:
             out.append("\\" + ch)
         elif ch == "&":
             out.append("&amp;")
-        elif not ch.isprintable():
+        elif unicodedata.category(ch) in ("Cc", "Zl", "Zp"):  # line breaks and control characters
             out.append(f"\\\\x{ord(ch):02x}")
         else:
             out.append(ch)

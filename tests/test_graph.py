@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from flowdsl.asl import compile_workflow
 from flowdsl.graph import (Graph, condition_text, graph_of, load_definition, pick_format, short_resource,
@@ -254,6 +255,40 @@ def test_awkward_names_through_the_command(tmp_path: Path) -> None:
     r = flowdsl("graph", str(p), "--format", "svg")
     assert r.returncode == 0, r.stderr
     assert "ünïcödé 名前" in svg_texts(r.stdout)
+
+
+def chain_of(names: list[str], value: str) -> dict[str, Any]:
+    """Pass states named ``names`` in a chain, a Choice comparing with ``value``, a Succeed."""
+    states: dict[str, Any] = {n: {"Type": "Pass", "Next": nxt} for n, nxt in zip(names, names[1:])}
+    states[names[-1]] = {"Type": "Choice", "Default": names[0],
+                         "Choices": [{"Variable": "$.v", "StringEquals": value, "Next": "\u2713"}]}
+    states["\u2713"] = {"Type": "Succeed"}
+    return {"StartAt": names[0], "States": states}
+
+
+_NAMES = st.lists(st.text(min_size=1, max_size=12).filter(lambda n: n != "\u2713"),
+                  min_size=1, max_size=6, unique=True)
+
+
+@given(_NAMES, st.text(max_size=12))
+def test_any_name_survives_mermaid(names: list[str], value: str) -> None:
+    g = graph_of(chain_of(names, value))
+    nodes, edges = parse_mermaid(to_mermaid(g))
+    assert sorted(lines[0] for i, lines in nodes.items() if i not in ("start", "stop")) == sorted(names + ["\u2713"])
+    choice = next(label for *_, label in edges if label and label != "default")
+    assert choice == condition_text({"Variable": "$.v", "StringEquals": value})[:59] + (
+        "…" if len(condition_text({"Variable": "$.v", "StringEquals": value})) > 60 else "")
+
+
+@given(st.lists(st.text(st.characters(categories=["L", "N", "P", "S", "Zs"]), min_size=1, max_size=12)
+                .map(str.strip).filter(lambda n: n and n != "\u2713"), min_size=1, max_size=5, unique=True))
+def test_any_printable_name_survives_dot(names: list[str]) -> None:
+    g = graph_of(chain_of(names, "x"))
+    r = subprocess.run([dot_binary(), "-Tsvg"], input=to_dot(g), capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    texts = [" ".join(t.split()) for t in svg_texts(r.stdout)]
+    for name in names:
+        assert " ".join(name.split()) in texts, name
 
 
 # --------------------------------------------------------------------------- labels
