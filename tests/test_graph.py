@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import strategies as hs
 
 from flowdsl.asl import compile_workflow
 from flowdsl.graph import (Graph, condition_text, graph_of, load_definition, pick_format, short_resource,
@@ -266,11 +266,11 @@ def chain_of(names: list[str], value: str) -> dict[str, Any]:
     return {"StartAt": names[0], "States": states}
 
 
-_NAMES = st.lists(st.text(min_size=1, max_size=12).filter(lambda n: n != "\u2713"),
+_NAMES = hs.lists(hs.text(min_size=1, max_size=12).filter(lambda n: n != "\u2713"),
                   min_size=1, max_size=6, unique=True)
 
 
-@given(_NAMES, st.text(max_size=12))
+@given(_NAMES, hs.text(max_size=12))
 def test_any_name_survives_mermaid(names: list[str], value: str) -> None:
     g = graph_of(chain_of(names, value))
     nodes, edges = parse_mermaid(to_mermaid(g))
@@ -280,7 +280,7 @@ def test_any_name_survives_mermaid(names: list[str], value: str) -> None:
         "…" if len(condition_text({"Variable": "$.v", "StringEquals": value})) > 60 else "")
 
 
-@given(st.lists(st.text(st.characters(categories=["L", "N", "P", "S", "Zs"]), min_size=1, max_size=12)
+@given(hs.lists(hs.text(hs.characters(categories=["L", "N", "P", "S", "Zs"]), min_size=1, max_size=12)
                 .map(str.strip).filter(lambda n: n and n != "\u2713"), min_size=1, max_size=5, unique=True))
 def test_any_printable_name_survives_dot(names: list[str]) -> None:
     g = graph_of(chain_of(names, "x"))
