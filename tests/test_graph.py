@@ -469,3 +469,17 @@ def test_out_into_a_missing_folder(tmp_path: Path) -> None:
     out = tmp_path / "no" / "fib.mmd"
     assert_one_line_failure(flowdsl("graph", "workflows/fibonacci.py", "--out", str(out)),
                             f"error: {out}: the folder {out.parent} does not exist")
+
+
+def test_a_file_with_several_workflows_needs_name(tmp_path: Path) -> None:
+    p = tmp_path / "two.py"
+    p.write_text('from flowdsl import Pass, Succeed, Workflow\n\n'
+                 'a = Workflow("a", states=[Pass("A1"), Succeed("A2")])\n'
+                 'b = Workflow("b", states=[Succeed("B1")])\n')
+    assert_one_line_failure(flowdsl("graph", str(p)),
+                            f"{p}: defines several workflows (a, b); choose one with --name")
+    r = flowdsl("graph", str(p), "--name", "b")
+    assert r.returncode == 0, r.stderr
+    nodes, edges = parse_mermaid(r.stdout)
+    assert [lines[0] for lines in nodes.values()] == ["Start", "B1", "End"]
+    assert edges == [("start", "s1", "-->", None), ("s1", "stop", "-->", None)]
