@@ -483,3 +483,28 @@ def test_a_file_with_several_workflows_needs_name(tmp_path: Path) -> None:
     nodes, edges = parse_mermaid(r.stdout)
     assert [lines[0] for lines in nodes.values()] == ["Start", "B1", "End"]
     assert edges == [("start", "s1", "-->", None), ("s1", "stop", "-->", None)]
+
+
+def test_every_accepted_corpus_definition_draws(shared: Path) -> None:
+    """The asl-validator corpus and LocalStack's recorded definitions: each valid one draws,
+    with every state and edge, and Graphviz lays all of them out without a warning."""
+    from flowdsl.validate import validate
+
+    docs = [json.loads(p.read_text()) for p in sorted((shared / "conformance" / "asl-validator").glob("valid*.json"))]
+    for line in (shared / "conformance" / "localstack" / "pure.jsonl").read_text().splitlines():
+        definition = json.loads(line)["definition"]
+        docs.append(json.loads(definition) if isinstance(definition, str) else definition)
+    docs = [d for d in docs if not validate(d)]
+    assert len(docs) > 900
+    dots = []
+    for doc in docs:
+        g = graph_of(doc)
+        assert sorted((n.name, n.type) for n in g.nodes if n.kind == "state") == sorted(all_states(doc))
+        drawn = Counter((s, d, k) for s, d, k, _ in named_edges(g).elements() if k not in ("start", "end"))
+        assert drawn == asl_edges(doc)
+        parse_mermaid(to_mermaid(g))
+        dots.append(to_dot(g))
+    r = subprocess.run([dot_binary(), "-Tplain"], input="".join(dots), capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0 and r.stderr == "", r.stderr[:2000]
+    assert r.stdout.count("\nnode stop ") == len(docs)  # one laid-out graph per definition
