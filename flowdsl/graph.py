@@ -305,6 +305,18 @@ def _short(text: str) -> str:
 
 
 # --------------------------------------------------------------------------- Mermaid
+def _layout(graph: Graph) -> tuple[dict[str | None, list[Node]], dict[str, list[Cluster]]]:
+    """The nodes drawn in each subgraph (None: the top level), and the subgraphs each
+    Parallel or Map node owns, in drawing order."""
+    members: dict[str | None, list[Node]] = {}
+    for n in graph.nodes:
+        members.setdefault(n.cluster, []).append(n)
+    owned: dict[str, list[Cluster]] = {}
+    for c in graph.clusters:
+        owned.setdefault(c.owner, []).append(c)
+    return members, owned
+
+
 _MERMAID_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _.,:$@/()+-=?!'^~·×…")
 _MERMAID_SHAPES = {"Task": ("(", ")"), "Choice": ("{", "}"), "Parallel": ("[[", "]]"),
                    "Map": ("[[", "]]"), "Succeed": ("([", "])"), "Fail": ("([", "])"),
@@ -332,15 +344,15 @@ def to_mermaid(graph: Graph) -> str:
             left, right = _MERMAID_SHAPES.get(n.type or "", ("[", "]"))
             out.append(f'{indent}{n.id}{left}"{label}"{right}')
 
+    members, owned = _layout(graph)
+
     def scope(cluster: str | None, indent: str) -> None:
-        for n in graph.nodes:
-            if n.cluster == cluster:
-                node(n, indent)
-                for c in graph.clusters:
-                    if c.owner == n.id:
-                        out.append(f'{indent}subgraph {c.id}["{mermaid_text(c.label)}"]')
-                        scope(c.id, indent + "  ")
-                        out.append(f"{indent}end")
+        for n in members.get(cluster, ()):
+            node(n, indent)
+            for c in owned.get(n.id, ()):
+                out.append(f'{indent}subgraph {c.id}["{mermaid_text(c.label)}"]')
+                scope(c.id, indent + "  ")
+                out.append(f"{indent}end")
 
     scope(None, "  ")
     for e in graph.edges:
@@ -393,17 +405,17 @@ def to_dot(graph: Graph) -> str:
             attrs_ = _DOT_SHAPES.get(n.type or "", "shape=box")
         out.append(f'{indent}"{n.id}" [label="{label}", {attrs_}];')
 
+    members, owned = _layout(graph)
+
     def scope(cluster: str | None, indent: str) -> None:
-        for n in graph.nodes:
-            if n.cluster == cluster:
-                node(n, indent)
-                for c in graph.clusters:
-                    if c.owner == n.id:
-                        out.append(f'{indent}subgraph "cluster_{c.id}" {{')
-                        out.append(f'{indent}  label="{dot_text(c.label)}";')
-                        out.append(f"{indent}  style=dashed;")
-                        scope(c.id, indent + "  ")
-                        out.append(f"{indent}}}")
+        for n in members.get(cluster, ()):
+            node(n, indent)
+            for c in owned.get(n.id, ()):
+                out.append(f'{indent}subgraph "cluster_{c.id}" {{')
+                out.append(f'{indent}  label="{dot_text(c.label)}";')
+                out.append(f"{indent}  style=dashed;")
+                scope(c.id, indent + "  ")
+                out.append(f"{indent}}}")
 
     scope(None, "  ")
     for e in graph.edges:
