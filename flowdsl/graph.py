@@ -8,8 +8,9 @@ the syntax; names appear only inside escaped labels.
 
 What is drawn: every state (its type, a Task's integration, a Wait's duration, its retriers),
 a start and an end marker, ``Next`` edges, Choice edges labelled with a short form of their
-condition, ``Default`` edges, Catch edges (dashed, labelled with their errors), and an edge from
-each Parallel or Map state to the start of each of its branches, which are drawn as subgraphs.
+condition, ``Default`` edges, Catch edges (dashed, labelled with their errors), and a thick edge
+from each Parallel or Map state to the start of each of its branches, which are drawn as
+subgraphs.
 """
 
 from __future__ import annotations
@@ -318,6 +319,7 @@ def _layout(graph: Graph) -> tuple[dict[str | None, list[Node]], dict[str, list[
 
 
 _MERMAID_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _.,:$@/()+-=?!'^~·×…")
+_MERMAID_ARROWS = {"catch": "-.->", "branch": "==>"}  # dashed: an error's path; thick: into a branch
 _MERMAID_SHAPES = {"Task": ("(", ")"), "Choice": ("{", "}"), "Parallel": ("[[", "]]"),
                    "Map": ("[[", "]]"), "Succeed": ("([", "])"), "Fail": ("([", "])"),
                    "Wait": ("[/", "/]")}
@@ -356,7 +358,7 @@ def to_mermaid(graph: Graph) -> str:
 
     scope(None, "  ")
     for e in graph.edges:
-        arrow = "-.->" if e.kind == "catch" else "-->"
+        arrow = _MERMAID_ARROWS.get(e.kind, "-->")
         label = f'|"{mermaid_text(e.label)}"|' if e.label else ""
         out.append(f"  {e.src} {arrow}{label} {e.dst}")
     failed = [n.id for n in graph.nodes if n.type == "Fail"]
@@ -367,6 +369,7 @@ def to_mermaid(graph: Graph) -> str:
 
 
 # --------------------------------------------------------------------------- DOT
+_DOT_STYLES = {"catch": "dashed", "branch": "bold"}
 _DOT_SHAPES = {"Task": 'shape=box, style=rounded', "Choice": "shape=diamond",
                "Parallel": "shape=box, peripheries=2", "Map": "shape=box, peripheries=2",
                "Succeed": 'shape=box, style="rounded,bold"',
@@ -422,8 +425,8 @@ def to_dot(graph: Graph) -> str:
         extra = []
         if e.label:
             extra.append(f'label="{dot_text(e.label)}"')
-        if e.kind == "catch":
-            extra.append("style=dashed")
+        if e.kind in _DOT_STYLES:
+            extra.append(f"style={_DOT_STYLES[e.kind]}")
         tail = f" [{', '.join(extra)}]" if extra else ""
         out.append(f'  "{e.src}" -> "{e.dst}"{tail};')
     out.append("}")

@@ -83,7 +83,7 @@ def test_fibonacci_dot_lines() -> None:
     assert edges == {
         f'"start" -> "{ids["ExtractInputParameters"]}";',
         f'"{ids["ExtractInputParameters"]}" -> "{ids["BatchGroup"]}";',
-        f'"{ids["BatchGroup"]}" -> "{ids["Batch"]}";',
+        f'"{ids["BatchGroup"]}" -> "{ids["Batch"]}" [style=bold];',
         f'"{ids["Batch"]}" -> "{ids["OnSuccess"]}";',
         f'"{ids["BatchGroup"]}" -> "stop";',
         f'"{ids["BatchGroup"]}" -> "{ids["ErrorHandler"]}" [label="States.ALL", style=dashed];',
@@ -136,7 +136,7 @@ def all_states(doc: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 _MERMAID_NODE = re.compile(r'^\s*(s\d+|start|stop)(\(\(\(|\(\(|\[\[|\(\[|\[/|\(|\{|\[)"([^"]*)"(\)\)\)|\)\)|\]\]|\]\)|/\]|\)|\}|\])$')
-_MERMAID_EDGE = re.compile(r'^  (\w+) (-->|-\.->)(?:\|"([^"]*)"\|)? (\w+)$')
+_MERMAID_EDGE = re.compile(r'^  (\w+) (-->|-\.->|==>)(?:\|"([^"]*)"\|)? (\w+)$')
 _MERMAID_SUBGRAPH = re.compile(r'^\s*subgraph (g\d+)\["([^"]*)"\]$')
 
 
@@ -181,7 +181,8 @@ def test_generated_workflows_draw_every_state_and_edge(wf) -> None:
     # The Mermaid text says the same: every node with its name, every edge with its style.
     nodes, edges = parse_mermaid(to_mermaid(g))
     assert {i: lines[0] for i, lines in nodes.items()} == {n.id: n.lines[0] for n in g.nodes}
-    assert edges == [(e.src, e.dst, "-.->" if e.kind == "catch" else "-->", e.label) for e in g.edges]
+    arrows = {"catch": "-.->", "branch": "==>"}
+    assert edges == [(e.src, e.dst, arrows.get(e.kind, "-->"), e.label) for e in g.edges]
     # Deterministic: the same document with its keys in reverse order draws the same text.
     assert to_mermaid(graph_of(reversed_keys(doc))) == to_mermaid(g)
     assert to_dot(graph_of(reversed_keys(doc))) == to_dot(g)
