@@ -8,9 +8,6 @@ Blocks the test reads (the info string of a fenced block):
   ``\\`` continues it), followed by the output it shows. An output line ``...`` stands for
   any number of lines, and ``...`` inside a line for any text. ``cd DIR`` changes the folder
   the next commands run in.
-* ```` ```console tutorial=TAG ````: the same, for a step that needs a command listed in
-  ``PENDING`` (not yet in flowdsl): skipped, and a test fails once the command exists, so
-  the step is enabled then.
 
 The Terraform steps run unchanged against the harness's moto server: the test adds a provider
 override file (``*_override.tf.json``, which Terraform merges into the tutorial's provider
@@ -38,10 +35,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 TUTORIAL = ROOT / "docs" / "TUTORIAL.md"
 
-# Steps whose command is not in flowdsl yet: tag -> the command. Delete an entry once the
-# command exists (test_pending_steps_are_still_pending fails then, as a reminder).
-PENDING = {"import": "import"}
-
 _FENCE = re.compile(r"^```([^\n]*)\n(.*?)^```[ \t]*$", re.M | re.S)
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -56,7 +49,6 @@ class File:
 class Command:
     command: str
     expected: list[str]
-    tag: str | None
 
 
 def steps(text: str) -> list[File | Command]:
@@ -67,11 +59,11 @@ def steps(text: str) -> list[File | Command]:
         if "file" in attrs:
             out.append(File(attrs["file"], body))
         elif "tutorial" in attrs:
-            out += commands(body, attrs["tutorial"] or None)
+            out += commands(body)
     return out
 
 
-def commands(body: str, tag: str | None) -> list[Command]:
+def commands(body: str) -> list[Command]:
     found: list[Command] = []
     lines = body.splitlines()
     i = 0
@@ -88,7 +80,7 @@ def commands(body: str, tag: str | None) -> list[Command]:
         while i < len(lines) and not lines[i].startswith("$ "):
             expected.append(lines[i])
             i += 1
-        found.append(Command(command, expected, tag))
+        found.append(Command(command, expected))
     return found
 
 
@@ -152,14 +144,6 @@ def test_the_tutorial_covers_each_step() -> None:
 ])
 def test_output_matching(expected: list[str], actual: list[str], ok: bool) -> None:
     assert matches(expected, actual) is ok
-
-
-def test_pending_steps_are_still_pending() -> None:
-    for tag, command in PENDING.items():
-        r = subprocess.run([sys.executable, "-m", "flowdsl", command, "--help"], capture_output=True,
-                           text=True, timeout=60)
-        assert r.returncode != 0, (f"'flowdsl {command}' exists now: delete PENDING[{tag!r}] in "
-                                   f"{Path(__file__).name} so the tutorial's {tag} step runs")
 
 
 # --------------------------------------------------------------------------- the whole run
@@ -229,8 +213,6 @@ def test_the_tutorial_runs_as_written(tmp_path: Path, moto, terraform_env) -> No
             if target.suffix == ".tf":  # the emulator instead of AWS, beside the reader's provider block
                 (target.parent / "emulator_override.tf.json").write_text(
                     json.dumps(moto.provider_config(region="ap-northeast-1"), indent=2))
-            continue
-        if step.tag in PENDING:
             continue
         if re.fullmatch(r"cd \S+", step.command):
             cwd = (cwd / step.command[3:]).resolve()
