@@ -38,9 +38,9 @@ class Kind:
     deployment: str         # the ``deployment=`` expression
     first_state: str        # the state that turns the execution input into the job's body
     first_name: str         # its name
-    run_hint: str           # the ``flowdsl run`` options for the docstring
-    test_start: str         # a test module constant: what starts an execution
-    test_input: str         # the ``run(...)`` argument that passes it
+    run_hint: str           # the docstring's lines that run it locally
+    test_start: str         # the test module's constant for the input, if any
+    test_input: str         # the ``run(...)`` argument that starts an execution
     body_check: str         # a line of the first test: the body the job got
 
 
@@ -52,8 +52,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
         deployment="OnDemandJob(job_name)",
         first_state='Pass("ReadMessage", parameters={"body.$": "$[0].body"})',
         first_name="ReadMessage",
-        run_hint="--message '{\"id\": 1}'",
-        test_start='MESSAGE = {"id": 1}  # the body of an SQS message',
+        run_hint="    flowdsl run workflows/__NAME__.py --message '{\"id\": 1}'\n",
+        test_start='MESSAGE = {"id": 1}  # the body of an SQS message\n',
         test_input="message=MESSAGE",
         body_check='assert result.output["body"] == \'{"id": 1}\'',
     ),
@@ -64,10 +64,10 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
         deployment='ScheduledJob(job_name, schedule="cron(0 3 * * ? *)")',
         first_state='Pass("ReadInput", parameters={"body.$": "States.JsonToString($)"})',
         first_name="ReadInput",
-        run_hint="--input '{\"scheduled_time\": \"2030-01-01T03:00:00Z\"}'",
-        test_start='INPUT = {"scheduled_time": "2030-01-01T03:00:00Z"}  # as the schedule sends it',
-        test_input="INPUT",
-        body_check='assert json.loads(result.output["body"])["scheduled_time"] == "2030-01-01T03:00:00Z"',
+        run_hint="    flowdsl run workflows/__NAME__.py --scheduled\n",
+        test_start="",
+        test_input="scheduled=True",
+        body_check='assert "scheduled_time" in json.loads(result.output["body"])',
     ),
     Kind(
         name="event",
@@ -76,10 +76,15 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
         deployment='EventJob(job_name, on=S3ObjectCreated(var("bucket_name")))',
         first_state='Pass("ReadEvent", parameters={"body.$": "States.JsonToString($.detail)"})',
         first_name="ReadEvent",
-        run_hint="--input '{\"detail\": {\"object\": {\"key\": \"in/a.csv\"}}}'",
-        test_start='INPUT = {"detail": {"object": {"key": "in/a.csv"}}}  # an S3 event, in short',
-        test_input="INPUT",
-        body_check='assert json.loads(result.output["body"]) == {"object": {"key": "in/a.csv"}}',
+        run_hint=("    flowdsl sample-event workflows/__NAME__.py > event.json\n"
+                  "    flowdsl run workflows/__NAME__.py --event event.json\n"),
+        test_start=('EVENT = {  # an S3 "Object Created" event that the rule matches\n'
+                    '    "source": "aws.s3",\n'
+                    '    "detail-type": "Object Created",\n'
+                    '    "detail": {"bucket": {"name": "app-local-input"}, "object": {"key": "a.csv"}},\n'
+                    '}\n'),
+        test_input="event=EVENT",
+        body_check='assert json.loads(result.output["body"])["object"]["key"] == "a.csv"',
     ),
 )}
 
@@ -132,9 +137,10 @@ def files(name: str, kind_name: str = "on-demand") -> dict[str, str]:
     }
 
     def render(template: str) -> str:
-        for key, value in fill.items():
-            template = template.replace(key, value)
-        return template
+        for key, value in fill.items():  # values may hold __NAME__: it goes last
+            if key != "__NAME__":
+                template = template.replace(key, value)
+        return template.replace("__NAME__", name)
 
     return {
         f"workflows/{name}.py": render(_WORKFLOW),
@@ -204,8 +210,7 @@ when the job fails.
 How it starts (__KIND__): __SUMMARY__.
 
     flowdsl build workflows/__NAME__.py   # build/__NAME__/: ASL and a Terraform module
-    flowdsl run workflows/__NAME__.py __RUN_HINT__
-    python -m pytest tests/test___NAME__.py
+__RUN_HINT__    python -m pytest tests/test___NAME__.py
 """
 
 __IMPORTS__
@@ -375,7 +380,6 @@ from flowdsl.testing import run, throw
 
 WORKFLOW = Path(__file__).resolve().parents[1] / "workflows" / "__NAME__.py"
 __TEST_START__
-
 
 def test_the_job_runs_then_the_success_handler():
     result = run(WORKFLOW, __TEST_INPUT__).assert_succeeded()
