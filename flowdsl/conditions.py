@@ -7,20 +7,12 @@ from typing import Any
 import attrs
 
 from flowdsl.fields import check_fields
+from flowdsl.lang.operators import OPERATORS as _OPERATORS
 from flowdsl.source import caller_location
 
 # operator -> the kind of operand it takes ("string", "number", "bool", "timestamp", "path",
-# "pattern", "boolean-test")
-OPERATORS: dict[str, str] = {}
-for _family, _kind in (("String", "string"), ("Numeric", "number"), ("Timestamp", "timestamp")):
-    for _rel in ("Equals", "LessThan", "GreaterThan", "LessThanEquals", "GreaterThanEquals"):
-        OPERATORS[f"{_family}{_rel}"] = _kind
-        OPERATORS[f"{_family}{_rel}Path"] = "path"
-OPERATORS["BooleanEquals"] = "bool"
-OPERATORS["BooleanEqualsPath"] = "path"
-OPERATORS["StringMatches"] = "pattern"
-for _test in ("IsNull", "IsPresent", "IsNumeric", "IsString", "IsBoolean", "IsTimestamp"):
-    OPERATORS[_test] = "bool"
+# "pattern"), from the one operator table of flowdsl.lang.operators
+OPERATORS: dict[str, str] = {name: op.kind for name, op in _OPERATORS.items()}
 
 
 def _source() -> Any:

@@ -61,3 +61,24 @@ class CompileError(FlowError):
         if len(self.diagnostics) > 20:
             lines.append(f"... and {len(self.diagnostics) - 20} more")
         super().__init__("\n".join(lines))
+
+
+class LanguageSyntaxError(FlowError, ValueError):
+    """A string that does not parse in one of the languages ASL embeds (JSONPath, intrinsic
+    functions, JSONata, timestamps); ``offset`` is the character where reading stopped."""
+
+    def __init__(self, reason: str, text: str, offset: int) -> None:
+        super().__init__(reason)
+        self.reason, self.text, self.offset = reason, text, offset
+
+
+class PathSyntaxError(LanguageSyntaxError):
+    """Not a JSONPath (or not a reference path where one is required)."""
+
+
+class IntrinsicSyntaxError(LanguageSyntaxError):
+    """Not an intrinsic function call."""
+
+
+class JsonataSyntaxError(LanguageSyntaxError):
+    """Not a ``{% %}`` JSONata expression, or its body does not parse."""

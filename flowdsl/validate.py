@@ -13,16 +13,10 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
-from flowdsl.conditions import OPERATORS
 from flowdsl.errors import Diagnostic, did_you_mean
-from flowdsl.paths import (
-    _json_type,
-    check_dynamic,
-    check_intrinsic,
-    check_jsonata,
-    check_path,
-    is_jsonata,
-)
+from flowdsl.lang import intrinsics, jsonata, jsonpath, timestamps
+from flowdsl.lang.jsonpath import json_type as _json_type
+from flowdsl.lang.operators import OPERATORS
 from flowdsl.refs import Ref
 
 JSONPATH, JSONATA = "JSONPath", "JSONata"
@@ -82,8 +76,6 @@ _REFERENCE_PATH_FIELDS = ("ResultPath", "ItemsPath", "SecondsPath", "TimestampPa
                           "TimeoutSecondsPath", "HeartbeatSecondsPath", "MaxConcurrencyPath",
                           "ToleratedFailureCountPath", "ToleratedFailurePercentagePath")
 _PAYLOAD_FIELDS = ("Parameters", "ResultSelector", "ItemSelector", "Credentials")
-_TIMESTAMP = re.compile(
-    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
 _LAMBDA_ARN = re.compile(r"arn:[\w-]+:lambda:[^:]*:[^:]*:function:([^:]+)(:(.*))?")
 _LAMBDA_QUALIFIER = re.compile(r"\$LATEST|[A-Za-z0-9_-]{1,128}")
 _LAMBDA_NAME = re.compile(r"[A-Za-z0-9_-]{1,140}")
@@ -93,6 +85,15 @@ _CATCH_FIELDS = {JSONPATH: {"ErrorEquals", "Next", "ResultPath", "Comment", "Ass
                  JSONATA: {"ErrorEquals", "Next", "Output", "Comment", "Assign"}}
 _RULE_FIELDS = {JSONPATH: {"Variable", "And", "Or", "Not", "Next", "Comment", "Assign"},
                 JSONATA: {"Condition", "Next", "Comment", "Assign", "Output"}}
+
+
+def _check_dynamic(value: Any) -> str | None:
+    """The value of a ``key.$`` field: a path, a context path, a variable, or an intrinsic call."""
+    if not isinstance(value, str):
+        return f"a field ending in '.$' must hold a string, not {_json_type(value)}"
+    if intrinsics.is_intrinsic(value):
+        return intrinsics.check(value)
+    return jsonpath.check(value, reference=False)
 
 
 def _is_int(v: Any) -> bool:
@@ -294,7 +295,7 @@ class _Validator:
             if key in st:
                 v = _text(st[key])
                 if isinstance(v, str) and v.startswith("States."):
-                    msg = check_intrinsic(v)
+                    msg = intrinsics.check(v)
                     if msg:
                         self.err("bad-intrinsic", f"{path}.{key}", msg)
                 else:
@@ -356,10 +357,10 @@ class _Validator:
         if "Seconds" in st and not (lang == JSONATA and isinstance(st["Seconds"], str)):
             if not (_is_int(st["Seconds"]) and st["Seconds"] >= 0):
                 self.err("bad-value", f"{path}.Seconds", "Seconds must be a non-negative integer")
-        if "Timestamp" in st and not (lang == JSONATA and is_jsonata(st["Timestamp"])):
-            if not (isinstance(st["Timestamp"], str) and _TIMESTAMP.fullmatch(st["Timestamp"])):
-                self.err("bad-value", f"{path}.Timestamp",
-                         f"{st['Timestamp']!r} is not an RFC 3339 timestamp")
+        if "Timestamp" in st and not (lang == JSONATA and jsonata.is_candidate(st["Timestamp"])):
+            msg = timestamps.problem(st["Timestamp"])
+            if msg:
+                self.err("bad-value", f"{path}.Timestamp", msg)
 
     def s_fail(self, st: dict, path: str, lang: str, top: str, edges: list) -> None:
         for key in ("Error", "Cause"):
@@ -389,7 +390,7 @@ class _Validator:
                     self.err("choice-rule", f"{rpath}.Condition",
                              "a JSONata choice rule needs a Condition")
                 elif isinstance(cond, str):
-                    msg = check_jsonata(cond)
+                    msg = jsonata.check(cond)
                     if msg:
                         self.err("bad-jsonata", f"{rpath}.Condition", msg)
                 elif not isinstance(cond, bool):
@@ -446,7 +447,7 @@ class _Validator:
             self.err("choice-rule", f"{path}.Variable", f"a {op} rule needs a Variable")
         else:
             self.path_field(rule["Variable"], f"{path}.Variable", reference=False)
-        value, kind = rule[op], OPERATORS[op]
+        value, kind = rule[op], OPERATORS[op].kind
         vpath = f"{path}.{op}"
         if kind == "path":
             self.path_field(value, vpath, reference=False)
@@ -456,7 +457,7 @@ class _Validator:
             self.err("bad-type", vpath, f"{op} compares with a number, not {_json_type(value)}")
         elif kind == "bool" and not isinstance(value, bool):
             self.err("bad-type", vpath, f"{op} takes true or false, not {_json_type(value)}")
-        elif kind == "timestamp" and not (isinstance(value, str) and _TIMESTAMP.fullmatch(value)):
+        elif kind == "timestamp" and timestamps.parse(value) is None:
             self.err("bad-value", vpath, f"{op} compares with an RFC 3339 timestamp, not {value!r}")
 
     def s_parallel(self, st: dict, path: str, lang: str, top: str, edges: list) -> None:
@@ -584,7 +585,7 @@ class _Validator:
     # values ----------------------------------------------------------------------------------------
     def path_field(self, value: Any, path: str, *, reference: bool, context: bool = True,
                    variables: bool = True) -> None:
-        msg = check_path(_text(value), reference=reference, context=context, variables=variables)
+        msg = jsonpath.check(_text(value), reference=reference, context=context, variables=variables)
         if msg:
             self.err("bad-path", path, msg)
 
@@ -601,7 +602,7 @@ class _Validator:
                 else:
                     stripped[base] = key
                 if key.endswith(".$"):
-                    msg = check_dynamic(_text(item))
+                    msg = _check_dynamic(_text(item))
                     if msg:
                         code = "bad-intrinsic" if isinstance(item, str) and item.startswith("States.") else "bad-path"
                         self.err(code, kpath, msg)
@@ -622,8 +623,8 @@ class _Validator:
 
     def jsonata_value(self, value: Any, path: str) -> None:
         if isinstance(value, str):
-            if is_jsonata(value):
-                msg = check_jsonata(value)
+            if jsonata.is_candidate(value):
+                msg = jsonata.check(value)
                 if msg:
                     self.err("bad-jsonata", path, msg)
         elif isinstance(value, dict):

@@ -20,6 +20,12 @@ AWS_DISAGREES = {
         "its Resource fields are CloudFormation intrinsics ({'Fn::GetAtt': ...}, {'Ref': ...}); "
         "they only mean something inside a CloudFormation template, and Step Functions' "
         "CreateStateMachine rejects a Resource that is not a string",
+    "invalid-jsonata-surround-syntax-no-spaces.json":
+        "its only fault is '{%10%}', with no space inside the delimiters; asl-validator requires "
+        "the spaces, but Step Functions accepts '{%10%}' and evaluates it to 10",
+    "invalid-json-surround-syntax-extra-spaces.json":
+        "its only fault is an expression that spans lines ('{% \\n10         %}'); asl-validator "
+        "requires one line, but Step Functions accepts expressions written over several lines",
 }
 
 

@@ -3,39 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any, Callable
 
+from flowdsl.lang.operators import OPERATORS
+from flowdsl.lang.timestamps import parse as parse_timestamp
+
 from .errors import RunError
-
-# RFC 3339 date-time as AWS requires it for Timestamp* operators and Wait timestamps:
-# 'T' separator and an explicit offset or 'Z' are mandatory.
-_TS_RE = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|z|[+-]\d{2}:\d{2})$"
-)
-
-
-def parse_timestamp(value: Any) -> datetime | None:
-    """Parse an ISO-8601 extended offset date-time; ``None`` if it is not one."""
-    if not isinstance(value, str):
-        return None
-    m = _TS_RE.match(value)
-    if not m:
-        return None
-    y, mo, d, h, mi, s, frac, tz = m.groups()
-    try:
-        micro = int((frac[1:] + "000000")[:6]) if frac else 0
-        if tz in ("Z", "z"):
-            tzinfo = timezone.utc
-        else:
-            sign = 1 if tz[0] == "+" else -1
-            from datetime import timedelta
-
-            tzinfo = timezone(sign * timedelta(hours=int(tz[1:3]), minutes=int(tz[4:6])))
-        return datetime(int(y), int(mo), int(d), int(h), int(mi), int(s), micro, tzinfo=tzinfo)
-    except ValueError:
-        return None
 
 
 def _is_number(v: Any) -> bool:
@@ -108,13 +82,8 @@ _OPS: dict[str, Callable[[int], bool]] = {
     "GreaterThanEquals": lambda c: c >= 0,
 }
 
-COMPARISON_OPERATORS: dict[str, tuple[str, str, bool]] = {}
-for _kind in _KINDS:
-    for _op in _OPS:
-        if _kind == "Boolean" and _op != "Equals":
-            continue
-        COMPARISON_OPERATORS[f"{_kind}{_op}"] = (_kind, _op, False)
-        COMPARISON_OPERATORS[f"{_kind}{_op}Path"] = (_kind, _op, True)
+COMPARISON_OPERATORS: dict[str, tuple[str, str, bool]] = {
+    op.name: (op.family, op.relation, op.takes_path) for op in OPERATORS.values() if op.family in _KINDS}
 TYPE_TESTS: dict[str, Callable[[Any], bool]] = {
     "IsNull": lambda v: v is None,
     "IsNumeric": _is_number,

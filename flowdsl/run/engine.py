@@ -8,11 +8,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from flowdsl.lang import jsonata as jsonata_lang
+from flowdsl.lang.timestamps import parse as parse_timestamp
+
 from . import intrinsics, jsonata_support as jn
-from .choice import evaluate_rule, parse_timestamp
+from .choice import evaluate_rule
 from .clock import VirtualClock, iso
 from .errors import UNCATCHABLE_BY_ALL, RunError, StatesError
-from .jsonpath import PathError, PathSyntaxError, compile_path, evaluate as jp_eval, set_path
+from .jsonpath import PathError, PathSyntaxError, compile_path, evaluate_compiled, set_path
 from .tasks import TaskBinder, TaskCall, unbound_message
 
 JSONPATH = "JSONPath"
@@ -170,25 +173,20 @@ class _Runner:
     def resolve(self, path: str, data: Any, ctx: Mapping[str, Any], scope: _Scope, field_name: str,
                 state: str) -> Any:
         try:
-            if path.startswith("$$"):
-                return jp_eval("$" + path[2:], ctx)
-            if path == "$" or path.startswith("$.") or path.startswith("$["):
-                return jp_eval(path, data)
-            # "$name..." is a variable reference (AWS "Passing data between states with variables").
-            i = 1
-            while i < len(path) and (path[i].isalnum() or path[i] == "_"):
-                i += 1
-            name = path[1:i]
-            if not name:
-                raise PathSyntaxError(path)
-            if name not in scope.vars:
-                raise StatesError("States.Runtime", f"An error occurred while executing the state '{state}'. "
-                                  f"The variable '${name}' referenced by the field '{field_name}' is not defined.")
-            rest = path[i:]
-            return jp_eval("$" + rest, scope.vars[name]) if rest else scope.vars[name]
+            tree = compile_path(path)
+            if tree.root == "$$":
+                doc = ctx
+            elif tree.root == "var":
+                # "$name..." is a variable reference (AWS "Passing data between states with variables").
+                if tree.variable not in scope.vars:
+                    raise StatesError("States.Runtime", f"An error occurred while executing the state '{state}'. "
+                                      f"The variable '${tree.variable}' referenced by the field '{field_name}' is not defined.")
+                doc = scope.vars[tree.variable]
+            else:
+                doc = data
+            return evaluate_compiled(tree, doc)
         except PathError:
-            shown = compile_path(path.removeprefix("$") if path.startswith("$$") else path).bracket_form() \
-                if not path.startswith("$$") else path
+            shown = path if tree.root == "$$" else tree.bracket_form()
             raise StatesError(
                 "States.Runtime",
                 f"An error occurred while executing the state '{state}'. Invalid path '{path}' : "
@@ -263,6 +261,8 @@ class _Runner:
         if isinstance(tpl, str):
             if jn.is_expression(tpl):
                 body = jn.expression_body(tpl)
+                if not body:
+                    raise RunError(f"state {state!r}: {field_name} holds no expression between '{{%' and '%}}'")
                 try:
                     return jn.evaluate(body, bindings, field_name)
                 except jn.Undefined:
@@ -271,6 +271,9 @@ class _Runner:
                         f"An error occurred while executing the state '{state}'. The JSONata expression "
                         f"'{body}' specified for the field '{field_name}' returned nothing (undefined).",
                     ) from None
+            if jsonata_lang.is_candidate(tpl):
+                raise RunError(f"state {state!r}: {field_name}: {tpl!r} is not a JSONata expression: "
+                               "write it as '{% expression %}'")
             return tpl
         if isinstance(tpl, dict):
             return {k: self.ja_value(v, bindings, f"{field_name}/{k}", state) for k, v in tpl.items()}

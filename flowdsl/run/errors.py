@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from flowdsl.errors import FlowError
 
-class RunError(Exception):
+
+class RunError(FlowError):
     """A malformed state machine definition (raised by :func:`flowdsl.run.execute`)."""
 
 
-class StatesError(Exception):
+class StatesError(FlowError):
     """An ASL-level error raised while a state runs; it can be retried / caught.
 
     ``error`` is the ASL error name (``States.Runtime``, a Lambda ``errorType``, ...)

@@ -1,12 +1,7 @@
-"""Parser and implementations of the ASL intrinsic functions (``States.Format(...)`` etc.).
+"""What each ASL intrinsic function (``States.Format(...)`` etc.) does when it runs.
 
-Grammar (AWS "Intrinsic functions" docs)::
-
-    call  := 'States.' NAME '(' [arg (',' arg)*] ')'
-    arg   := call | 'string' | number | 'null' | 'true' | 'false' | path
-    path  := '$' ... | '$$' ... | '$var' ...
-
-Inside a quoted string the characters ``' { } \\`` are escaped with a backslash.
+The calls are parsed, and checked against the function table, by :mod:`flowdsl.lang.intrinsics`,
+the parser validation uses too; this module evaluates the parsed tree.
 """
 
 from __future__ import annotations
@@ -15,170 +10,25 @@ import base64
 import hashlib
 import json
 import math
-
 import random
 import uuid
-from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Callable
 
+from flowdsl.errors import IntrinsicSyntaxError
+from flowdsl.lang.intrinsics import (
+    ARRAY_RANGE_LIMIT,
+    HASH_ALGORITHMS,
+    LBRACE as _LBRACE,
+    RBRACE as _RBRACE,
+    Call,
+    Literal,
+    PathArg,
+    is_intrinsic,
+    parse,
+    problem,
+)
+
 from .errors import StatesError
-
-
-class IntrinsicSyntaxError(ValueError):
-    pass
-
-
-_LBRACE, _RBRACE = "\ue000", "\ue001"  # stand-ins for escaped braces while formatting
-
-
-@dataclass(frozen=True, slots=True)
-class Literal:
-    value: Any
-    # For strings: the text with escaped braces replaced by stand-ins, so States.Format can tell
-    # a literal '\{\}' from a '{}' placeholder.
-    marked: str | None = field(default=None, compare=False)
-
-
-@dataclass(frozen=True, slots=True)
-class PathArg:
-    path: str
-
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    name: str
-    args: tuple[Any, ...]
-
-
-class _Parser:
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.i = 0
-
-    def ws(self) -> None:
-        while self.i < len(self.text) and self.text[self.i].isspace():
-            self.i += 1
-
-    def parse_call(self) -> Call:
-        self.ws()
-        t = self.text
-        if not t.startswith("States.", self.i):
-            raise IntrinsicSyntaxError(f"expected 'States.' at {self.i} in {t!r}")
-        j = self.i + len("States.")
-        k = j
-        while k < len(t) and (t[k].isalnum() or t[k] == "_"):
-            k += 1
-        name = t[j:k]
-        if not name or k >= len(t) or t[k] != "(":
-            raise IntrinsicSyntaxError(f"expected '(' after States.{name} in {t!r}")
-        self.i = k + 1
-        args: list[Any] = []
-        self.ws()
-        if self.i < len(t) and t[self.i] == ")":
-            self.i += 1
-            return Call(name, ())
-        while True:
-            args.append(self.parse_arg())
-            self.ws()
-            if self.i >= len(t):
-                raise IntrinsicSyntaxError(f"unterminated call in {t!r}")
-            if t[self.i] == ",":
-                self.i += 1
-                continue
-            if t[self.i] == ")":
-                self.i += 1
-                return Call(name, tuple(args))
-            raise IntrinsicSyntaxError(f"unexpected {t[self.i]!r} at {self.i} in {t!r}")
-
-    def parse_arg(self) -> Any:
-        self.ws()
-        t = self.text
-        if self.i >= len(t):
-            raise IntrinsicSyntaxError(f"missing argument in {t!r}")
-        c = t[self.i]
-        if t.startswith("States.", self.i):
-            return self.parse_call()
-        if c == "'":
-            return Literal(*self.parse_string())
-        if c == "$":
-            return PathArg(self.parse_path())
-        # number / null / true / false: read until ',' or ')'
-        j = self.i
-        while j < len(t) and t[j] not in ",)":
-            j += 1
-        tok = t[self.i : j].strip()
-        self.i = j
-        if tok == "null":
-            return Literal(None)
-        if tok in ("true", "false"):
-            return Literal(tok == "true")
-        try:
-            num = json.loads(tok)
-        except json.JSONDecodeError:
-            raise IntrinsicSyntaxError(f"bad argument {tok!r} in {t!r}") from None
-        if not isinstance(num, (int, float)):
-            raise IntrinsicSyntaxError(f"bad argument {tok!r} in {t!r}")
-        return Literal(num)
-
-    def parse_string(self) -> tuple[str, str]:
-        t = self.text
-        self.i += 1
-        out: list[str] = []
-        marked: list[str] = []
-        while self.i < len(t):
-            c = t[self.i]
-            if c == "\\" and self.i + 1 < len(t):
-                nxt = t[self.i + 1]
-                out.append(nxt)
-                marked.append({"{": _LBRACE, "}": _RBRACE}.get(nxt, nxt))
-                self.i += 2
-                continue
-            if c == "'":
-                self.i += 1
-                return "".join(out), "".join(marked)
-            out.append(c)
-            marked.append(c)
-            self.i += 1
-        raise IntrinsicSyntaxError(f"unterminated string in {t!r}")
-
-    def parse_path(self) -> str:
-        t = self.text
-        j, depth, quote = self.i, 0, ""
-        while j < len(t):
-            c = t[j]
-            if quote:
-                if c == "\\":
-                    j += 2
-                    continue
-                if c == quote:
-                    quote = ""
-            elif c in "'\"" and depth > 0:
-                quote = c
-            elif c == "[" or c == "(":
-                depth += 1
-            elif c == "]" or (c == ")" and depth > 0):
-                depth -= 1
-            elif depth == 0 and c in ",)":
-                break
-            j += 1
-        path = t[self.i : j].strip()
-        self.i = j
-        return path
-
-
-@lru_cache(maxsize=4096)
-def parse(text: str) -> Call:
-    p = _Parser(text)
-    call = p.parse_call()
-    p.ws()
-    if p.i != len(text):
-        raise IntrinsicSyntaxError(f"trailing text after intrinsic call in {text!r}")
-    return call
-
-
-def is_intrinsic(text: str) -> bool:
-    return text.lstrip().startswith("States.")
 
 
 # --- implementations -------------------------------------------------------------------------
@@ -333,7 +183,7 @@ def _b64decode(args: list[Any]) -> str:
         raise _fail(f"States.Base64Decode: invalid base64 input {s!r}") from exc
 
 
-_HASHES = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
+_HASHES = HASH_ALGORITHMS
 
 
 def _hash(args: list[Any]) -> str:
@@ -467,7 +317,13 @@ def evaluate(text: str, resolve: Callable[[str], Any], rng: random.Random | None
     try:
         call = parse(text)
     except IntrinsicSyntaxError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(f"{text!r} is not a valid intrinsic function call: {exc.reason}") from None
+    wrong = problem(call)
+    if wrong:
+        # The same check validation makes; a definition that fails it never reaches AWS.
+        if wrong.endswith(" is not an intrinsic function"):
+            wrong = "Unknown intrinsic function " + wrong.split()[0]
+        raise _fail(wrong)
     return _eval(call, resolve, rng or random.Random(0))
 
 

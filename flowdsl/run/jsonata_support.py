@@ -11,7 +11,6 @@ import json
 import random
 import sys
 import uuid
-from functools import lru_cache
 from typing import Any
 
 import regex
@@ -22,6 +21,8 @@ from jsonata import regex_engine as _jregex  # noqa: E402
 from jsonata import utils as _jutils  # noqa: E402
 
 sys.setrecursionlimit(max(_limit, sys.getrecursionlimit()))
+
+from flowdsl.lang import jsonata as _lang  # noqa: E402
 
 from .errors import StatesError  # noqa: E402
 
@@ -86,19 +87,16 @@ class Undefined(Exception):
     """A JSONata expression produced no value."""
 
 
-def is_expression(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith("{%") and value.endswith("%}") and len(value) >= 4
+is_expression = _lang.is_expression
 
 
 def expression_body(value: str) -> str:
     return value[2:-2].strip()
 
 
-@lru_cache(maxsize=4096)
-def _compile(expr: str) -> jsonata.Jsonata:
-    j = jsonata.Jsonata(expr, _regex_engine)
-    j.set_output_convert_nulls(False)
-    return j
+def _compile(expr: str) -> Any:
+    """The expression compiled by the parser validation uses, with the bounded regex engine."""
+    return _lang.compile_body(expr, _regex_engine)
 
 
 def _to_python(value: Any) -> Any:

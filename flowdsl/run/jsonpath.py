@@ -1,212 +1,28 @@
-"""A small JSONPath evaluator covering the subset Step Functions accepts.
+"""Evaluation of JSONPath trees (parsed by :mod:`flowdsl.lang.jsonpath`) the way AWS's Jayway
+JsonPath evaluates them.
 
-Supported: ``$``, ``.name``, ``['name']`` / ``["name"]``, ``[n]`` (negative allowed), ``[a:b:c]``,
-``[*]`` / ``.*``, ``..name`` (recursive descent), unions ``[0,1]`` and simple filters
-``[?(@.a.b op literal)]`` / ``[?(@.a)]``.  A path with a wildcard, slice, filter, union or
-recursive descent is *indefinite* and yields a list of matches, like Jayway JsonPath (which AWS uses).
+A *definite* path (only names and indexes, or a trailing ``.length()`` or ``['a','b']``) yields
+one value and fails when it matches nothing; any other path yields the list of its matches.
+``$['a','b']`` at the end of a path merges the fields it finds into one object.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
+
+from flowdsl.errors import FlowError, PathSyntaxError
+from flowdsl.lang.jsonpath import Filter, Path, Step, parse
+
+__all__ = ["PathError", "PathSyntaxError", "compile_path", "evaluate", "evaluate_compiled", "set_path"]
 
 
-class PathError(Exception):
+class PathError(FlowError):
     """The path does not match the document (AWS reports: "Invalid path ... No results for path")."""
 
 
-class PathSyntaxError(ValueError):
-    """The path is not well formed."""
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    kind: str  # key | index | slice | wild | desc | filter | union
-    arg: Any = None
-
-
-@dataclass(frozen=True, slots=True)
-class CompiledPath:
-    text: str
-    steps: tuple[Step, ...]
-    definite: bool
-
-    def bracket_form(self) -> str:
-        # AWS error messages spell the path in Jayway's normalised form: $['a']['b'][0]
-        parts = ["$"]
-        for s in self.steps:
-            if s.kind == "key":
-                parts.append(f"['{s.arg}']")
-            elif s.kind == "index":
-                parts.append(f"[{s.arg}]")
-            else:
-                parts.append("[*]")
-        return "".join(parts)
-
-
-_NAME_RE = re.compile(r"[^.\[\]\s]+")
-_FILTER_RE = re.compile(r"^\?\(\s*@((?:\.[A-Za-z0-9_\-$]+|\['[^']*'\])*)\s*(?:(==|!=|<=|>=|<|>)\s*(.+?))?\s*\)$")
-
-
-def _parse_filter(body: str) -> Callable[[Any], bool]:
-    m = _FILTER_RE.match(body)
-    if not m:
-        raise PathSyntaxError(f"unsupported filter expression: [{body}]")
-    sub, op, lit = m.group(1), m.group(2), m.group(3)
-    subpath = compile_path("$" + sub) if sub else compile_path("$")
-    literal: Any = None
-    if op is not None:
-        lit = lit.strip()
-        if lit.startswith("'") and lit.endswith("'"):
-            literal = lit[1:-1]
-        else:
-            try:
-                literal = json.loads(lit)
-            except json.JSONDecodeError as exc:
-                raise PathSyntaxError(f"bad filter literal {lit!r}") from exc
-
-    def pred(item: Any) -> bool:
-        try:
-            value = evaluate_compiled(subpath, item)
-        except PathError:
-            return False
-        if op is None:
-            return True
-        if op == "==":
-            return _same_type(value, literal) and value == literal
-        if op == "!=":
-            return not (_same_type(value, literal) and value == literal)
-        if not _same_type(value, literal) or isinstance(value, (dict, list, type(None), bool)):
-            return False
-        if op == "<":
-            return value < literal
-        if op == "<=":
-            return value <= literal
-        if op == ">":
-            return value > literal
-        return value >= literal
-
-    return pred
-
-
-def _same_type(a: Any, b: Any) -> bool:
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool)
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return True
-    return type(a) is type(b)
-
-
-def _parse_bracket(body: str) -> Step:
-    body = body.strip()
-    if body == "*":
-        return Step("wild")
-    if body.startswith("?"):
-        return Step("filter", _parse_filter(body))
-    if (body.startswith("'") and body.endswith("'")) or (body.startswith('"') and body.endswith('"')):
-        if len(body) < 2:
-            raise PathSyntaxError("unterminated quoted name")
-        # Only the quote character itself is escaped; other backslashes are literal (Jayway behaviour).
-        q = body[0]
-        return Step("key", body[1:-1].replace("\\" + q, q))
-    if ":" in body:
-        parts = body.split(":")
-        if len(parts) > 3:
-            raise PathSyntaxError(f"bad slice [{body}]")
-        try:
-            nums = tuple(int(p) if p.strip() else None for p in parts)
-        except ValueError as exc:
-            raise PathSyntaxError(f"bad slice [{body}]") from exc
-        return Step("slice", nums + (None,) * (3 - len(nums)))
-    if "," in body:
-        items: list[Any] = []
-        for p in body.split(","):
-            p = p.strip()
-            if p.startswith("'") and p.endswith("'"):
-                items.append(p[1:-1])
-            else:
-                try:
-                    items.append(int(p))
-                except ValueError as exc:
-                    raise PathSyntaxError(f"bad union [{body}]") from exc
-        return Step("union", tuple(items))
-    try:
-        return Step("index", int(body))
-    except ValueError as exc:
-        raise PathSyntaxError(f"bad subscript [{body}]") from exc
-
-
-def _find_bracket_end(text: str, start: int) -> int:
-    """Index of the ']' closing the '[' at ``start``, honouring quotes and nested parentheses."""
-    i, quote, depth = start + 1, "", 0
-    while i < len(text):
-        c = text[i]
-        if quote:
-            if c == "\\":
-                i += 2
-                continue
-            if c == quote:
-                quote = ""
-        elif c in "'\"":
-            quote = c
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "]" and depth == 0:
-            return i
-        i += 1
-    raise PathSyntaxError(f"unterminated '[' in {text!r}")
-
-
-@lru_cache(maxsize=4096)
-def compile_path(text: str) -> CompiledPath:
-    if not isinstance(text, str) or not text.startswith("$"):
-        raise PathSyntaxError(f"path must start with '$': {text!r}")
-    steps: list[Step] = []
-    i, n = 1, len(text)
-    while i < n:
-        c = text[i]
-        if c == ".":
-            if text.startswith("..", i):
-                i += 2
-                if i < n and text[i] == "[":
-                    end = _find_bracket_end(text, i)
-                    inner = _parse_bracket(text[i + 1 : end])
-                    steps.append(Step("desc", None))
-                    steps.append(inner)
-                    i = end + 1
-                    continue
-                m = _NAME_RE.match(text, i)
-                if not m:
-                    raise PathSyntaxError(f"bad path {text!r}")
-                steps.append(Step("desc", None if m.group(0) == "*" else m.group(0)))
-                i = m.end()
-                continue
-            i += 1
-            m = _NAME_RE.match(text, i)
-            if not m:
-                raise PathSyntaxError(f"bad path {text!r}")
-            name = m.group(0)
-            if name == "*":
-                steps.append(Step("wild"))
-            elif name == "length()" and m.end() == n:
-                steps.append(Step("length"))
-            else:
-                steps.append(Step("key", name))
-            i = m.end()
-        elif c == "[":
-            end = _find_bracket_end(text, i)
-            steps.append(_parse_bracket(text[i + 1 : end]))
-            i = end + 1
-        else:
-            raise PathSyntaxError(f"unexpected {c!r} in path {text!r}")
-    definite = all(s.kind in ("key", "index", "length") for s in steps)
-    return CompiledPath(text, tuple(steps), definite)
+def compile_path(text: str) -> Path:
+    """The parsed path (one parser for validation and execution: :func:`flowdsl.lang.jsonpath.parse`)."""
+    return parse(text)
 
 
 def _descend(value: Any) -> list[Any]:
@@ -220,7 +36,7 @@ def _descend(value: Any) -> list[Any]:
     return out
 
 
-def _apply(step: Step, value: Any, definite: bool) -> list[Any]:
+def _apply(step: Step, value: Any, definite: bool, root: Any, last: bool) -> list[Any]:
     k = step.kind
     if k == "key":
         if isinstance(value, dict) and step.arg in value:
@@ -233,6 +49,12 @@ def _apply(step: Step, value: Any, definite: bool) -> list[Any]:
             return [value[step.arg]]
         if definite:
             raise PathError(step.arg)
+        return []
+    if k == "from_end":
+        if isinstance(value, list) and 0 < step.arg <= len(value):
+            return [value[len(value) - step.arg]]
+        if definite:
+            raise PathError(f"(@.length-{step.arg})")
         return []
     if k == "length":
         if isinstance(value, (list, str, dict)):
@@ -250,6 +72,12 @@ def _apply(step: Step, value: Any, definite: bool) -> list[Any]:
             return value[slice(a, b, c)]
         return []
     if k == "union":
+        if last and all(isinstance(key, str) for key in step.arg):
+            if not isinstance(value, dict):
+                if definite:
+                    raise PathError(step.arg[0])
+                return []
+            return [{key: value[key] for key in step.arg if key in value}]
         out: list[Any] = []
         for key in step.arg:
             if isinstance(key, int) and isinstance(value, list) and -len(value) <= key < len(value):
@@ -259,21 +87,75 @@ def _apply(step: Step, value: Any, definite: bool) -> list[Any]:
         return out
     if k == "filter":
         items = value if isinstance(value, list) else list(value.values()) if isinstance(value, dict) else []
-        return [v for v in items if step.arg(v)]
+        return [v for v in items if _holds(step.arg, v, root)]
     raise AssertionError(k)
 
 
-def evaluate_compiled(path: CompiledPath, data: Any) -> Any:
+_MISSING = object()
+
+
+def _operand(node: Any, item: Any, root: Any) -> Any:
+    if isinstance(node, Path):
+        try:
+            found = evaluate_compiled(node, item if node.root == "@" else root)
+        except PathError:
+            return _MISSING
+        if not node.definite and not found:
+            return _MISSING
+        return found
+    return node[1]  # ("lit", value)
+
+
+def _same_type(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool)
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return True
+    return type(a) is type(b)
+
+
+def _holds(f: Filter, item: Any, root: Any) -> bool:
+    op = f.op
+    if op == "and":
+        return _holds(f.args[0], item, root) and _holds(f.args[1], item, root)
+    if op == "or":
+        return _holds(f.args[0], item, root) or _holds(f.args[1], item, root)
+    if op == "not":
+        return not _holds(f.args[0], item, root)
+    if op == "exists":
+        return _operand(f.args[0], item, root) is not _MISSING
+    a, b = _operand(f.args[0], item, root), _operand(f.args[1], item, root)
+    if a is _MISSING or b is _MISSING:
+        return False
+    if op == "==":
+        return _same_type(a, b) and a == b
+    if op == "!=":
+        return not (_same_type(a, b) and a == b)
+    if not _same_type(a, b) or isinstance(a, (dict, list, type(None), bool)):
+        return False
+    if op == "<":
+        return a < b
+    if op == "<=":
+        return a <= b
+    if op == ">":
+        return a > b
+    return a >= b
+
+
+def evaluate_compiled(path: Path, data: Any) -> Any:
+    """The value (definite path) or the list of matches of ``path``'s steps, applied to ``data``
+    (the caller picks the document the path's root names)."""
+    steps = path.steps
     if path.definite:
         value = data
-        for step in path.steps:
-            value = _apply(step, value, True)[0]
+        for i, step in enumerate(steps):
+            value = _apply(step, value, True, data, i == len(steps) - 1)[0]
         return value
     current = [data]
-    steps = path.steps
     i = 0
     while i < len(steps):
         step = steps[i]
+        last = i == len(steps) - 1
         if step.kind == "desc":
             expanded: list[Any] = []
             for v in current:
@@ -282,14 +164,14 @@ def evaluate_compiled(path: CompiledPath, data: Any) -> Any:
                 # "..[x]" / "..*" : the following step applies to every descendant
                 if i + 1 < len(steps):
                     nxt = steps[i + 1]
-                    current = [r for v in expanded for r in _apply(nxt, v, False)]
+                    current = [r for v in expanded for r in _apply(nxt, v, False, data, i + 1 == len(steps) - 1)]
                     i += 2
                     continue
                 current = expanded[1:]
             else:
                 current = [v[step.arg] for v in expanded if isinstance(v, dict) and step.arg in v]
         else:
-            current = [r for v in current for r in _apply(step, v, False)]
+            current = [r for v in current for r in _apply(step, v, False, data, last)]
         i += 1
     return current
 
@@ -298,7 +180,7 @@ def evaluate(path: str, data: Any) -> Any:
     """Value at ``path`` in ``data``; raises :class:`PathError` if a definite path matches nothing."""
     if path == "$":
         return data
-    return evaluate_compiled(compile_path(path), data)
+    return evaluate_compiled(parse(path), data)
 
 
 def set_path(data: Any, path: str, value: Any) -> Any:
@@ -309,10 +191,10 @@ def set_path(data: Any, path: str, value: Any) -> Any:
     """
     if path == "$":
         return value
-    cp = compile_path(path)
-    if not cp.definite or any(s.kind not in ("key", "index") for s in cp.steps):
-        raise PathSyntaxError(f"ResultPath must be a reference path: {path}")
-    return _set(data, cp.steps, value)
+    tree = parse(path)
+    if tree.root != "$" or not tree.is_reference:
+        raise PathSyntaxError(f"ResultPath must be a reference path: {path}", path, 0)
+    return _set(data, tree.steps, value)
 
 
 def _set(node: Any, steps: tuple[Step, ...], value: Any) -> Any:

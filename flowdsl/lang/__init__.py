@@ -1,0 +1,9 @@
+"""The languages an ASL document embeds, one parser each; validation checks the trees they
+produce and the local engine (``flowdsl.run``) evaluates the same trees.
+
+- ``jsonpath``: paths and reference paths (``$.a[0]``, ``$$.Execution.Id``, ``$var.x``)
+- ``intrinsics``: ``States.Format('{}', $.a)`` and the table of functions and their arguments
+- ``jsonata``: ``{% expression %}`` strings
+- ``timestamps``: the RFC 3339 profile of Wait and the Timestamp operators
+- ``operators``: the Choice comparison operators and the kind of operand each takes
+"""
