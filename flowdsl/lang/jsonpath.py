@@ -175,8 +175,8 @@ class _Parser:
             if name != "length" or desc:
                 raise self.fail(f"{name}() is not a function of Step Functions paths", name_start)
             self.i += 2
-            if self.i < len(t) and not (t[self.i] in stop or t[self.i].isspace()
-                                        or (self.in_args and t[self.i] in ",)")):
+            if self.i < len(t) and (t[self.i] in ".[" or not (t[self.i] in stop or t[self.i].isspace()
+                                                           or (self.in_args and t[self.i] in ",)"))):
                 raise self.fail("length() must be the last step", name_start)
             return [Step("length", None, at, self.i)]
         return [Step("desc", name, at, self.i)] if desc else [Step("key", name, at, self.i)]

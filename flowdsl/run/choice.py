@@ -74,6 +74,8 @@ _KINDS: dict[str, tuple[Callable[[Any], bool], Callable[[Any], Any]]] = {
     "Boolean": (lambda v: isinstance(v, bool), lambda v: v),
     "Timestamp": (lambda v: parse_timestamp(v) is not None, parse_timestamp),
 }
+_KIND_WORDS = {"String": "a string", "Numeric": "a number", "Boolean": "true or false",
+               "Timestamp": "an RFC 3339 timestamp"}
 _OPS: dict[str, Callable[[int], bool]] = {
     "Equals": lambda c: c == 0,
     "LessThan": lambda c: c < 0,
@@ -137,6 +139,12 @@ def evaluate_rule(
         if key == "StringMatches":
             return compare(key, resolve(variable), operand)
         if key in COMPARISON_OPERATORS:
+            kind, _, takes_path = COMPARISON_OPERATORS[key]
+            if not takes_path and not _KINDS[kind][0](operand):
+                # Validation rejects such a rule (AWS does not accept the definition); running it
+                # fails the same way instead of silently not matching.
+                raise RunError(f"state {state_name!r}: {key} compares with {_KIND_WORDS[kind]}, "
+                               f"not {operand!r}")
             value = resolve(variable)
             if key.endswith("Path"):
                 operand = resolve(operand)

@@ -36,7 +36,9 @@ from hypothesis import strategies as st
 
 from flowdsl.asl import compile_workflow
 from flowdsl.render import iter_refs
-from flowdsl.conditions import OPERATORS, And, Comparison, Condition, Not, Or
+from flowdsl.conditions import And, Comparison, Condition, Not, Or
+from flowdsl.lang.intrinsics import FUNCTIONS as _FUNCTIONS
+from flowdsl.lang.operators import OPERATORS
 from flowdsl.iam import Allow
 from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, DataAttr, Ref, ResourceAttr, Var, \
     Variable, join, var
@@ -168,26 +170,21 @@ def _intrinsic_calls(draw: Any, depth: int = 1) -> str:
             return draw(intrinsic_calls(depth - 1))
         return draw(json_paths())
 
-    form = draw(_one((
-        "Format", "JsonToString", "Array", "ArrayLength", "MathAdd", "StringToJson", "ArrayPartition",
-        "ArrayContains", "ArrayRange", "ArrayGetItem", "ArrayUnique", "Base64Encode", "Base64Decode",
-        "Hash", "JsonMerge", "MathRandom", "StringSplit", "UUID",
-    )))
+    # The functions, their arity and the kinds of their literal arguments come from the one
+    # table validation and the engine use; the cases below add the values each function needs
+    # to succeed whatever its input (a template's placeholders, a range's size, ...).
+    form = draw(_one(tuple(_FUNCTIONS)))
+    sig = _FUNCTIONS[form]
     if form == "Format":
         args = [draw(_one(("'{}'", "'value {} and {}'", "'x'")))]
         args += [arg() for _ in range(args[0].count("{}"))]
     elif form == "Array":
         args = [draw(_either(_scalar_arg("int"), _scalar_arg("str"))) if draw(_BOOL)
                 else arg() for _ in range(draw(_ints(0, 3)))]
-    elif form in ("JsonToString", "ArrayLength", "StringToJson", "ArrayUnique", "Base64Encode",
-                  "Base64Decode"):
-        args = [arg()]
     elif form == "MathAdd":
         args = [arg(), draw(_scalar_arg("int"))]
     elif form in ("ArrayPartition", "ArrayGetItem"):
         args = [arg(), str(draw(_ints(1, 4)))]
-    elif form == "ArrayContains":
-        args = [arg(), arg()]
     elif form == "ArrayRange":
         args = ["1", str(draw(_ints(1, 9))), "1"]
     elif form == "Hash":
@@ -199,7 +196,8 @@ def _intrinsic_calls(draw: Any, depth: int = 1) -> str:
     elif form == "StringSplit":
         args = [arg(), "','"]
     else:
-        args = []
+        # the rest: a path (or a nested call) for each argument they require
+        args = [arg() for _ in range(sig.min_args)]
     return f"States.{form}({', '.join(args)})"
 
 
@@ -456,7 +454,7 @@ def _catches(ctx: _Ctx, scope: _Scope, depth: int, lang: str) -> tuple[Catch, ..
 # ------------------------------------------------------------------------------------------------
 
 def _comparison_value(ctx: _Ctx, operator: str) -> Any:
-    kind = OPERATORS[operator]
+    kind = OPERATORS[operator].kind
     d = ctx.draw
     if kind == "string":
         return d(_TEXT)
@@ -1257,7 +1255,7 @@ def _m_name_length(draw: Any, wf: Workflow) -> Workflow:
 
 
 def _m_jsonata(draw: Any, wf: Workflow) -> Workflow:
-    bad = draw(_one(("{% $states.input.( %}", "{%$states.input%}", "{% 1 + %}")))
+    bad = draw(_one(("{% $states.input.( %}", "{% $states.input %", "{% 1 + %}")))
     return _insert(wf, "$", 0, (Pass("Mutant Pass", query_language=JSONATA, output=bad),))
 
 
