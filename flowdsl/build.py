@@ -12,19 +12,13 @@ from typing import Any
 import attrs
 
 from flowdsl.asl import Compiled, compile_workflow
-from flowdsl.errors import CompileError, Diagnostic, did_you_mean
-from flowdsl.refs import Ref, Var
-from flowdsl.render import dumps, refs_with_paths, to_template
+from flowdsl.errors import CompileError, Diagnostic
+from flowdsl.render import dumps, to_template
 from flowdsl.states import Workflow
 from flowdsl.validate import validate
+from flowdsl.variables import check_variables
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
-# Names Terraform reserves for the arguments and blocks of a module call, so a module cannot
-# declare them as inputs ("Invalid variable name ... reserved due to its special meaning inside
-# module blocks"); ignore_nested_deprecations is reserved from Terraform 1.12 on.
-TERRAFORM_RESERVED = ("source", "version", "count", "for_each", "depends_on", "providers",
-                      "ignore_nested_deprecations", "_", "lifecycle", "locals", "provider")
 
 
 @attrs.frozen
@@ -33,55 +27,6 @@ class Artifacts:
 
     name: str
     files: dict[str, str]
-
-
-def check_variables(workflow: Workflow, uses: Iterable[tuple[str, Ref]],
-                    sources: dict[str, str]) -> list[Diagnostic]:
-    out: list[Diagnostic] = []
-    declared: dict[str, Any] = {}
-    for v in workflow.variables:
-        if not _IDENT.fullmatch(v.name):
-            out.append(Diagnostic("bad-variable", f"variables.{v.name}",
-                                  f"{v.name!r} is not a valid Terraform variable name",
-                                  workflow.source))
-        elif v.name in TERRAFORM_RESERVED:
-            out.append(Diagnostic("reserved-variable", f"variables.{v.name}",
-                                  f"{v.name!r} cannot name a variable: Terraform reserves it for module "
-                                  "blocks (source, version, count, for_each, depends_on, providers, "
-                                  "lifecycle, locals, provider, _), where the module's inputs are set",
-                                  workflow.source))
-        if v.default is not None:
-            from flowdsl.strict_json import JsonValueError, check_value
-
-            try:
-                check_value(v.default, "its default")
-            except JsonValueError as e:
-                out.append(Diagnostic("bad-variable", f"variables.{v.name}.default",
-                                      f"variable {v.name!r}: {e}", workflow.source))
-        if v.name in declared:
-            out.append(Diagnostic("duplicate-variable", f"variables.{v.name}",
-                                  f"variable {v.name!r} is declared twice", workflow.source))
-        declared[v.name] = v
-    for path, ref in uses:
-        if isinstance(ref, Var) and ref.name not in declared:
-            known = ", ".join(sorted(declared)) or "none"
-            out.append(Diagnostic("undeclared-variable", path,
-                                  f"var({ref.name!r}) is not declared in the workflow's variables "
-                                  f"(declared: {known}){did_you_mean(ref.name, declared).hint}",
-                                  ref.source or _source_for(path, sources, workflow)))
-    return out
-
-
-def _source_for(path: str, sources: dict[str, str], workflow: Workflow) -> str | None:
-    probe = path
-    while probe:
-        if probe in sources:
-            return sources[probe]
-        cut = max(probe.rfind("."), probe.rfind("["))
-        if cut <= 0:
-            break
-        probe = probe[:cut]
-    return workflow.source
 
 
 @contextlib.contextmanager
@@ -119,8 +64,9 @@ def _check_all(workflow: Workflow) -> tuple[Compiled, list[Diagnostic], Any]:
                                 f"workflow name {workflow.name!r} must be 1-80 letters, digits, "
                                 "'-' or '_' (it names the output folder and resources)",
                                 workflow.source))
+    # Variables first, on the model: each undeclared var() once, before anything is rendered.
+    diags += check_variables(workflow, compiled.definition, compiled.sources)
     diags += validate(compiled.definition, compiled.sources)
-    diags += check_variables(workflow, refs_with_paths(compiled.definition, "$"), compiled.sources)
     module = None
     if workflow.deployment is not None:
         from flowdsl.terraform import assemble, check_module

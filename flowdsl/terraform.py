@@ -10,7 +10,6 @@ kind (``flowdsl.deployments``), and each task integration adds what it brings
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import attrs
@@ -23,8 +22,7 @@ from flowdsl.refs import ACCOUNT_ID, Join, Ref, ResourceAttr, StateMachineArn, j
 from flowdsl.render import dumps, escape, refs_with_paths, template
 from flowdsl.states import State, Workflow, iter_states
 from flowdsl.tasks import INTEGRATIONS, state_machine_statements
-
-TF_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+from flowdsl.terraform_expr import TF_IDENT, Expr, addr  # noqa: F401  (TF_IDENT: re-exported)
 
 # AWS name limits, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
 # and each service's API reference.
@@ -43,13 +41,6 @@ LIMITS = {
 
 # Module inputs every deployment has, beside the workflow's own variables and its kind's.
 SETTINGS = ("kms_key_arn", "log_retention_days", "tracing_enabled")
-
-
-@attrs.frozen
-class Expr:
-    """A raw Terraform expression, written as ``${...}`` without escaping."""
-
-    text: str
 
 
 @attrs.frozen
@@ -80,10 +71,6 @@ def render(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [render(v) for v in value]
     return value
-
-
-def addr(type_: str, name: str, attribute: str) -> ResourceAttr:
-    return ResourceAttr(type_, name, attribute)
 
 
 def min_length(value: Any) -> int:
@@ -368,14 +355,9 @@ def _flatten(blocks: dict[str, Any]) -> dict[str, Any]:
 
 
 def check_module(workflow: Workflow, m: Module) -> list[Diagnostic]:
-    """What went wrong while assembling the module, and undeclared variables it references."""
-    from flowdsl.build import check_variables
-
-    uses = list(m.uses)
-    for file, blocks in m.files.items():
-        uses += list(refs_with_paths(blocks, file))
-    return m.diagnostics + [d for d in check_variables(workflow, uses, {})
-                            if d.code == "undeclared-variable"]
+    """What went wrong while assembling the module. Variables are checked on the model, before
+    assembly (``flowdsl.variables``), so each undeclared one is reported once, where it is used."""
+    return list(m.diagnostics)
 
 
 def render_files(m: Module) -> dict[str, str]:

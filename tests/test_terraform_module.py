@@ -164,8 +164,9 @@ def codes(wf: Workflow) -> list[tuple[str, str, str]]:
 
 def test_undeclared_variable_in_the_deployment() -> None:
     wf = Workflow("w", states=[Pass("P")], deployment=OnDemandJob(join(var("nope"), "-w")))
-    assert ("undeclared-variable", "queue.tf.json.resource.aws_sqs_queue.dlq.name",
-            "var('nope') is not declared in the workflow's variables (declared: none)") in codes(wf)
+    # once, at the model field that uses it (not once per Terraform block that renders it)
+    assert codes(wf) == [("undeclared-variable", "deployment.resource_name",
+                          "var('nope') is not declared in the workflow's variables (declared: none)")]
 
 
 def test_two_resources_with_the_same_terraform_name() -> None:

@@ -12,6 +12,7 @@ from flowdsl.refs import PARTITION, Ref, ResourceAttr, join
 from flowdsl.source import caller_location
 from flowdsl.states import JSON, _TaskBase
 from flowdsl.tasks import Integration, register, service_action, states_arn
+from flowdsl.terraform_expr import TF_IDENT, Expr, addr
 
 
 def _strs(value: Any) -> tuple[Any, ...]:
@@ -98,8 +99,6 @@ def _terraform(m: Any, states: list[BatchTask]) -> None:
 
 
 def _job_resources(m: Any, job: JobDefinition) -> None:
-    from flowdsl.terraform import TF_IDENT, Expr, addr
-
     owner = f"jobs.{job.id}"
     if not TF_IDENT.fullmatch(job.id):
         m.error("bad-id", owner, f"job definition id {job.id!r} must be a Terraform identifier "

@@ -1,0 +1,120 @@
+"""The workflow's variables (its Terraform module inputs): declarations, and every ``var()``
+the workflow uses, checked once, over the model, before anything is rendered.
+
+Each undeclared ``var()`` is one diagnostic, at the line of that ``var()`` call, with its path:
+in the state graph, the path in the compiled ASL; elsewhere (the deployment, the resources a
+task brings, such as a job definition), the path in the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from flowdsl.errors import Diagnostic, did_you_mean
+from flowdsl.refs import Ref, Var
+from flowdsl.render import refs_with_paths
+from flowdsl.states import State, Workflow, iter_states
+from flowdsl.strict_json import JsonValueError, check_value
+from flowdsl.terraform_expr import TF_IDENT
+
+__all__ = ["TERRAFORM_RESERVED", "check_variables", "variable_uses"]
+
+# Names Terraform reserves for the arguments and blocks of a module call, so a module cannot
+# declare them as inputs ("Invalid variable name ... reserved due to its special meaning inside
+# module blocks"); ignore_nested_deprecations is reserved from Terraform 1.12 on.
+TERRAFORM_RESERVED = ("source", "version", "count", "for_each", "depends_on", "providers",
+                      "ignore_nested_deprecations", "_", "lifecycle", "locals", "provider")
+
+# Model classes whose references the compiled ASL already holds (the states and their parts).
+_ASL_MODULES = ("flowdsl.states", "flowdsl.conditions")
+
+
+def check_variables(workflow: Workflow, definition: Any, sources: Mapping[str, str]) -> list[Diagnostic]:
+    """Problems with the declarations, and one diagnostic per use of an undeclared variable.
+    ``definition`` is the compiled ASL and ``sources`` maps its paths to ``file:line``."""
+    out: list[Diagnostic] = []
+    declared: set[str] = set()
+    for v in workflow.variables:
+        if not TF_IDENT.fullmatch(v.name):
+            out.append(Diagnostic("bad-variable", f"variables.{v.name}",
+                                  f"{v.name!r} is not a valid Terraform variable name", workflow.source))
+        elif v.name in TERRAFORM_RESERVED:
+            out.append(Diagnostic("reserved-variable", f"variables.{v.name}",
+                                  f"{v.name!r} cannot name a variable: Terraform reserves it for module "
+                                  "blocks (source, version, count, for_each, depends_on, providers, "
+                                  "lifecycle, locals, provider, _), where the module's inputs are set",
+                                  workflow.source))
+        if v.default is not None:
+            try:
+                check_value(v.default, "its default")
+            except JsonValueError as e:
+                out.append(Diagnostic("bad-variable", f"variables.{v.name}.default",
+                                      f"variable {v.name!r}: {e}", workflow.source))
+        if v.name in declared:
+            out.append(Diagnostic("duplicate-variable", f"variables.{v.name}",
+                                  f"variable {v.name!r} is declared twice", workflow.source))
+        declared.add(v.name)
+    known = ", ".join(sorted(declared)) or "none"
+    for path, ref, source in variable_uses(workflow, definition, sources):
+        if ref.name not in declared:
+            out.append(Diagnostic("undeclared-variable", path,
+                                  f"var({ref.name!r}) is not declared in the workflow's variables "
+                                  f"(declared: {known}){did_you_mean(ref.name, declared).hint}",
+                                  ref.source or source))
+    return out
+
+
+def variable_uses(workflow: Workflow, definition: Any,
+                  sources: Mapping[str, str]) -> list[tuple[str, Var, str | None]]:
+    """Every ``var()`` the workflow uses: (path, the reference, file:line)."""
+    uses: list[tuple[str, Var, str | None]] = []
+    for path, ref in refs_with_paths(definition, "$"):
+        if isinstance(ref, Var):
+            uses.append((path, ref, _source_for(path, sources, workflow)))
+    if workflow.deployment is not None:
+        _walk(workflow.deployment, "deployment", workflow.source, uses)
+    seen: set[int] = set()
+    for st in iter_states(workflow.states):
+        for f in attrs.fields(type(st)):
+            value = getattr(st, f.name)
+            if _brought_resource(value) and id(value) not in seen:
+                seen.add(id(value))
+                _walk(value, f"states.{st.name}.{f.name}", st.source, uses)
+    return uses
+
+
+def _brought_resource(value: Any) -> bool:
+    """An object a state refers to that is not part of its ASL (a job definition, ...)."""
+    return (attrs.has(type(value)) and not isinstance(value, (State, Ref))
+            and not type(value).__module__.startswith(_ASL_MODULES))
+
+
+def _walk(value: Any, path: str, source: str | None, out: list[tuple[str, Var, str | None]]) -> None:
+    if isinstance(value, Ref):
+        out.extend((path, leaf, source) for leaf in value.leaves() if isinstance(leaf, Var))
+    elif attrs.has(type(value)):
+        source = getattr(value, "source", None) or source
+        for f in attrs.fields(type(value)):
+            if not f.metadata.get("source"):
+                _walk(getattr(value, f.name), f"{path}.{f.name}", source, out)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _walk(v, f"{path}.{k}", source, out)
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            _walk(v, f"{path}[{i}]", source, out)
+
+
+def _source_for(path: str, sources: Mapping[str, str], workflow: Workflow) -> str | None:
+    probe = path
+    while probe:
+        if probe in sources:
+            return sources[probe]
+        cut = max(probe.rfind("."), probe.rfind("["))
+        if cut <= 0:
+            break
+        probe = probe[:cut]
+    return workflow.source
