@@ -3,11 +3,13 @@ diagnostics, and picks the exit status. Library modules are imported per command
 
 from __future__ import annotations
 
+import copy
 import sys
 from pathlib import Path
 from typing import Any, NoReturn, Optional
 
 import typer
+import typer.main
 
 app = typer.Typer(
     add_completion=False,
@@ -326,6 +328,23 @@ def new(
                f"python -m pytest {dir_ / 'tests' / ('test_' + name + '.py')}")
 
 
+def _command_name(info: Any) -> str:
+    return info.name or info.callback.__name__.lower().replace("_", "-")
+
+
+def _app_for(args: list[str]) -> typer.Typer:
+    """The app with only the command ``args`` invoke, so typer builds one command's parameters,
+    not every command's. Each ``@app.command()`` takes part as written; ``--help``, no command or
+    an unknown one get the whole app."""
+    name = args[0] if args and not args[0].startswith("-") else None
+    chosen = [c for c in app.registered_commands if _command_name(c) == name]
+    if not chosen:
+        return app
+    one = copy.copy(app)
+    one.registered_commands = chosen
+    return one
+
+
 def main() -> None:
     from flowdsl.deep_stack import call
 
@@ -334,7 +353,8 @@ def main() -> None:
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
     try:
-        # On a large stack, so deeply nested documents are walked rather than refused.
-        call(app)
+        # On a large stack, so deeply nested documents are walked rather than refused; a group
+        # even for one command, so ``flowdsl build ...`` keeps its command name.
+        call(typer.main.get_group(_app_for(sys.argv[1:])), prog_name="flowdsl")
     except KeyboardInterrupt:  # pragma: no cover
         sys.exit(130)

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from flowdsl.errors import IntrinsicSyntaxError, PathSyntaxError
 from flowdsl.lang import jsonpath
+from flowdsl.lang._node import Node
 
 __all__ = ["Call", "Literal", "PathArg", "Signature", "FUNCTIONS", "HASH_ALGORITHMS", "IntrinsicSyntaxError",
            "parse", "is_intrinsic", "problem", "check"]
@@ -30,41 +30,57 @@ __all__ = ["Call", "Literal", "PathArg", "Signature", "FUNCTIONS", "HASH_ALGORIT
 LBRACE, RBRACE = "\ue000", "\ue001"  # stand-ins for escaped braces in a Format template
 
 
-@dataclass(frozen=True, slots=True)
-class Literal:
+class Literal(Node):
+    # For strings, ``marked`` is the text with escaped braces replaced by stand-ins, so
+    # States.Format can tell a literal '\{\}' from a '{}' placeholder.
+    __slots__ = ("value", "marked", "start", "end")
+    _fields = ("value",)
     value: Any
-    # For strings: the text with escaped braces replaced by stand-ins, so States.Format can tell
-    # a literal '\{\}' from a '{}' placeholder.
-    marked: str | None = field(default=None, compare=False)
-    start: int = field(default=0, compare=False)
-    end: int = field(default=0, compare=False)
+    marked: str | None
+    start: int
+    end: int
+
+    def __init__(self, value: Any, marked: str | None = None, start: int = 0, end: int = 0) -> None:
+        self._init(value=value, marked=marked, start=start, end=end)
 
 
-@dataclass(frozen=True, slots=True)
-class PathArg:
+class PathArg(Node):
+    __slots__ = ("path", "tree", "start", "end")
+    _fields = ("path",)
     path: str
-    tree: jsonpath.Path | None = field(default=None, compare=False)
-    start: int = field(default=0, compare=False)
-    end: int = field(default=0, compare=False)
+    tree: jsonpath.Path | None
+    start: int
+    end: int
+
+    def __init__(self, path: str, tree: jsonpath.Path | None = None, start: int = 0, end: int = 0) -> None:
+        self._init(path=path, tree=tree, start=start, end=end)
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
+class Call(Node):
+    __slots__ = ("name", "args", "start", "end")
+    _fields = ("name", "args")
     name: str  # without "States."
     args: tuple[Any, ...]
-    start: int = field(default=0, compare=False)
-    end: int = field(default=0, compare=False)
+    start: int
+    end: int
+
+    def __init__(self, name: str, args: tuple[Any, ...], start: int = 0, end: int = 0) -> None:
+        self._init(name=name, args=args, start=start, end=end)
 
 
-@dataclass(frozen=True, slots=True)
-class Signature:
+class Signature(Node):
     """What a function takes: ``min_args``..``max_args`` (None: any number) arguments, and for
     a literal argument at position i, the kind ``kinds[i]`` ("str", "int", "num", "bool", or
     None for any value)."""
 
+    __slots__ = ("min_args", "max_args", "kinds")
+    _fields = ("min_args", "max_args", "kinds")
     min_args: int
     max_args: int | None
-    kinds: tuple[str | None, ...] = ()
+    kinds: tuple[str | None, ...]
+
+    def __init__(self, min_args: int, max_args: int | None, kinds: tuple[str | None, ...] = ()) -> None:
+        self._init(min_args=min_args, max_args=max_args, kinds=kinds)
 
 
 FUNCTIONS: dict[str, Signature] = {

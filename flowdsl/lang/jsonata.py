@@ -9,22 +9,26 @@ both, or holds nothing between them, is not an expression. The body is parsed by
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import sys
 from functools import lru_cache
 from typing import Any
 
 from flowdsl.errors import JsonataSyntaxError
+from flowdsl.lang._node import Node
 
 __all__ = ["Expression", "is_candidate", "is_expression", "parse", "compile_body", "check"]
 
 
-@dataclass(frozen=True, slots=True)
-class Expression:
+class Expression(Node):
+    __slots__ = ("text", "body", "start", "end")
+    _fields = ("text",)
     text: str  # the whole string, delimiters included
     body: str  # the expression, without the delimiters and the whitespace around it
     start: int  # offset of the body in ``text``
     end: int
+
+    def __init__(self, text: str, body: str, start: int, end: int) -> None:
+        self._init(text=text, body=body, start=start, end=end)
 
 
 def is_candidate(value: Any) -> bool:

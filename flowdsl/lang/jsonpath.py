@@ -28,18 +28,17 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from flowdsl.errors import PathSyntaxError
+from flowdsl.lang._node import Node
 
 __all__ = ["Path", "Step", "Filter", "PathSyntaxError", "parse", "parse_prefix", "reference_problem",
            "check"]
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(Node):
     """One step of a path.
 
     ``kind`` is ``key`` (arg: the name), ``index`` (arg: int), ``slice`` (arg: (start, stop,
@@ -48,31 +47,45 @@ class Step:
     ``length``.
     """
 
+    __slots__ = ("kind", "arg", "start", "end")
+    _fields = ("kind", "arg")
     kind: str
-    arg: Any = None
-    start: int = field(default=0, compare=False)
-    end: int = field(default=0, compare=False)
+    arg: Any
+    start: int
+    end: int
+
+    def __init__(self, kind: str, arg: Any = None, start: int = 0, end: int = 0) -> None:
+        self._init(kind=kind, arg=arg, start=start, end=end)
 
 
-@dataclass(frozen=True, slots=True)
-class Filter:
+class Filter(Node):
     """A filter expression node: ``op`` is ``or``/``and``/``not``/``exists`` or a comparison
     (``==`` ...); ``args`` holds sub-filters, or operands (a :class:`Path` or ``("lit", value)``)."""
 
+    __slots__ = ("op", "args", "start", "end")
+    _fields = ("op", "args")
     op: str
     args: tuple[Any, ...]
-    start: int = field(default=0, compare=False)
-    end: int = field(default=0, compare=False)
+    start: int
+    end: int
+
+    def __init__(self, op: str, args: tuple[Any, ...], start: int = 0, end: int = 0) -> None:
+        self._init(op=op, args=args, start=start, end=end)
 
 
-@dataclass(frozen=True, slots=True)
-class Path:
+class Path(Node):
+    __slots__ = ("text", "root", "steps", "variable", "start", "end")
+    _fields = ("text", "root", "steps", "variable")
     text: str
     root: str  # "$" (the state's data), "$$" (the context object), "@" (a filter's item), "var"
     steps: tuple[Step, ...]
-    variable: str | None = None
-    start: int = field(default=0, compare=False)
-    end: int = field(default=0, compare=False)
+    variable: str | None
+    start: int
+    end: int
+
+    def __init__(self, text: str, root: str, steps: tuple[Step, ...], variable: str | None = None,
+                 start: int = 0, end: int = 0) -> None:
+        self._init(text=text, root=root, steps=steps, variable=variable, start=start, end=end)
 
     @property
     def definite(self) -> bool:

@@ -15,6 +15,10 @@ from flowdsl.tasks import Integration, register, service_action, states_arn
 from flowdsl.terraform_expr import TF_IDENT, Expr, addr
 
 
+def _tuple(value: Any) -> tuple[Any, ...]:
+    return tuple(value)  # not converter=tuple: attrs reading a builtin's signature is slow
+
+
 def _strs(value: Any) -> tuple[Any, ...]:
     return tuple(value) if isinstance(value, (list, tuple)) else (value,)
 
@@ -32,7 +36,7 @@ class JobDefinition:
     environment: Any = attrs.field(factory=dict, kw_only=True)
     platform_version: str = attrs.field(default="1.4.0", kw_only=True)
     # what the job's own code may do: the ECS task role's permissions
-    permissions: tuple[Allow, ...] = attrs.field(factory=tuple, kw_only=True, converter=tuple)
+    permissions: tuple[Allow, ...] = attrs.field(factory=tuple, kw_only=True, converter=_tuple)
     source: str | None = attrs.field(factory=caller_location, kw_only=True, eq=False, repr=False,
                                      metadata={"source": True})
 

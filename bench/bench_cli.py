@@ -1,0 +1,77 @@
+"""Whole-process time of the CLI, against an empty Python start, in the same run.
+
+    .venv/bin/python bench/bench_cli.py [--runs N]
+
+Times, as separate processes taking turns (so machine load hits all alike): ``python -c pass``,
+``flowdsl build workflows/fibonacci.py`` (into a temporary folder) and ``flowdsl validate
+workflows/fibonacci.py``. Prints the median of N runs of each, and each command's ratio to the
+empty start. The target for build is a median of at most 0.15 s.
+
+Python runs as it does by default, with bytecode caches: one warm-up round (not counted) lets
+Python write them, even when the calling environment sets PYTHONDONTWRITEBYTECODE.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOW = "workflows/fibonacci.py"
+
+
+def _flowdsl() -> list[str]:
+    script = Path(sys.executable).with_name("flowdsl")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "flowdsl"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=21)
+    args = parser.parse_args()
+    out = Path(tempfile.mkdtemp(prefix="flowdsl-bench-"))
+    commands = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        f"flowdsl build {WORKFLOW}": [*_flowdsl(), "build", WORKFLOW, "--out", str(out)],
+        f"flowdsl validate {WORKFLOW}": [*_flowdsl(), "validate", WORKFLOW],
+    }
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    cpu: dict[str, list[float]] = {name: [] for name in commands}
+    try:
+        for round_ in range(args.runs + 1):
+            for name, argv in commands.items():
+                used = _children_cpu()
+                start = time.perf_counter()
+                done = subprocess.run(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.PIPE)
+                if round_:
+                    times[name].append(time.perf_counter() - start)
+                    cpu[name].append(_children_cpu() - used)
+                if done.returncode:
+                    raise SystemExit(f"{name} failed: {done.stderr.decode()}")
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    base = statistics.median(times["python -c pass"])
+    print(f"median of {args.runs} runs each, taking turns; wall clock (CPU time, user + system)")
+    for name, ts in times.items():
+        med = statistics.median(ts)
+        ratio = "" if name.startswith("python") else f"  {med / base:5.1f}x python -c pass"
+        print(f"{name:45s} {med:7.3f} s ({statistics.median(cpu[name]):.3f} s){ratio}")
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+if __name__ == "__main__":
+    main()
