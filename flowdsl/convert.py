@@ -20,6 +20,9 @@ Encoding:
   so that it comes back as a tuple, and a plain dict that itself has an ``"@type"`` key is
   wrapped as ``{"@type": "dict", "items": {...}}``. Fields declared as ``tuple[...]`` are
   plain lists.
+
+A failure raises :class:`CodecError` (a :class:`~flowdsl.errors.FlowError`) naming the place in
+the data, as cattrs does: ``Retry has no field 'tries' @ $.states[0].retry[1]``.
 """
 
 from __future__ import annotations
@@ -33,10 +36,19 @@ import attrs
 import cattrs
 
 from flowdsl import conditions, refs, states
+from flowdsl.errors import FlowError
 from flowdsl.iam import Allow
 from flowdsl.states import NULL, _Null
 
 TAG = "@type"
+
+
+class CodecError(FlowError, ValueError):
+    """Data that does not encode or decode; ``path`` is where, from ``$`` (the whole value)."""
+
+    def __init__(self, reason: str, path: str) -> None:
+        super().__init__(f"{reason} @ {path}")
+        self.reason, self.path = reason, path
 
 
 def _subclasses(cls: type) -> Iterable[type]:
@@ -84,18 +96,21 @@ class ModelCodec:
             tag = f"{cls.__module__}:{cls.__qualname__}"
         return tag
 
-    def class_of(self, tag: str) -> type:
+    def class_of(self, tag: str, path: str = "$") -> type:
         cls = self.by_tag.get(tag)
         if cls is None:
-            module, _, qualname = tag.partition(":")
+            module, _, qualname = tag.partition(":") if isinstance(tag, str) else ("", "", "")
             if not qualname:
-                raise ValueError(f"unknown model type {tag!r}")
-            obj: Any = importlib.import_module(module)
-            for part in qualname.split("."):
-                obj = getattr(obj, part)
+                raise CodecError(f"unknown model type {tag!r}", path)
+            try:
+                obj: Any = importlib.import_module(module)
+                for part in qualname.split("."):
+                    obj = getattr(obj, part)
+            except (ImportError, AttributeError):
+                raise CodecError(f"unknown model type {tag!r}", path) from None
             cls = obj
             if not attrs.has(cls):
-                raise ValueError(f"{tag!r} is not an attrs class")
+                raise CodecError(f"{tag!r} is not an attrs class", path)
         return cls
 
     @staticmethod
@@ -108,27 +123,27 @@ class ModelCodec:
         return isinstance(t, str) and t.startswith("tuple[") or getattr(t, "__origin__", None) is tuple
 
     # unstructure --------------------------------------------------------------------------
-    def unstructure(self, value: Any) -> Any:
+    def unstructure(self, value: Any, path: str = "$") -> Any:
         if value is None or isinstance(value, (bool, int, float, str)):
             return value
         if isinstance(value, _Null):
             return {TAG: "NULL"}
         if attrs.has(type(value)):
-            return self.unstructure_object(value)
+            return self.unstructure_object(value, path)
         if isinstance(value, tuple):
-            return {TAG: "tuple", "items": [self.unstructure(v) for v in value]}
+            return {TAG: "tuple", "items": [self.unstructure(v, f"{path}[{i}]") for i, v in enumerate(value)]}
         if isinstance(value, list):
-            return [self.unstructure(v) for v in value]
+            return [self.unstructure(v, f"{path}[{i}]") for i, v in enumerate(value)]
         if isinstance(value, dict):
             items = {}
             for k, v in value.items():
                 if not isinstance(k, str):
-                    raise TypeError(f"cannot unstructure a dict with a {type(k).__name__} key")
-                items[k] = self.unstructure(v)
+                    raise CodecError(f"cannot unstructure a dict with {type(k).__name__} keys", path)
+                items[k] = self.unstructure(v, f"{path}.{k}")
             return {TAG: "dict", "items": items} if TAG in value else items
-        raise TypeError(f"cannot unstructure a {type(value).__name__}")
+        raise CodecError(f"cannot unstructure a {type(value).__name__}", path)
 
-    def unstructure_object(self, obj: Any) -> dict[str, Any]:
+    def unstructure_object(self, obj: Any, path: str = "$") -> dict[str, Any]:
         cls = type(obj)
         out: dict[str, Any] = {TAG: self.tag_of(cls)}
         for f in self._fields(cls):
@@ -138,32 +153,37 @@ class ModelCodec:
                 default = default.factory() if not default.takes_self else attrs.NOTHING
             if default is not attrs.NOTHING and _same(v, default):
                 continue
+            fpath = f"{path}.{f.name}"
             if self._is_tuple_field(f) and isinstance(v, tuple):
-                out[f.name] = [self.unstructure(x) for x in v]
+                out[f.name] = [self.unstructure(x, f"{fpath}[{i}]") for i, x in enumerate(v)]
             else:
-                out[f.name] = self.unstructure(v)
+                out[f.name] = self.unstructure(v, fpath)
         return out
 
     # structure ----------------------------------------------------------------------------
-    def structure(self, data: Any) -> Any:
+    def structure(self, data: Any, path: str = "$") -> Any:
         if data is None or isinstance(data, (bool, int, float, str)):
             return data
         if isinstance(data, list):
-            return [self.structure(v) for v in data]
+            return [self.structure(v, f"{path}[{i}]") for i, v in enumerate(data)]
         if isinstance(data, dict):
             tag = data.get(TAG)
             if tag is None:
-                return {k: self.structure(v) for k, v in data.items()}
+                return {k: self.structure(v, f"{path}.{k}") for k, v in data.items()}
             if tag == "NULL":
                 return NULL
-            if tag == "tuple":
-                return tuple(self.structure(v) for v in data["items"])
-            if tag == "dict":
-                return {k: self.structure(v) for k, v in data["items"].items()}
-            return self.structure_object(data, self.class_of(tag))
-        raise TypeError(f"cannot structure a {type(data).__name__}")
+            if tag in ("tuple", "dict"):
+                items = data.get("items")
+                if tag == "tuple" and isinstance(items, list):
+                    return tuple(self.structure(v, f"{path}[{i}]") for i, v in enumerate(items))
+                if tag == "dict" and isinstance(items, dict):
+                    return {k: self.structure(v, f"{path}.{k}") for k, v in items.items()}
+                raise CodecError(f"a {tag!r} value needs 'items' ({'a list' if tag == 'tuple' else 'an object'})",
+                                 path)
+            return self.structure_object(data, self.class_of(tag, path), path)
+        raise CodecError(f"cannot structure a {type(data).__name__}", path)
 
-    def structure_object(self, data: dict[str, Any], cls: type) -> Any:
+    def structure_object(self, data: dict[str, Any], cls: type, path: str = "$") -> Any:
         kwargs: dict[str, Any] = {}
         names = {f.name: f for f in self._fields(cls)}
         for key, raw in data.items():
@@ -171,15 +191,25 @@ class ModelCodec:
                 continue
             f = names.get(key)
             if f is None:
-                raise ValueError(f"{cls.__name__} has no field {key!r}")
+                raise CodecError(f"{cls.__name__} has no field {key!r}", path)
+            fpath = f"{path}.{key}"
             if self._is_tuple_field(f) and isinstance(raw, list):
-                kwargs[f.alias or f.name] = tuple(self.structure(x) for x in raw)
+                kwargs[f.alias or f.name] = tuple(self.structure(x, f"{fpath}[{i}]") for i, x in enumerate(raw))
             else:
-                kwargs[f.alias or f.name] = self.structure(raw)
+                kwargs[f.alias or f.name] = self.structure(raw, fpath)
         for f in attrs.fields(cls):
             if f.metadata.get("source") and f.init:
                 kwargs[f.alias or f.name] = None
-        return cls(**kwargs)
+        missing = [f.name for f in attrs.fields(cls)
+                   if f.init and f.default is attrs.NOTHING and (f.alias or f.name) not in kwargs]
+        if missing:
+            raise CodecError(f"required field {missing[0]!r} of {cls.__name__} missing", path)
+        try:
+            return cls(**kwargs)
+        except FlowError:
+            raise
+        except (TypeError, ValueError) as e:  # a validator or converter of the model refused a value
+            raise CodecError(f"{cls.__name__}: {e}", path) from None
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -205,11 +235,11 @@ def make_converter(extra_classes: Iterable[type] = ()) -> cattrs.Converter:
     def structure(data: Any, t: type) -> Any:
         value = codec.structure(data)
         if not isinstance(value, t):
-            raise ValueError(f"expected a {t.__name__}, got {type(value).__name__}")
+            raise CodecError(f"expected a {t.__name__}, got {type(value).__name__}", "$")
         return value
 
     conv.register_structure_hook_func(lambda t: is_model(t) or is_polymorphic(t), structure)
     return conv
 
 
-__all__ = ["ModelCodec", "make_converter", "TAG"]
+__all__ = ["CodecError", "ModelCodec", "make_converter", "TAG"]

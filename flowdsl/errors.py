@@ -82,3 +82,11 @@ class IntrinsicSyntaxError(LanguageSyntaxError):
 
 class JsonataSyntaxError(LanguageSyntaxError):
     """Not a ``{% %}`` JSONata expression, or its body does not parse."""
+
+
+class ModelError(FlowError, TypeError):
+    """A model object was given a value it cannot hold (``join(3)``)."""
+
+
+class MissingValue(FlowError, KeyError):
+    """A deploy-time reference has no value to substitute (a local run, a test)."""

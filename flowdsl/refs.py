@@ -11,6 +11,7 @@ from typing import Any, Union
 
 import attrs
 
+from flowdsl.errors import ModelError
 from flowdsl.fields import check_fields
 from flowdsl.source import caller_location
 
@@ -141,7 +142,7 @@ def _parts(value: tuple[Any, ...]) -> tuple["str | Ref", ...]:
         elif isinstance(part, (str, Ref)):
             out.append(part)
         else:
-            raise TypeError(f"join() takes strings and references, not {type(part).__name__}")
+            raise ModelError(f"join() takes strings and references, not {type(part).__name__}")
     merged: list[str | Ref] = []
     for part in out:
         if isinstance(part, str) and merged and isinstance(merged[-1], str):
@@ -159,7 +160,7 @@ class Join(Ref):
 
     @property
     def address(self) -> str:
-        raise TypeError("a join has no single address")
+        raise ModelError("a join has no single address")
 
     def leaves(self) -> tuple[Ref, ...]:
         return tuple(p for p in self.parts if isinstance(p, Ref))

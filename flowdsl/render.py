@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from flowdsl.errors import MissingValue
 from flowdsl.refs import Join, Ref
 
 
@@ -52,7 +53,7 @@ def resolve(doc: Any, values: Mapping[str, Any]) -> Any:
         try:
             return values[ref.address]
         except KeyError:
-            raise KeyError(f"no value for {ref.address}") from None
+            raise MissingValue(f"no value for {ref.address}") from None
 
     return walk(doc, one)
 

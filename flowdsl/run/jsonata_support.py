@@ -22,6 +22,7 @@ from jsonata import utils as _jutils  # noqa: E402
 
 sys.setrecursionlimit(max(_limit, sys.getrecursionlimit()))
 
+from flowdsl.errors import FlowError  # noqa: E402
 from flowdsl.lang import jsonata as _lang  # noqa: E402
 
 from .errors import StatesError  # noqa: E402
@@ -83,7 +84,7 @@ def _regex_engine(pattern: str, flags: Any) -> Any:
 _NULL = _jutils.Utils.NULL_VALUE
 
 
-class Undefined(Exception):
+class Undefined(FlowError):
     """A JSONata expression produced no value."""
 
 
