@@ -74,3 +74,26 @@ def test_codec_errors_name_the_field(edit, message: str) -> None:
 def test_unstructure_errors_name_the_field() -> None:
     with pytest.raises(CodecError, match=r"^cannot unstructure a dict with int keys @ \$\.states\[0\]\.result$"):
         CONV.unstructure(Workflow("w", states=[Pass("A", result={1: 2})]))
+
+
+def test_the_codec_ignores_classes_attrs_replaced() -> None:
+    # A slotted attrs class is built anew; the class it replaced stays listed as a subclass
+    # until the garbage collector runs, with its base's fields only.
+    import gc
+
+    import attrs
+
+    from flowdsl.convert import ModelCodec
+    from flowdsl.states import Pass
+
+    gc.disable()
+    try:
+        @attrs.frozen(slots=True)
+        class Marked(Pass):
+            mark: str = attrs.field(default="m", kw_only=True)
+
+        assert len([c for c in Pass.__subclasses__() if c.__name__ == "Marked"]) == 2
+        chosen = ModelCodec().by_tag["Marked"]
+        assert chosen is Marked and "mark" in attrs.fields_dict(chosen)
+    finally:
+        gc.enable()
