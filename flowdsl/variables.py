@@ -78,12 +78,25 @@ def variable_uses(workflow: Workflow, definition: Any,
         _walk(workflow.deployment, "deployment", workflow.source, uses)
     seen: set[int] = set()
     for st in iter_states(workflow.states):
-        for f in attrs.fields(type(st)):
-            value = getattr(st, f.name)
-            if _brought_resource(value) and id(value) not in seen:
+        for name in _field_names(type(st)):
+            value = getattr(st, name)
+            if type(value) not in _PLAIN and _brought_resource(value) and id(value) not in seen:
                 seen.add(id(value))
-                _walk(value, f"states.{st.name}.{f.name}", st.source, uses)
+                _walk(value, f"states.{st.name}.{name}", st.source, uses)
     return uses
+
+
+_PLAIN = frozenset({type(None), str, int, float, bool, tuple, list, dict})
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        # Fields written to ASL keys are in the compiled definition already.
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in attrs.fields(cls)
+                                          if not f.metadata.get("source") and "asl" not in f.metadata)
+    return names
 
 
 def _brought_resource(value: Any) -> bool:
