@@ -294,7 +294,7 @@ class _Validator:
         for key in ("ErrorPath", "CausePath"):
             if key in st:
                 v = _text(st[key])
-                if isinstance(v, str) and v.startswith("States."):
+                if intrinsics.is_intrinsic(v):
                     msg = intrinsics.check(v)
                     if msg:
                         self.err("bad-intrinsic", f"{path}.{key}", msg)
@@ -604,7 +604,7 @@ class _Validator:
                 if key.endswith(".$"):
                     msg = _check_dynamic(_text(item))
                     if msg:
-                        code = "bad-intrinsic" if isinstance(item, str) and item.startswith("States.") else "bad-path"
+                        code = "bad-intrinsic" if intrinsics.is_intrinsic(item) else "bad-path"
                         self.err(code, kpath, msg)
                 else:
                     self.payload(item, kpath)

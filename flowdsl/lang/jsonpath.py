@@ -43,8 +43,8 @@ class Step(Node):
 
     ``kind`` is ``key`` (arg: the name), ``index`` (arg: int), ``slice`` (arg: (start, stop,
     step)), ``wild``, ``desc`` (arg: a name, or None when the next step applies to every
-    descendant), ``union`` (arg: names or indexes), ``filter`` (arg: a :class:`Filter`) or
-    ``length``.
+    descendant), ``union`` (arg: names or indexes), ``filter`` (arg: a :class:`Filter`),
+    ``from_end`` (``[(@.length-n)]``, arg: n) or ``length`` (``.length()``).
     """
 
     __slots__ = ("kind", "arg", "start", "end")
