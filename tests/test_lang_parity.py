@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
 
-from flowdsl.lang import intrinsics as lang_intrinsics, operators as lang_operators
+from flowdsl.lang import intrinsics as lang_intrinsics, jsonpath, operators as lang_operators
 from flowdsl.run import RunError, execute
 from flowdsl.run import choice as run_choice, intrinsics as run_intrinsics
+from flowdsl.testing.strategies import intrinsic_calls, json_paths, reference_paths
 from flowdsl.validate import validate
 
 DOC: dict[str, Any] = {
@@ -218,7 +220,6 @@ def test_one_operator_table() -> None:
 
 def test_syntax_errors_carry_the_offset() -> None:
     from flowdsl.errors import IntrinsicSyntaxError, PathSyntaxError
-    from flowdsl.lang import jsonpath
 
     with pytest.raises(PathSyntaxError, match=r"^unexpected ' ' at position 3$") as info:
         jsonpath.parse("$.a b")
@@ -226,3 +227,16 @@ def test_syntax_errors_carry_the_offset() -> None:
     with pytest.raises(IntrinsicSyntaxError, match=r"^'01' is not a number") as info2:
         lang_intrinsics.parse("States.MathAdd(01, 2)")
     assert info2.value.offset == 15
+
+
+@given(intrinsic_calls(depth=2))
+def test_generated_intrinsic_calls_are_valid(text: str) -> None:
+    assert lang_intrinsics.check(text) is None
+    assert lang_intrinsics.parse(text).name in lang_intrinsics.FUNCTIONS
+
+
+@given(json_paths(), reference_paths())
+def test_generated_paths_parse(path: str, reference: str) -> None:
+    assert jsonpath.check(path, reference=False) is None
+    assert jsonpath.check(reference, reference=True) is None
+    assert jsonpath.parse(reference).is_reference
