@@ -7,6 +7,7 @@ from typing import Any
 import attrs
 
 from flowdsl.fields import check_fields
+from flowdsl.frozen import frozen
 from flowdsl.lang.operators import OPERATORS as _OPERATORS
 from flowdsl.source import caller_location
 
@@ -26,7 +27,7 @@ def _source() -> Any:
                        metadata={"source": True})
 
 
-@attrs.frozen(slots=True)
+@frozen
 class Comparison:
     """``{"Variable": variable, operator: value}``."""
 
@@ -38,7 +39,7 @@ class Comparison:
     __attrs_post_init__ = check_fields
 
 
-@attrs.frozen(slots=True)
+@frozen
 class And:
     conditions: tuple[Any, ...] = attrs.field(converter=_tuple)
     source: str | None = _source()
@@ -46,7 +47,7 @@ class And:
     __attrs_post_init__ = check_fields
 
 
-@attrs.frozen(slots=True)
+@frozen
 class Or:
     conditions: tuple[Any, ...] = attrs.field(converter=_tuple)
     source: str | None = _source()
@@ -54,7 +55,7 @@ class Or:
     __attrs_post_init__ = check_fields
 
 
-@attrs.frozen(slots=True)
+@frozen
 class Not:
     condition: Any
     source: str | None = _source()
@@ -62,7 +63,7 @@ class Not:
     __attrs_post_init__ = check_fields
 
 
-@attrs.frozen(slots=True)
+@frozen
 class Condition:
     """A JSONata condition: ``Condition("{% $states.input.n > 1 %}")``."""
 

@@ -13,12 +13,13 @@ import attrs
 
 from flowdsl.errors import ModelError
 from flowdsl.fields import check_fields
+from flowdsl.frozen import frozen
 from flowdsl.source import caller_location
 
 VARIABLE_TYPES = ("string", "number", "bool", "list(string)", "map(string)", "any")
 
 
-@attrs.frozen(slots=True)
+@frozen
 class Variable:
     """A module input the deployer provides, declared once per workflow."""
 
@@ -48,7 +49,7 @@ class Ref:
         return (self,)
 
 
-@attrs.frozen(slots=True)
+@frozen
 class Var(Ref):
     """A reference to a declared module variable: ``var("stage")``."""
 
@@ -64,7 +65,7 @@ class Var(Ref):
         return f"var.{self.name}"
 
 
-@attrs.frozen(slots=True)
+@frozen
 class ResourceAttr(Ref):
     """An attribute of a resource flowdsl itself creates, e.g. a job definition's ARN."""
 
@@ -77,7 +78,7 @@ class ResourceAttr(Ref):
         return f"{self.type}.{self.name}.{self.attribute}"
 
 
-@attrs.frozen(slots=True)
+@frozen
 class DataAttr(Ref):
     """An attribute of a Terraform data source (partition, region, account)."""
 
@@ -152,7 +153,7 @@ def _parts(value: tuple[Any, ...]) -> tuple["str | Ref", ...]:
     return tuple(merged)
 
 
-@attrs.frozen(slots=True)
+@frozen
 class Join(Ref):
     """A string made of literal text and references: ``join(var("app_name"), "-", var("stage"))``."""
 

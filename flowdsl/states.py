@@ -17,6 +17,7 @@ from typing import Any, Union
 import attrs
 
 from flowdsl.fields import check_fields, targets
+from flowdsl.frozen import frozen
 from flowdsl.iam import Allow
 from flowdsl.refs import Ref, StateMachineArn, Variable
 from flowdsl.source import caller_location
@@ -67,7 +68,7 @@ def _source() -> Any:
                        metadata={"source": True})
 
 
-@attrs.frozen(slots=True)
+@frozen
 class Goto:
     """Ends a sequence with a jump to a state placed elsewhere in the same scope."""
 
@@ -76,7 +77,7 @@ class Goto:
     __attrs_post_init__ = check_fields
 
 
-@attrs.frozen(slots=True)
+@frozen
 class Retry:
     """A retrier: which errors to retry, and how long to wait between attempts."""
 
@@ -95,7 +96,7 @@ class Retry:
 Target = Union["State", str, tuple[Any, ...]]
 
 
-@attrs.frozen(slots=True)
+@frozen
 class Catch:
     """A catcher: on these errors, continue at ``next`` with the error placed at ``result_path``."""
 
@@ -110,7 +111,7 @@ class Catch:
     __attrs_post_init__ = check_fields
 
 
-@attrs.frozen(slots=True)
+@frozen
 class State:
     """Fields every state has."""
 
@@ -127,7 +128,7 @@ class State:
 Item = Union[State, Goto]
 
 
-@attrs.frozen(slots=True)
+@frozen
 class Branch:
     """A sub-workflow: a Parallel branch or a Map item processor."""
 
@@ -149,7 +150,7 @@ def _branches(value: Any) -> tuple[Branch, ...]:
     return tuple(_branch(b) for b in _tuple(value))
 
 
-@attrs.frozen(slots=True)
+@frozen
 class Pass(State):
     input_path: Path | None = asl("InputPath", "path")
     parameters: JSON = asl("Parameters", "payload")
@@ -162,7 +163,7 @@ class Pass(State):
     TYPE = "Pass"
 
 
-@attrs.frozen(slots=True)
+@frozen
 class Wait(State):
     seconds: int | str | None = asl("Seconds")
     timestamp: str | None = asl("Timestamp")
@@ -176,7 +177,7 @@ class Wait(State):
     TYPE = "Wait"
 
 
-@attrs.frozen(slots=True)
+@frozen
 class Succeed(State):
     input_path: Path | None = asl("InputPath", "path")
     output_path: Path | None = asl("OutputPath", "path")
@@ -185,7 +186,7 @@ class Succeed(State):
     TYPE = "Succeed"
 
 
-@attrs.frozen(slots=True)
+@frozen
 class Fail(State):
     error: str | None = asl("Error")
     cause: str | None = asl("Cause")
@@ -195,7 +196,7 @@ class Fail(State):
     TYPE = "Fail"
 
 
-@attrs.frozen(slots=True)
+@frozen
 class When:
     """A Choice rule: when ``condition`` holds, continue at ``next``."""
 
@@ -209,7 +210,7 @@ class When:
     __attrs_post_init__ = check_fields
 
 
-@attrs.frozen(slots=True)
+@frozen
 class Choice(State):
     choices: tuple[When, ...] = attrs.field(kw_only=True, converter=_tuple)
     default: Target | None = attrs.field(default=None, kw_only=True)
@@ -221,7 +222,7 @@ class Choice(State):
     TYPE = "Choice"
 
 
-@attrs.frozen(slots=True)
+@frozen
 class _Catching(State):
     """Fields shared by the states that can fail: Task, Parallel and Map."""
 
@@ -235,7 +236,7 @@ class _Catching(State):
     output: JSON = asl("Output", "jsonata_payload")
 
 
-@attrs.frozen(slots=True)
+@frozen
 class Parallel(_Catching):
     branches: tuple[Branch, ...] = attrs.field(kw_only=True, converter=_branches)
     parameters: JSON = asl("Parameters", "payload")
@@ -244,7 +245,7 @@ class Parallel(_Catching):
     TYPE = "Parallel"
 
 
-@attrs.frozen(slots=True)
+@frozen
 class Map(_Catching):
     """A Map state. ``processor`` is the ItemProcessor (``Iterator`` when ``legacy_iterator``)."""
 
@@ -270,7 +271,7 @@ class Map(_Catching):
     TYPE = "Map"
 
 
-@attrs.frozen(slots=True)
+@frozen
 class _TaskBase(_Catching):
     timeout_seconds: int | str | None = asl("TimeoutSeconds")
     timeout_seconds_path: str | None = asl("TimeoutSecondsPath", "refpath")
@@ -284,7 +285,7 @@ class _TaskBase(_Catching):
     TYPE = "Task"
 
 
-@attrs.frozen(slots=True)
+@frozen
 class Task(_TaskBase):
     """A Task for any resource: an activity, a Lambda ARN, or any service integration."""
 
@@ -293,7 +294,7 @@ class Task(_TaskBase):
     arguments: JSON = asl("Arguments", "jsonata_payload")
 
 
-@attrs.frozen(slots=True)
+@frozen
 class Workflow:
     """A whole state machine: its states, the inputs it leaves to the deployer, its deployment."""
 
