@@ -198,7 +198,8 @@ def test_validate_and_run_agree(kind: str, text: str, expected: str) -> None:
 @pytest.mark.parametrize(("path", "value"), [
     ("$['a','b']", {"a": DOC["a"], "b": 2}),
     ("$.a.b.length()", 3),
-    ("$[?(@.a && @.b)]", []),
+    ("$[?(@.a && @.b)]", [DOC]),  # an object is tested as a whole (Jayway)
+    ("$.a[?(@.nope)]", []),
     ("$.items[?(@.v > 1 && @.s == 'y')].s", ["y"]),
     ("$.items[?(@.v == 1 || !@.s)]", [DOC["items"][0], DOC["items"][2]]),
     ("$.items[?(@.v < $.n)]", DOC["items"][:2]),

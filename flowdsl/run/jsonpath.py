@@ -86,8 +86,13 @@ def _apply(step: Step, value: Any, definite: bool, root: Any, last: bool) -> lis
                 out.append(value[key])
         return out
     if k == "filter":
-        items = value if isinstance(value, list) else list(value.values()) if isinstance(value, dict) else []
-        return [v for v in items if _holds(step.arg, v, root)]
+        # Jayway tests each element of an array, but an object as a whole: $[?(@.a)] on
+        # {"a": 1} selects the object itself.
+        if isinstance(value, list):
+            return [v for v in value if _holds(step.arg, v, root)]
+        if isinstance(value, dict):
+            return [value] if _holds(step.arg, value, root) else []
+        return []
     raise AssertionError(k)
 
 
