@@ -15,6 +15,7 @@ from flowdsl.asl import Compiled, compile_workflow
 from flowdsl.errors import CompileError, Diagnostic
 from flowdsl.render import dumps, to_template
 from flowdsl.states import Workflow
+from flowdsl.terraform import assemble, check_module, render_files
 from flowdsl.validate import validate
 from flowdsl.variables import check_variables
 
@@ -69,8 +70,6 @@ def _check_all(workflow: Workflow) -> tuple[Compiled, list[Diagnostic], Any]:
     diags += validate(compiled.definition, compiled.sources)
     module = None
     if workflow.deployment is not None:
-        from flowdsl.terraform import assemble, check_module
-
         module = assemble(workflow, compiled)
         diags += check_module(workflow, module)
     return compiled, _dedupe(diags), module
@@ -99,8 +98,6 @@ def _build(workflow: Workflow) -> Artifacts:
         raise CompileError(diags, compiled.definition)
     files = {f"{workflow.name}.asl.json": dumps(to_template(compiled.definition))}
     if module is not None:
-        from flowdsl.terraform import render_files
-
         files.update(render_files(module))
     return Artifacts(workflow.name, files)
 

@@ -8,6 +8,7 @@ from typing import Any, Union
 import attrs
 
 from flowdsl.refs import Ref
+from flowdsl.render import template
 
 
 def _strs(value: Any) -> tuple[Any, ...]:
@@ -36,8 +37,6 @@ class Allow:
 def _key(value: Union[str, Ref]) -> str:
     if isinstance(value, str):
         return value
-    from flowdsl.render import template
-
     return template(value)
 
 

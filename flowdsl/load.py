@@ -36,6 +36,7 @@ from flowdsl.states import (
     When,
     Workflow,
 )
+from flowdsl.validate import validate
 
 TYPES: dict[str, type[State]] = {c.TYPE: c for c in (Pass, Task, Choice, Wait, Succeed, Fail,
                                                        Parallel, Map)}
@@ -280,8 +281,6 @@ def import_definition(doc: Any, name: str = "imported",
     """Turn an ASL document into a model; an invalid document raises CompileError with every
     diagnostic (located with ``sources``, path -> file:line), since the model cannot hold what
     the document gets wrong."""
-    from flowdsl.validate import validate
-
     diagnostics = validate(doc, sources)
     if diagnostics:
         raise CompileError(diagnostics, doc)
