@@ -65,9 +65,10 @@ def _check_all(workflow: Workflow) -> tuple[Compiled, list[Diagnostic], Any]:
                                 f"workflow name {workflow.name!r} must be 1-80 letters, digits, "
                                 "'-' or '_' (it names the output folder and resources)",
                                 workflow.source))
-    # Variables first, on the model: each undeclared var() once, before anything is rendered.
-    diags += check_variables(workflow, compiled.definition, compiled.sources)
     diags += validate(compiled.definition, compiled.sources)
+    # Variables on the model, before the Terraform module is assembled: each undeclared var()
+    # is one diagnostic, at the line that uses it.
+    diags += check_variables(workflow, compiled.definition, compiled.sources)
     module = None
     if workflow.deployment is not None:
         module = assemble(workflow, compiled)
