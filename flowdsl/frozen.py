@@ -1,13 +1,17 @@
-"""The decorator of the model's classes: frozen, slotted attrs classes sharing one ``__repr__``.
+"""The decorator of the model's classes: frozen, slotted attrs classes whose ``__repr__``,
+``__eq__`` and ``__hash__`` are shared functions instead of code attrs writes per class.
 
-attrs writes and compiles a ``__repr__`` for every class; the model has dozens of classes and
-every ``flowdsl`` command imports them all, so one shared ``__repr__`` (same output:
-``Pass(name='A', comment=None, ...)``) saves about a fifth of their creation time.
+attrs writes and compiles those methods for every class; the model has dozens of classes and
+every ``flowdsl`` command imports them all, so compiling only ``__init__`` roughly halves the
+time the classes take to create. They behave as attrs' would: the same repr
+(``Pass(name='A', comment=None, ...)``), equality between instances of the same class over
+the fields with ``eq=True``, and a hash consistent with it.
 """
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from operator import attrgetter
+from typing import Any, Callable, TypeVar
 
 import attrs
 
@@ -21,8 +25,28 @@ def _repr(self: Any) -> str:
     return f"{type(self).__name__}({shown})"
 
 
+def _key(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    if len(names) == 1:
+        one = attrgetter(names[0])
+        return lambda obj: (one(obj),)
+    return attrgetter(*names) if names else (lambda obj: ())
+
+
 def frozen(cls: C) -> C:
-    """``attrs.frozen(slots=True)``, with the shared ``__repr__``."""
-    made = attrs.frozen(cls, slots=True, repr=False)
+    """``attrs.frozen(slots=True)``, with the shared ``__repr__``, ``__eq__`` and ``__hash__``."""
+    made = attrs.frozen(cls, slots=True, repr=False, eq=False)
+    key = _key(tuple(a.name for a in attrs.fields(made) if a.eq))
+    salt = f"{made.__module__}.{made.__qualname__}"
+
+    def __eq__(self: Any, other: Any) -> Any:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return key(self) == key(other)
+
+    def __hash__(self: Any) -> int:
+        return hash((salt, key(self)))
+
     made.__repr__ = _repr
+    made.__eq__ = __eq__
+    made.__hash__ = __hash__
     return made
