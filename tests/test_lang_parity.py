@@ -54,7 +54,7 @@ VALID = "valid"
 INVALID = "invalid"
 
 TABLE: list[tuple[str, str, str]] = [
-    # JSONPath: the examples of the issue first
+    # JSONPath: the three that used to disagree first
     ("path", "$['a','b']", VALID),  # Jayway merges the named fields into one object
     ("path", "$.a.b.length()", VALID),
     ("path", "$[?(@.a && @.b)]", VALID),
