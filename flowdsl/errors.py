@@ -5,10 +5,11 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-import attrs
+
+from flowdsl.frozen import frozen
 
 
-@attrs.frozen(slots=True)
+@frozen
 class Diagnostic:
     """One problem, located in the emitted document and, where known, in the source."""
 
@@ -22,7 +23,7 @@ class Diagnostic:
         return f"{where}{self.path}: {self.message} [{self.code}]"
 
 
-@attrs.frozen(slots=True)
+@frozen
 class Suggestion:
     """The known name a misspelt one most likely means, if any."""
 

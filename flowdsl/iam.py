@@ -7,6 +7,7 @@ from typing import Any, Union
 
 import attrs
 
+from flowdsl.frozen import frozen
 from flowdsl.refs import Ref
 from flowdsl.render import template
 
@@ -21,7 +22,7 @@ def _conditions(value: Any) -> tuple[tuple[str, str, tuple[Any, ...]], ...]:
     return tuple((test, variable, _strs(values)) for test, variable, values in value)
 
 
-@attrs.frozen(slots=True)
+@frozen
 class Allow:
     """An ``Allow`` statement: these actions on these resources, under ``conditions``:
     ``(test, key, values)`` triples, e.g. ``("StringEquals", "iam:PassedToService",
