@@ -44,6 +44,11 @@ def test_path_messages(text: str, reference: bool, message: str | None) -> None:
     ("States.ArrayPartition($.a, 0)", "States.ArrayPartition: the chunk size must be positive, not 0"),
     ("States.Array($.a[)", "'States.Array($.a[)' is not a valid intrinsic function call: argument '$.a[)': unclosed '['"),
     ("States.Array(States.Nope())", "States.Nope is not an intrinsic function"),
+    ("States.ArrayLength('x')", "States.ArrayLength argument 1 must be an array or a path, not 'x'"),
+    ("States.JsonMerge(1, $.a, false)", "States.JsonMerge argument 1 must be an object or a path, not 1"),
+    ("States.StringToJson('{bad')", "States.StringToJson: invalid JSON string '{bad'"),
+    ("States.Base64Decode('/w==')", "States.Base64Decode: invalid base64 input '/w==' (not Base64 of UTF-8 text)"),
+    ("States.Hash(null, 'MD5')", "States.Hash: the data must not be null"),
 ])
 def test_intrinsic_messages(text: str, message: str | None) -> None:
     assert intrinsics.check(text) == message

@@ -151,6 +151,18 @@ TABLE: list[tuple[str, str, str]] = [
     ("payload", "States.ArrayGetItem($.a.b, -1)", INVALID),
     ("payload", "States.ArrayPartition($.a.b, 0)", INVALID),
     ("payload", "States.Format('{}', States.Nope(1))", INVALID),
+    # a literal where an array or an object is needed fails every run
+    ("payload", "States.ArrayLength('x')", INVALID),
+    ("payload", "States.ArrayContains(1, 1)", INVALID),
+    ("payload", "States.JsonMerge($.a, 'x', false)", INVALID),
+    ("payload", "States.StringToJson('{\\\"k\\\": 1}')", VALID),
+    ("payload", "States.StringToJson('{bad')", INVALID),
+    ("payload", "States.StringToJson('  ')", VALID),
+    ("payload", "States.Base64Decode('RGF0YSB0byBlbmNvZGU=')", VALID),
+    ("payload", "States.Base64Decode('%%%')", INVALID),
+    ("payload", "States.Base64Decode('/w==')", INVALID),
+    ("payload", "States.Hash(null, 'MD5')", INVALID),
+    ("payload", "States.Hash('x', 'MD5')", VALID),
     # timestamps: ASL requires an uppercase T and Z
     ("wait", "2016-03-14T01:59:00Z", VALID),
     ("wait", "2016-03-14T01:59:00.123456789+05:30", VALID),

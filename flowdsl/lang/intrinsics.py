@@ -15,6 +15,7 @@ Inside a quoted string a backslash escapes the next character (``\\'``, ``\\{``,
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from functools import lru_cache
@@ -70,8 +71,8 @@ class Call(Node):
 
 class Signature(Node):
     """What a function takes: ``min_args``..``max_args`` (None: any number) arguments, and for
-    a literal argument at position i, the kind ``kinds[i]`` ("str", "int", "num", "bool", or
-    None for any value)."""
+    a literal argument at position i, the kind ``kinds[i]`` ("str", "int", "num", "bool",
+    "array" or "object", which no literal is, or None for any value)."""
 
     __slots__ = ("min_args", "max_args", "kinds")
     _fields = ("min_args", "max_args", "kinds")
@@ -88,16 +89,16 @@ FUNCTIONS: dict[str, Signature] = {
     "StringToJson": Signature(1, 1, ("str",)),
     "JsonToString": Signature(1, 1, (None,)),
     "Array": Signature(0, None),
-    "ArrayPartition": Signature(2, 2, (None, "int")),
-    "ArrayContains": Signature(2, 2, (None, None)),
+    "ArrayPartition": Signature(2, 2, ("array", "int")),
+    "ArrayContains": Signature(2, 2, ("array", None)),
     "ArrayRange": Signature(3, 3, ("int", "int", "int")),
-    "ArrayGetItem": Signature(2, 2, (None, "int")),
-    "ArrayLength": Signature(1, 1, (None,)),
-    "ArrayUnique": Signature(1, 1, (None,)),
+    "ArrayGetItem": Signature(2, 2, ("array", "int")),
+    "ArrayLength": Signature(1, 1, ("array",)),
+    "ArrayUnique": Signature(1, 1, ("array",)),
     "Base64Encode": Signature(1, 1, ("str",)),
     "Base64Decode": Signature(1, 1, ("str",)),
     "Hash": Signature(2, 2, (None, "str")),
-    "JsonMerge": Signature(3, 3, (None, None, "bool")),
+    "JsonMerge": Signature(3, 3, ("object", "object", "bool")),
     "MathRandom": Signature(2, 3, ("int", "int", "int")),
     "MathAdd": Signature(2, 2, ("num", "num")),
     "StringSplit": Signature(2, 2, ("str", "str")),
@@ -106,6 +107,8 @@ FUNCTIONS: dict[str, Signature] = {
 
 HASH_ALGORITHMS = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
 ARRAY_RANGE_LIMIT = 1000  # AWS: "the array can't contain more than 1000 items"
+STRING_LIMIT = 10000  # AWS: Base64Encode/Decode and Hash take at most 10,000 characters
+
 
 _NAME = re.compile(r"States\.([A-Za-z0-9_]*)")
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
@@ -220,7 +223,8 @@ def parse(text: str) -> Call:
     return call
 
 
-_KIND_WORDS = {"str": "string", "int": "integer", "num": "number", "bool": "boolean"}
+_KIND_WORDS = {"str": "a string", "int": "an integer", "num": "a number", "bool": "a boolean",
+               "array": "an array", "object": "an object"}
 
 
 def _is_int(v: Any) -> bool:
@@ -234,6 +238,8 @@ def _fits(kind: str | None, v: Any) -> bool:
         return isinstance(v, str)
     if kind == "int":
         return _is_int(v)
+    if kind in ("array", "object"):
+        return False  # literals are strings, numbers, booleans and null
     if kind == "num":
         return isinstance(v, (int, float)) and not isinstance(v, bool)
     return isinstance(v, bool)
@@ -259,7 +265,7 @@ def problem(call: Call) -> str | None:
             kind = sig.kinds[pos] if pos < len(sig.kinds) else None
             if not _fits(kind, arg.value):
                 shown = f"'{arg.value}'" if isinstance(arg.value, str) else json.dumps(arg.value)
-                return f"States.{call.name} argument {pos + 1} must be a {_KIND_WORDS[kind]} or a path, not {shown}"
+                return f"States.{call.name} argument {pos + 1} must be {_KIND_WORDS[kind]} or a path, not {shown}"
     return _literal_problem(call)
 
 
@@ -287,12 +293,32 @@ def _literal_problem(call: Call) -> str | None:
         return f"{name}: deep merging is not supported; the third argument must be false"
     elif call.name == "ArrayPartition" and lit[1] is not _UNKNOWN and lit[1] <= 0:
         return f"{name}: the chunk size must be positive, not {lit[1]}"
+    elif call.name == "StringToJson" and isinstance(lit[0], str) and lit[0].strip():
+        try:
+            json.loads(lit[0])
+        except ValueError:
+            return f"{name}: invalid JSON string {lit[0]!r}"
+    elif call.name in ("Base64Encode", "Base64Decode", "Hash") and isinstance(lit[0], str) \
+            and len(lit[0]) > STRING_LIMIT:
+        return f"{name}: the input holds {len(lit[0])} characters; the limit is {STRING_LIMIT}"
+    elif call.name == "Base64Decode" and isinstance(lit[0], str) and not _decodes(lit[0]):
+        return f"{name}: invalid base64 input {lit[0]!r} (not Base64 of UTF-8 text)"
+    elif call.name == "Hash" and call.args and isinstance(call.args[0], Literal) and lit[0] is None:
+        return f"{name}: the data must not be null"
     elif call.name == "ArrayGetItem" and lit[1] is not _UNKNOWN and lit[1] < 0:
         return f"{name}: the index must not be negative, not {lit[1]}"
     return None
 
 
 _UNKNOWN = object()
+
+
+def _decodes(text: str) -> bool:
+    try:
+        base64.b64decode(text, validate=True).decode()
+    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        return False
+    return True
 
 
 def check(text: Any) -> str | None:
