@@ -244,22 +244,26 @@ def test_an_overflowing_retry_backoff_times_out(tmp_path: Path) -> None:
     assert proc.stderr.splitlines() == ["error: execution TIMED_OUT: States.Timeout", ONE_YEAR]
 
 
+# The out-of-bounds values come from the input: written as literals, validation rejects the
+# call before the run starts (tests/test_lang.py).
 @pytest.mark.parametrize("expr, cause", [
-    ("States.ArrayRange(1, 1000000000, 1)",
+    ("States.ArrayRange(1, $.billion, 1)",
      "States.ArrayRange: the result would have 1,000,000,000 items; at most 1000 are allowed"),
     ("States.ArrayRange(1, $.big, 1)",
      "States.ArrayRange: the end 1000000000000 is outside the integer range -2147483648 to 2147483647"),
-    ("States.MathAdd(9999999999, 1)",
+    ("States.MathAdd($.ten_billion, 1)",
      "States.MathAdd: the first argument 9999999999 is outside the integer range -2147483648 to 2147483647"),
-    ("States.MathRandom(1, 99999999999)",
+    ("States.MathRandom(1, $.huge)",
      "States.MathRandom: the end 99999999999 is outside the integer range -2147483648 to 2147483647"),
     ("States.Format($.list)", "States.Format: the first argument must be a string template"),
-    ("States.StringToJson('[NaN]')", "States.StringToJson: invalid JSON string '[NaN]': not valid JSON: "
-                                     "NaN is not a JSON value"),
+    ("States.StringToJson($.nan)", "States.StringToJson: invalid JSON string '[NaN]': not valid JSON: "
+                                   "NaN is not a JSON value"),
 ])
 def test_an_intrinsic_out_of_bounds_fails_the_state(expr: str, cause: str, tmp_path: Path) -> None:
     doc = machine(A={"Type": "Pass", "Parameters": {"x.$": expr}, "End": True})
-    proc = _run_asl(tmp_path, doc, "--input", '{"list": [1], "big": 1000000000000}')
+    proc = _run_asl(tmp_path, doc, "--input", json.dumps({
+        "list": [1], "big": 1000000000000, "billion": 1000000000, "ten_billion": 9999999999,
+        "huge": 99999999999, "nan": "[NaN]"}))
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert proc.stderr.splitlines() == ["error: execution FAILED: States.IntrinsicFailure", f"cause: {cause}"]
 

@@ -15,7 +15,8 @@ from flowdsl.convert import CodecError, make_converter
 from flowdsl.errors import FlowError
 
 # Control flow inside the engine, never seen outside it.
-INTERNAL = {"flowdsl.run.engine._StepLimit", "flowdsl.run.engine._Timeout"}
+INTERNAL = {"flowdsl.run.engine._StepLimit", "flowdsl.run.engine._Timeout",
+            "flowdsl.run.engine._HistoryFull", "flowdsl.run.engine._DurationExceeded"}
 
 
 def _exception_classes() -> dict[str, list[str]]:

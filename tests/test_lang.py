@@ -36,6 +36,13 @@ def test_path_messages(text: str, reference: bool, message: str | None) -> None:
     ("States.ArrayRange(1, 5, 0)", "States.ArrayRange: the step must not be 0"),
     ("States.ArrayRange(0, 5000, 1)", "States.ArrayRange: the result would hold 5001 items; the limit is 1000"),
     ("States.ArrayRange(0, 999, 1)", None),
+    ("States.ArrayRange(1, 1000000000, 1)", "States.ArrayRange: the result would hold 1000000000 items; the limit is 1000"),
+    ("States.MathAdd(9999999999, 1)",
+     "States.MathAdd argument 1, 9999999999, is outside the integer range -2147483648 to 2147483647"),
+    ("States.MathRandom(1, 99999999999)",
+     "States.MathRandom argument 2, 99999999999, is outside the integer range -2147483648 to 2147483647"),
+    ("States.StringToJson('[NaN]')",
+     "States.StringToJson: invalid JSON string '[NaN]': not valid JSON: NaN is not a JSON value"),
     ("States.MathRandom(5, 1)", "States.MathRandom: the end (1) must be greater than the start (5)"),
     ("States.Hash($.s, 'SHA-999')", "States.Hash: unsupported algorithm 'SHA-999'; use one of MD5, SHA-1, SHA-256, "
                                     "SHA-384, SHA-512"),
@@ -46,7 +53,8 @@ def test_path_messages(text: str, reference: bool, message: str | None) -> None:
     ("States.Array(States.Nope())", "States.Nope is not an intrinsic function"),
     ("States.ArrayLength('x')", "States.ArrayLength argument 1 must be an array or a path, not 'x'"),
     ("States.JsonMerge(1, $.a, false)", "States.JsonMerge argument 1 must be an object or a path, not 1"),
-    ("States.StringToJson('{bad')", "States.StringToJson: invalid JSON string '{bad'"),
+    ("States.StringToJson('{bad')", "States.StringToJson: invalid JSON string '{bad': not valid JSON: "
+                                   "Expecting property name enclosed in double quotes"),
     ("States.Base64Decode('/w==')", "States.Base64Decode: invalid base64 input '/w==' (not Base64 of UTF-8 text)"),
     ("States.Hash(null, 'MD5')", "States.Hash: the data must not be null"),
 ])

@@ -21,6 +21,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from flowdsl import strict_json
 from flowdsl.errors import IntrinsicSyntaxError, PathSyntaxError
 from flowdsl.lang import jsonpath
 from flowdsl.lang._node import Node
@@ -106,6 +107,7 @@ FUNCTIONS: dict[str, Signature] = {
 }
 
 HASH_ALGORITHMS = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # AWS takes integer arguments as Java ints
 ARRAY_RANGE_LIMIT = 1000  # AWS: "the array can't contain more than 1000 items"
 STRING_LIMIT = 10000  # AWS: Base64Encode/Decode and Hash take at most 10,000 characters
 
@@ -266,6 +268,9 @@ def problem(call: Call) -> str | None:
             if not _fits(kind, arg.value):
                 shown = f"'{arg.value}'" if isinstance(arg.value, str) else json.dumps(arg.value)
                 return f"States.{call.name} argument {pos + 1} must be {_KIND_WORDS[kind]} or a path, not {shown}"
+            if kind in ("int", "num") and not INT_MIN <= arg.value <= INT_MAX:
+                return (f"States.{call.name} argument {pos + 1}, {json.dumps(arg.value)}, is outside the "
+                        f"integer range {INT_MIN} to {INT_MAX}")
     return _literal_problem(call)
 
 
@@ -295,9 +300,9 @@ def _literal_problem(call: Call) -> str | None:
         return f"{name}: the chunk size must be positive, not {lit[1]}"
     elif call.name == "StringToJson" and isinstance(lit[0], str) and lit[0].strip():
         try:
-            json.loads(lit[0])
-        except ValueError:
-            return f"{name}: invalid JSON string {lit[0]!r}"
+            strict_json.loads(lit[0], name)
+        except strict_json.JsonValueError as e:
+            return f"{name}: invalid JSON string {lit[0][:60]!r}: {str(e).split(': ', 1)[-1]}"
     elif call.name in ("Base64Encode", "Base64Decode", "Hash") and isinstance(lit[0], str) \
             and len(lit[0]) > STRING_LIMIT:
         return f"{name}: the input holds {len(lit[0])} characters; the limit is {STRING_LIMIT}"
