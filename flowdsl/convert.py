@@ -53,10 +53,7 @@ class CodecError(FlowError, ValueError):
 
 def _subclasses(cls: type) -> Iterable[type]:
     for sub in cls.__subclasses__():
-        # attrs builds a slotted class anew; until the garbage collector runs, the class it
-        # replaced is still listed as a subclass. Only the one attrs finished counts.
-        if "__attrs_attrs__" in sub.__dict__:
-            yield sub
+        yield sub
         yield from _subclasses(sub)
 
 

@@ -21,7 +21,8 @@ from flowdsl.iam import Allow, merge
 from flowdsl.refs import ACCOUNT_ID, Join, Ref, ResourceAttr, StateMachineArn, join
 from flowdsl.render import dumps, escape, refs_with_paths, template
 from flowdsl.states import State, Workflow, iter_states
-from flowdsl.tasks import INTEGRATIONS, state_machine_statements
+from flowdsl.tasks import INTEGRATIONS
+from flowdsl.tasks.policy import statements as state_machine_statements
 from flowdsl.terraform_expr import TF_IDENT, Expr, addr  # noqa: F401  (TF_IDENT: re-exported)
 
 # AWS name limits, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html

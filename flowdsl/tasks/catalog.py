@@ -21,9 +21,9 @@ from typing import Any
 
 from flowdsl.iam import Allow
 from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, Join, Ref, ResourceAttr, StateMachineArn, Var, join
+from flowdsl.tasks.params import DYNAMIC, MISSING, REQUEST_RESPONSE, SYNC, SYNC2, TOKEN, known, param  # noqa: F401
 
 # The integration patterns, by the suffix a Resource carries.
-REQUEST_RESPONSE, SYNC, SYNC2, TOKEN = "", ".sync", ".sync:2", ".waitForTaskToken"
 PATTERN_NAMES = {REQUEST_RESPONSE: "request-response", SYNC: ".sync", SYNC2: ".sync:2",
                  TOKEN: ".waitForTaskToken"}
 # What a typed task's ``pattern=`` field takes, and the suffix it means.
@@ -37,8 +37,6 @@ _INTEGRATION = (r"arn:(?:aws[a-z-]*|\$\{data\.aws_partition\.current\.partition\
 _ARN = (r"arn:(?P<partition>[^:]+):(?P<service>[^:]+):(?P<region>[^:]*):"
         r"(?P<account>[^:]*):(?P<resource>.+)")
 
-MISSING = object()  # a parameter that is not given
-DYNAMIC = object()  # a parameter whose value comes from the execution (``.$`` or JSONata)
 
 
 def arn(service: str, *resource: str | Ref, region: bool = True, account: bool = True) -> Join:
@@ -68,23 +66,6 @@ class Call:
     def get(self, key: str) -> Any:
         """A parameter's value, ``DYNAMIC`` when the execution supplies it, or ``MISSING``."""
         return param(self.params, key)
-
-
-def param(params: Any, key: str) -> Any:
-    if not isinstance(params, dict):
-        return MISSING
-    if f"{key}.$" in params:
-        return DYNAMIC
-    if key not in params:
-        return MISSING
-    value = params[key]
-    if isinstance(value, str) and value.lstrip().startswith("{%"):
-        return DYNAMIC
-    return value
-
-
-def known(value: Any) -> bool:
-    return value is not MISSING and value is not DYNAMIC
 
 
 class Spec:

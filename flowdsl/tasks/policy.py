@@ -8,7 +8,8 @@ from typing import Any
 
 from flowdsl.iam import Allow
 from flowdsl.states import Map, Task, iter_states
-from flowdsl.tasks import INTEGRATIONS, Context, catalog
+from flowdsl.tasks import catalog
+from flowdsl.tasks.registry import INTEGRATIONS, Context
 from flowdsl.tasks.catalog import MISSING, arn, known, param
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from flowdsl.iam import Allow
 from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, Ref, join
-from flowdsl.tasks.catalog import REQUEST_RESPONSE, TOKEN, known, param
+from flowdsl.tasks.params import REQUEST_RESPONSE, TOKEN, known, param
 
 PATTERNS = (REQUEST_RESPONSE, TOKEN)
 
