@@ -13,7 +13,7 @@ import attrs
 
 from flowdsl.asl import Compiled, compile_workflow
 from flowdsl.errors import CompileError, Diagnostic
-from flowdsl.render import dumps, to_template
+from flowdsl.placeholders import dumps, to_template
 from flowdsl.states import Workflow
 from flowdsl.terraform import assemble, check_module, render_files
 from flowdsl.validate import validate

@@ -1,6 +1,6 @@
 """ASL -> flowdsl source: turn an existing definition into a workflow file to edit and build.
 
-It works on the model that the importer (``flowdsl.load``) produces, so the placement rules
+It works on the model that the importer (``flowdsl.asl_to_model``) produces, so the placement rules
 are the compiler's: sequences stay sequences, a Catch or Choice target used once is a chain
 written where it is used (hoisted to a module-level name when it is a state object, as a
 hand-written workflow does), and a target shared by several transitions is a name.
@@ -41,9 +41,9 @@ import flowdsl
 from flowdsl import pysource as py
 from flowdsl.conditions import And, Comparison, Condition, Not, Or
 from flowdsl.errors import CompileError, FlowError
-from flowdsl.load import import_definition, read_json
+from flowdsl.asl_to_model import import_definition, read_json
 from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, DataAttr, Join, Ref, Var, Variable
-from flowdsl.render import resolve
+from flowdsl.placeholders import resolve
 from flowdsl.states import (
     Branch,
     Catch,

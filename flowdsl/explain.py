@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flowdsl.errors import Diagnostic
-from flowdsl.render import to_template
+from flowdsl.placeholders import to_template
 
 MAX_VALUE = 200
 _MISSING = object()

@@ -9,7 +9,7 @@ import attrs
 
 from flowdsl.frozen import frozen
 from flowdsl.refs import Ref
-from flowdsl.render import template
+from flowdsl.placeholders import template
 
 
 def _strs(value: Any) -> tuple[Any, ...]:

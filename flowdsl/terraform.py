@@ -19,7 +19,7 @@ from flowdsl.deployments import kind_of, known
 from flowdsl.errors import Diagnostic
 from flowdsl.iam import Allow, merge
 from flowdsl.refs import ACCOUNT_ID, Join, Ref, ResourceAttr, StateMachineArn, join
-from flowdsl.render import dumps, escape, refs_with_paths, template
+from flowdsl.placeholders import dumps, escape, refs_with_paths, template
 from flowdsl.states import State, Workflow, iter_states
 from flowdsl.tasks import INTEGRATIONS
 from flowdsl.tasks.policy import statements as state_machine_statements

@@ -15,7 +15,7 @@ import attrs
 
 from flowdsl.errors import Diagnostic, did_you_mean
 from flowdsl.refs import Ref, Var
-from flowdsl.render import refs_with_paths
+from flowdsl.placeholders import refs_with_paths
 from flowdsl.states import State, Workflow, iter_states
 from flowdsl.strict_json import JsonValueError, check_value
 from flowdsl.terraform_expr import TF_IDENT

@@ -15,7 +15,7 @@ import pytest
 from flowdsl.build import check
 from flowdsl.codegen import generate, partition_of, workflow_name, write_new
 from flowdsl.errors import CompileError, FlowError
-from flowdsl.render import resolve
+from flowdsl.placeholders import resolve
 from locations import ROOT
 
 LAMBDA = "arn:aws:lambda:eu-west-1:111122223333:function:charge"
@@ -349,7 +349,7 @@ def test_template_placeholders_become_required_variables_and_joins() -> None:
 
 
 def test_a_definition_flowdsl_built_imports_its_references_back() -> None:
-    from flowdsl.render import to_template
+    from flowdsl.placeholders import to_template
 
     partition = "${data.aws_partition.current.partition}"
     doc = machine(

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from flowdsl.load import import_definition, read_json
+from flowdsl.asl_to_model import import_definition, read_json
 from flowdsl.validate import validate
 
 from locations import SHARED

@@ -11,7 +11,7 @@ import pytest
 
 import flowdsl
 from flowdsl import Pass, Retry, Task, Workflow
-from flowdsl.convert import CodecError, make_converter
+from flowdsl.codec import CodecError, make_converter
 from flowdsl.errors import FlowError
 
 # Control flow inside the engine, never seen outside it.
@@ -84,7 +84,7 @@ def test_the_codec_ignores_classes_attrs_replaced() -> None:
 
     import attrs
 
-    from flowdsl.convert import ModelCodec
+    from flowdsl.codec import ModelCodec
     from flowdsl.states import Pass
 
     gc.disable()

@@ -8,7 +8,7 @@ from pathlib import Path
 from flowdsl.asl import compile_workflow
 from flowdsl.build import check
 from flowdsl.loader import load_workflows
-from flowdsl.render import resolve
+from flowdsl.placeholders import resolve
 
 from locations import ROOT
 

@@ -16,7 +16,7 @@ from flowdsl.asl import compile_workflow
 from flowdsl.build import build, check
 from flowdsl.errors import CompileError
 from flowdsl.refs import ResourceAttr
-from flowdsl.render import resolve, to_template
+from flowdsl.placeholders import resolve, to_template
 from flowdsl.tasks import INTEGRATIONS, state_machine_statements, typed
 from flowdsl.tasks.sdk import dataset_problems
 from flowdsl.validate import validate

@@ -96,7 +96,7 @@ def test_mocks_override_the_run_config(mocks: Path) -> None:
 
 def _asl(tmp_path: Path) -> Path:
     from flowdsl.asl import compile_workflow
-    from flowdsl.render import resolve
+    from flowdsl.placeholders import resolve
     from flowdsl.run.config import load_run_target
 
     workflow, config = load_run_target(FIB)

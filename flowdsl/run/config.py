@@ -17,8 +17,8 @@ A workflow file may define a module-level :class:`RunConfig` (conventionally ``l
   ``PARTITION``/``REGION``/``ACCOUNT_ID`` take ``partition``/``region``/``account_id``; resources
   flowdsl creates (a job definition's ARN) get a plausible fake ARN;
 * binds each Task state, by name, to its entry in ``tasks``: a local binding from
-  :mod:`flowdsl.run.tasks` (``LocalBatch`` = ``flowdsl.run.BatchTask``, ``LocalLambda`` =
-  ``flowdsl.run.LambdaTask``, ``MockedTask``), a callable (run like a Lambda), or a
+  :mod:`flowdsl.run.bindings` (``LocalBatch``, ``LocalLambda``,
+  ``MockedTask``), a callable (run like a Lambda), or a
   ``"module:function"`` string (imported when the run starts, with the workflow's folder on
   ``sys.path``).
 
@@ -30,7 +30,7 @@ or ``python3`` runs with the interpreter that runs flowdsl. The job runs only th
 command (or the definition's literal ``ContainerOverrides.Command``); the execution's data
 fills ``Ref::`` arguments but cannot replace the command or add environment variables unless
 ``LocalBatch(allow_overrides=True)``, and the host's environment reaches the job only through
-``LocalBatch(pass_env=(...))`` (see :class:`flowdsl.run.tasks.BatchTask`).
+``LocalBatch(pass_env=(...))`` (see :class:`flowdsl.run.bindings.LocalBatch`).
 
 :func:`flowdsl.run.prepare.prepare_run` checks a config against its workflow: a binding or
 value for a state or variable the workflow does not have is an error, with a did-you-mean.
@@ -50,11 +50,9 @@ from typing import Any, Iterator, Mapping
 from flowdsl.errors import FlowError, LoadError
 from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, DataAttr, Ref, ResourceAttr, StateMachineArn, Var
 
-from .tasks import BatchTask, LambdaTask, MockedTask, TaskBinder, import_callable
+from .bindings import LocalBatch, LocalLambda, MockedTask, TaskBinder, import_callable
 from .trace import format_trace, history_json  # noqa: F401  (re-exported)
 
-LocalBatch = BatchTask  # aliases: flowdsl's model also has BatchTask / LambdaTask (the states)
-LocalLambda = LambdaTask
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parents[1]) + os.sep
 
@@ -104,7 +102,7 @@ class RunConfig:
                          overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Address -> value for every reference in the workflow's compiled ``definition``."""
         from flowdsl.asl import compile_workflow
-        from flowdsl.render import iter_refs
+        from flowdsl.placeholders import iter_refs
 
         if definition is None:
             definition = compile_workflow(workflow).definition
@@ -154,7 +152,7 @@ class RunConfig:
         return out
 
     def _fake_attr(self, ref: ResourceAttr, jobs: Mapping[str, Any], values: Mapping[str, Any]) -> str:
-        from flowdsl.render import resolve
+        from flowdsl.placeholders import resolve
 
         head = f"arn:{self.partition}"
         if ref.type == "aws_batch_job_definition" and ref.name in jobs:
@@ -176,7 +174,7 @@ class RunConfig:
     def binder(self, workflow: Any = None, values: Mapping[str, Any] | None = None,
                mocks: TaskBinder | Mapping[str, Any] | None = None) -> TaskBinder:
         """A :class:`TaskBinder` with this config's bindings; ``mocks`` override them per state."""
-        from flowdsl.render import resolve
+        from flowdsl.placeholders import resolve
 
         jobs = {}
         if workflow is not None:
@@ -184,8 +182,8 @@ class RunConfig:
         binder = TaskBinder()
         for state, binding in self.tasks.items():
             if isinstance(binding, str):
-                binding = LambdaTask(self.import_(binding))
-            elif isinstance(binding, BatchTask):
+                binding = LocalLambda(self.import_(binding))
+            elif isinstance(binding, LocalBatch):
                 binding = self._local_batch(binding, jobs.get(state), values or {}, resolve)
             binder.bind(state, binding)
         if isinstance(mocks, TaskBinder):
@@ -204,7 +202,7 @@ class RunConfig:
         finally:
             sys.path.remove(str(self.base_dir))
 
-    def _local_batch(self, b: BatchTask, job: Any, values: Mapping[str, Any], resolve: Any) -> BatchTask:
+    def _local_batch(self, b: LocalBatch, job: Any, values: Mapping[str, Any], resolve: Any) -> LocalBatch:
         base = Path(self.base_dir or ".")
         path_map = {c: str((base / h).resolve()) for c, h in b.path_map.items()}
         env = dict(b.env)
@@ -252,11 +250,11 @@ def _host_python(command: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class _HostBatch(BatchTask):
-    """A :class:`BatchTask` whose requests' ``python`` commands use the host's interpreter."""
+class _HostBatch(LocalBatch):
+    """A :class:`LocalBatch` whose requests' ``python`` commands use the host's interpreter."""
 
     def resolve_command(self, call: Any) -> Any:
-        argv, env, shown = BatchTask.resolve_command(self, call)
+        argv, env, shown = LocalBatch.resolve_command(self, call)
         return _host_python(argv), env, shown
 
 

@@ -16,7 +16,7 @@ from .choice import evaluate_rule
 from .clock import VirtualClock, iso
 from .errors import UNCATCHABLE_BY_ALL, RunError, StatesError
 from .jsonpath import PathError, PathSyntaxError, compile_path, evaluate_compiled, set_path
-from .tasks import TaskBinder, TaskCall, unbound_message
+from .bindings import TaskBinder, TaskCall, unbound_message
 
 JSONPATH = "JSONPath"
 JSONATA = "JSONata"

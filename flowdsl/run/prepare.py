@@ -29,7 +29,7 @@ from flowdsl.errors import CompileError, Diagnostic, FlowError
 
 from .config import RunConfig, RunConfigError, load_run_target, state_names
 from .errors import RunError
-from .tasks import TaskBinder
+from .bindings import TaskBinder
 
 MAX_INPUT_BYTES = 256 * 1024
 
@@ -61,7 +61,7 @@ def did_you_mean(name: str, known: Any) -> str:
 def check_asl(doc: Any, sources: Mapping[str, str] | None = None, path: str | None = None) -> list[Diagnostic]:
     """What ``flowdsl validate`` reports for an ASL document: the validator's diagnostics, and
     whether it imports into flowdsl's model."""
-    from flowdsl.load import import_definition
+    from flowdsl.asl_to_model import import_definition
 
     try:  # importing validates first, so one pass gives the diagnostics and the model
         import_definition(doc, sources=dict(sources or {}))
@@ -76,7 +76,7 @@ def check_asl(doc: Any, sources: Mapping[str, str] | None = None, path: str | No
 
 def read_asl(path: str | os.PathLike[str]) -> tuple[Any, list[Diagnostic]]:
     """Read an ASL file strictly and check it; the document and every diagnostic."""
-    from flowdsl.load import read_json
+    from flowdsl.asl_to_model import read_json
 
     parsed = read_json(path)
     return parsed.doc, list(parsed.duplicates) + check_asl(parsed.doc, parsed.sources(path), str(path))
@@ -133,7 +133,7 @@ def prepare_run(target: Any, *, input: Any = None, message: str | None = None,
     # 2. validate (an ASL document was checked as it was read), 3. resolve values
     if workflow is not None:
         from flowdsl.build import check
-        from flowdsl.render import resolve
+        from flowdsl.placeholders import resolve
 
         compiled, diagnostics = check(workflow)
         if diagnostics:
@@ -163,7 +163,7 @@ def prepare_run(target: Any, *, input: Any = None, message: str | None = None,
     try:
         binder = config.binder(workflow, ref_values)
         if mock_file is not None:
-            from .tasks import load_mock_config
+            from .bindings import load_mock_config
 
             mock_config = load_mock_config(mock_file)
             machines = list(mock_config.state_machines)

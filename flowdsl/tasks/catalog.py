@@ -547,7 +547,7 @@ def resource_text(resource: Any) -> str | None:
     if isinstance(resource, str):
         return resource
     if isinstance(resource, Join):
-        from flowdsl.render import template
+        from flowdsl.placeholders import template
 
         return template(resource)
     return None

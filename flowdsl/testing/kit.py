@@ -24,7 +24,7 @@ A mock, per Task state name, is
   makes the third attempt succeed; an invocation past the end fails with ``States.Runtime``;
 * a callable: called with the task's input (its effective ``Parameters``); it returns the result
   or raises (a Python exception becomes the error named after its class);
-* a local binding from :mod:`flowdsl.run` (``MockedTask``, ``LambdaTask``, ``BatchTask``).
+* a local binding from :mod:`flowdsl.run` (``MockedTask``, ``LocalLambda``, ``LocalBatch``).
 
 Mocks override the bindings of ``config`` (a :class:`flowdsl.run.config.RunConfig`) for the
 states they name; states bound by neither fail the execution with ``States.Runtime``.
@@ -39,7 +39,7 @@ from typing import Any, Callable, Mapping
 from flowdsl.run import Execution, StatesError, TaskBinder, TaskCall, VirtualClock, execute
 from flowdsl.run.config import RunConfig
 from flowdsl.run.trace import format_trace
-from flowdsl.run.tasks import BatchTask, LambdaTask, MockedTask
+from flowdsl.run.bindings import LocalBatch, LocalLambda, MockedTask
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def _respond(state: str, spec: Any, call: TaskCall) -> Any:
             t = spec["Throw"] or {}
             raise StatesError(t.get("Error"), t.get("Cause"))
         return _json_copy(spec["Return"], state)
-    if isinstance(spec, (MockedTask, LambdaTask, BatchTask)):
+    if isinstance(spec, (MockedTask, LocalLambda, LocalBatch)):
         return spec(call)
     if callable(spec):
         try:

@@ -35,14 +35,14 @@ import attrs
 from hypothesis import strategies as st
 
 from flowdsl.asl import compile_workflow
-from flowdsl.render import iter_refs
+from flowdsl.placeholders import iter_refs
 from flowdsl.conditions import And, Comparison, Condition, Not, Or
 from flowdsl.lang.intrinsics import FUNCTIONS as _FUNCTIONS
 from flowdsl.lang.operators import OPERATORS
 from flowdsl.iam import Allow
 from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, DataAttr, Ref, ResourceAttr, Var, \
     Variable, join, var
-from flowdsl.render import resolve
+from flowdsl.placeholders import resolve
 from flowdsl.states import (
     NULL,
     Branch,
@@ -946,7 +946,7 @@ def workflows(draw: Any, max_depth: int = 2, max_states: int = 12, jsonata: bool
 def _without_sources(wf: Workflow) -> Workflow:
     """The workflow with every ``source`` set to None: objects built here would otherwise
     point into Hypothesis (the first frame outside flowdsl), which only adds noise."""
-    from flowdsl.convert import ModelCodec
+    from flowdsl.codec import ModelCodec
 
     codec = _CODEC[0] if _CODEC else _CODEC.append(ModelCodec()) or _CODEC[0]
     return codec.structure(codec.unstructure(wf))
@@ -1318,7 +1318,7 @@ def _register_pretty_printers() -> None:
         from hypothesis.vendor.pretty import for_type_by_name
     except ImportError:  # pragma: no cover - an older or newer Hypothesis: plain reprs then
         return
-    from flowdsl.convert import ModelCodec
+    from flowdsl.codec import ModelCodec
 
     for cls in ModelCodec().by_tag.values():
         for_type_by_name(cls.__module__, cls.__name__, _pretty_model)

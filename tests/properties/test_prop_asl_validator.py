@@ -14,7 +14,7 @@ from hypothesis.errors import NoSuchExample
 from hypothesis.vendor.pretty import pretty
 
 from flowdsl.asl import compile_workflow
-from flowdsl.render import to_template
+from flowdsl.placeholders import to_template
 from flowdsl.testing.strategies import resolve_dummy, workflows
 
 # Where asl-validator 4.0.0 is stricter than AWS. The generator keeps these constructs (flowdsl

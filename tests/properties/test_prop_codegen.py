@@ -22,7 +22,7 @@ from test_prop_import_corpus import CASES, _diff
 from flowdsl.build import check
 from flowdsl.codegen import generate, partition_of
 from flowdsl.errors import CompileError
-from flowdsl.render import resolve
+from flowdsl.placeholders import resolve
 from flowdsl.testing.strategies import asl_definitions
 
 

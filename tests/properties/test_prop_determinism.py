@@ -13,8 +13,8 @@ from hypothesis import given, settings
 
 from flowdsl.asl import compile_workflow
 from flowdsl.build import build
-from flowdsl.convert import make_converter
-from flowdsl.render import dumps, to_template
+from flowdsl.codec import make_converter
+from flowdsl.placeholders import dumps, to_template
 from flowdsl.testing.strategies import workflows
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,7 +37,7 @@ def test_compiling_twice_gives_the_same_bytes(wf):
 _CHILD = r"""
 import hashlib, json, sys
 from flowdsl.build import build
-from flowdsl.convert import make_converter
+from flowdsl.codec import make_converter
 from flowdsl.states import Workflow
 conv = make_converter()
 for line in open(sys.argv[1], encoding="utf-8"):

@@ -31,7 +31,7 @@ def test_generated_pipelines_have_complete_iam_the_dataset_confirms(wf):
 
 @given(workflows(max_depth=1, max_states=10, deployment=True))
 def test_a_plain_task_with_a_typed_tasks_resource_gets_the_same_grants(wf):
-    from flowdsl.render import template
+    from flowdsl.placeholders import template
 
     for st in iter_states(wf.states):
         integration = INTEGRATIONS.get(type(st))

@@ -13,7 +13,7 @@ import pytest
 
 from flowdsl.asl import compile_workflow
 from flowdsl.errors import CompileError
-from flowdsl.load import import_definition
+from flowdsl.asl_to_model import import_definition
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "conformance"
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from _prop_helpers import resolve_path
 from flowdsl.build import check
 from flowdsl.errors import FlowError
-from flowdsl.load import import_definition
+from flowdsl.asl_to_model import import_definition
 from flowdsl.testing.strategies import MUTATIONS, invalid_workflows, resolve_dummy
 from flowdsl.validate import validate
 

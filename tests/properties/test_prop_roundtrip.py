@@ -7,9 +7,9 @@ import json
 from hypothesis import given
 
 from flowdsl.asl import compile_workflow
-from flowdsl.convert import make_converter
-from flowdsl.load import import_definition
-from flowdsl.render import dumps, to_template
+from flowdsl.codec import make_converter
+from flowdsl.asl_to_model import import_definition
+from flowdsl.placeholders import dumps, to_template
 from flowdsl.states import Catch, Pass, Task, Workflow
 from flowdsl.testing.strategies import asl_definitions, workflows
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from flowdsl.run import BatchTask, LambdaTask, RunError, TaskBinder, execute, load_mock_config
+from flowdsl.run import LocalBatch, LocalLambda, RunError, TaskBinder, execute, load_mock_config
 
 LAMBDA = "arn:aws:states:::lambda:invoke"
 BATCH = "arn:aws:states:::batch:submitJob.sync"
@@ -112,7 +112,7 @@ def test_lambda_callable_result_is_wrapped(fn: Any, expected: Any) -> None:
 def test_lambda_invoke_is_recognised_in_every_partition() -> None:
     d = {"StartAt": "L", "States": {"L": {"Type": "Task", "Resource": "arn:aws-cn:states:::lambda:invoke",
                                         "Parameters": {"Payload.$": "$"}, "End": True}}}
-    r = execute(d, {"x": 1}, tasks=TaskBinder({"L": LambdaTask.of(double)}))
+    r = execute(d, {"x": 1}, tasks=TaskBinder({"L": LocalLambda.of(double)}))
     assert r.output["Payload"] == {"doubled": 2} and r.output["StatusCode"] == 200
     scheduled = next(e for e in r.history if e["type"] == "TaskScheduled")["taskScheduledEventDetails"]
     assert (scheduled["resource"], scheduled["resourceType"]) == ("invoke", "lambda")
@@ -120,7 +120,7 @@ def test_lambda_invoke_is_recognised_in_every_partition() -> None:
 
 def test_legacy_lambda_arn_returns_bare_payload() -> None:
     d = {"StartAt": "L", "States": {"L": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:f", "End": True}}}
-    assert execute(d, {"x": 1}, tasks=TaskBinder({"L": LambdaTask.of(double)})).output == {"doubled": 2}
+    assert execute(d, {"x": 1}, tasks=TaskBinder({"L": LocalLambda.of(double)})).output == {"doubled": 2}
 
 
 def test_lambda_exception_becomes_error_type() -> None:
@@ -144,11 +144,11 @@ def test_slow_lambda_handler_times_out() -> None:
 
     d = {"StartAt": "L", "States": {"L": {"Type": "Task", "Resource": LAMBDA, "TimeoutSeconds": 1,
                                         "Parameters": {"Payload.$": "$"}, "End": True}}}
-    r = execute(d, {"x": 1}, tasks=TaskBinder({"L": LambdaTask.of(slow)}))
+    r = execute(d, {"x": 1}, tasks=TaskBinder({"L": LocalLambda.of(slow)}))
     assert (r.status, r.error) == ("FAILED", "States.Timeout")
     assert r.cause.startswith("the handler took 1.") and r.cause.endswith("the state's TimeoutSeconds is 1")
     d["States"]["L"]["TimeoutSeconds"] = 5
-    assert execute(d, {"x": 1}, tasks=TaskBinder({"L": LambdaTask.of(slow)})).status == "SUCCEEDED"
+    assert execute(d, {"x": 1}, tasks=TaskBinder({"L": LocalLambda.of(slow)})).status == "SUCCEEDED"
 
 
 def test_bad_callable_reference() -> None:
@@ -178,7 +178,7 @@ def batch_def(command: list[str] | None) -> dict[str, Any]:
 
 
 def test_batch_subprocess_success(app: Path) -> None:
-    binder = TaskBinder({"B": BatchTask(path_map={"/opt/app": str(app)})})
+    binder = TaskBinder({"B": LocalBatch(path_map={"/opt/app": str(app)})})
     r = execute(batch_def([sys.executable, "/opt/app/job.py", "Ref::name", "0"]), {"name": "alice"}, tasks=binder)
     assert r.status == "SUCCEEDED", r.cause
     job = r.output
@@ -189,7 +189,7 @@ def test_batch_subprocess_success(app: Path) -> None:
 
 
 def test_batch_subprocess_failure(app: Path) -> None:
-    binder = TaskBinder({"B": BatchTask(path_map={"/opt/app": str(app)})})
+    binder = TaskBinder({"B": LocalBatch(path_map={"/opt/app": str(app)})})
     r = execute(batch_def([sys.executable, "/opt/app/job.py", "x", "3"]), {"name": "bob"}, tasks=binder)
     assert (r.status, r.error) == ("FAILED", "States.TaskFailed")
     cause = json.loads(r.cause or "{}")
@@ -198,13 +198,13 @@ def test_batch_subprocess_failure(app: Path) -> None:
 
 
 def test_batch_default_command_and_env(app: Path) -> None:
-    binder = TaskBinder({"B": BatchTask(command=(sys.executable, "/opt/app/job.py", "Ref::name"),
+    binder = TaskBinder({"B": LocalBatch(command=(sys.executable, "/opt/app/job.py", "Ref::name"),
                                         path_map={"/opt/app": str(app)}, env={"MODE": "slow"})})
     r = execute(batch_def(None), {"name": "carol"}, tasks=binder)
     assert r.output["Container"]["Stdout"].strip() == "args carol env slow"
 
 
 def test_batch_without_command_fails(app: Path) -> None:
-    r = execute(batch_def(None), {"name": "x"}, tasks=TaskBinder({"B": BatchTask()}))
+    r = execute(batch_def(None), {"name": "x"}, tasks=TaskBinder({"B": LocalBatch()}))
     assert (r.status, r.error) == ("FAILED", "States.TaskFailed")
     assert "no command" in (r.cause or "")

@@ -191,13 +191,13 @@ def import_callable(ref: str) -> Callable[..., Any]:
 
 
 @dataclass(frozen=True)
-class LambdaTask:
+class LocalLambda:
     """Runs a Python function as the Lambda behind ``lambda:invoke`` (it receives the Payload)."""
 
     function: Callable[[Any], Any]
 
     @classmethod
-    def of(cls, fn: Callable[[Any], Any] | str) -> "LambdaTask":
+    def of(cls, fn: Callable[[Any], Any] | str) -> "LocalLambda":
         return cls(import_callable(fn) if isinstance(fn, str) else fn)
 
     def __call__(self, call: TaskCall) -> Any:
@@ -282,7 +282,7 @@ def declared_overrides(state: Mapping[str, Any] | None) -> tuple[list[str] | Non
 
 
 @dataclass(frozen=True)
-class BatchTask:
+class LocalBatch:
     """Runs a Batch job's container command as a local subprocess (opt-in).
 
     What runs is what the workflow and this binding declare, never what the execution's data
@@ -398,7 +398,7 @@ Binding = Union[TaskHandler, Callable[[Any], Any], str]
 class TaskBinder:
     """Chooses, per Task state name, how the task runs locally.
 
-    A binding is a :class:`TaskHandler` (``MockedTask``, ``LambdaTask``, ``BatchTask`` or any callable
+    A binding is a :class:`TaskHandler` (``MockedTask``, ``LocalLambda``, ``LocalBatch`` or any callable
     taking a :class:`TaskCall`), or a plain callable / ``"module:function"`` string treated as a Lambda.
     """
 
@@ -409,10 +409,10 @@ class TaskBinder:
             self.bind(name, b)
 
     def bind(self, state_name: str, binding: Binding) -> "TaskBinder":
-        if isinstance(binding, (MockedTask, LambdaTask, BatchTask)):
+        if isinstance(binding, (MockedTask, LocalLambda, LocalBatch)):
             handler: TaskHandler = binding
         elif isinstance(binding, str) or callable(binding):
-            handler = LambdaTask.of(binding)  # type: ignore[arg-type]
+            handler = LocalLambda.of(binding)  # type: ignore[arg-type]
         else:
             raise RunError(f"cannot bind state {state_name!r} to {binding!r}")
         self._handlers[state_name] = handler
