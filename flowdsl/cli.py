@@ -220,7 +220,7 @@ def _run(path: str, message: Optional[str], input_: Optional[str], mocks: Option
     if scheduled:
         trigger = ("scheduled", None)
     elif event is not None:
-        from flowdsl.load import read_json
+        from flowdsl.asl_to_model import read_json
 
         trigger = ("event", read_json(str(event)).doc)
     raw_input = loads(input_, "--input") if input_ is not None else None

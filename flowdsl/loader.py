@@ -9,7 +9,6 @@ import traceback
 from pathlib import Path
 from types import ModuleType
 
-import flowdsl
 from flowdsl.errors import LoadError, did_you_mean
 from flowdsl.fields import FieldError, explain_type_error, explain_value_error
 from flowdsl.states import Workflow
@@ -119,7 +118,9 @@ def pick(workflows: dict[str, Workflow], path: str | Path, name: str | None) -> 
 def _model_classes() -> dict[str, type]:
     """What a workflow file builds: the classes flowdsl exports, and every task class."""
     load_all()  # the service classes flowdsl exports load on first use
-    classes = {n: v for n, v in vars(flowdsl).items() if isinstance(v, type)}
+    # The package's own namespace (loaded before any of its modules), not an import of it: the
+    # package imports everything, so importing it here would close a cycle.
+    classes = {n: v for n, v in vars(sys.modules["flowdsl"]).items() if isinstance(v, type)}
     classes.update({c.__name__: c for c in INTEGRATIONS})
     return classes
 

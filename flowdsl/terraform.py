@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from flowdsl.asl import Compiled
-from flowdsl.deployments import kind_of, known
+from flowdsl.deployments.registry import kind_of, known
 from flowdsl.errors import Diagnostic
 from flowdsl.iam import Allow, merge
 from flowdsl.refs import ACCOUNT_ID, Join, Ref, ResourceAttr, StateMachineArn, join

@@ -487,7 +487,7 @@ def test_the_typed_start_execution_task_takes_the_reference_too() -> None:
 
 
 def test_the_executions_reference_renders_for_iam() -> None:
-    from flowdsl.render import template
+    from flowdsl.placeholders import template
 
     assert template(WORKER.arn.executions) == \
         '${replace(var.worker_state_machine_arn, ":stateMachine:", ":execution:")}:*'

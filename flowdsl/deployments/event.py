@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 
-from flowdsl.deployments import Deployment, Kind, LocalInput, register
+from flowdsl.deployments.registry import Deployment, Kind, LocalInput, register
 from flowdsl.errors import FlowError
 from flowdsl.iam import Allow
 from flowdsl.refs import Ref, ResourceAttr
@@ -226,7 +226,7 @@ def _check(m: Any, d: EventJob) -> None:
 
 def template_text(t: InputTransformer) -> str | None:
     """The template as EventBridge receives it; None when it holds references."""
-    from flowdsl.render import iter_refs
+    from flowdsl.placeholders import iter_refs
 
     if any(True for _ in iter_refs(t.template)):
         return None
@@ -502,7 +502,7 @@ def sample_event(d: EventJob, request: LocalInput) -> dict[str, Any]:
 def sample_for(path: str, name: str | None = None,
                overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """A sample event envelope for the EventJob workflow in ``path``, with its run values."""
-    from flowdsl.deployments import resolver
+    from flowdsl.deployments.registry import resolver
     from flowdsl.run.config import RunConfig, load_run_target
 
     workflow, config = load_run_target(path, name)

@@ -11,7 +11,7 @@ from typing import Any
 
 import attrs
 
-from flowdsl.deployments import STATE_MACHINE_TYPES, Kind, LocalInput, Logging, register
+from flowdsl.deployments.registry import STATE_MACHINE_TYPES, Kind, LocalInput, Logging, register
 from flowdsl.iam import Allow
 from flowdsl.refs import Ref, ResourceAttr
 from flowdsl.source import caller_location

@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from flowdsl.deployments import Deployment, Kind, LocalInput, register
+from flowdsl.deployments.registry import Deployment, Kind, LocalInput, register
 from flowdsl.iam import Allow
 from flowdsl.refs import Ref, ResourceAttr
 
@@ -241,7 +241,7 @@ def _instant(value: str) -> datetime | None:
 
 def _literal(value: Any) -> Any:
     """The input with every reference replaced by a placeholder (for JSON checks)."""
-    from flowdsl.render import walk
+    from flowdsl.placeholders import walk
 
     return walk(value, lambda ref: "ref")
 
@@ -257,7 +257,7 @@ def input_text(m: Any, value: Any) -> Any:
     in that text, so '<' and '>' must stay literal: Terraform's jsonencode writes them as
     \\u003c/\\u003e, so a literal input is encoded here, and one with references is
     jsonencode'd and the escapes undone."""
-    from flowdsl.render import iter_refs
+    from flowdsl.placeholders import iter_refs
     from flowdsl.terraform import Expr
 
     if not any(True for _ in iter_refs(value)):

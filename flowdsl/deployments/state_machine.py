@@ -11,7 +11,7 @@ from typing import Any
 
 import attrs
 
-from flowdsl.deployments import Deployment, Kind, register
+from flowdsl.deployments.registry import Deployment, Kind, register
 
 
 @attrs.frozen(slots=True)
