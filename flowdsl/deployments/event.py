@@ -21,11 +21,12 @@ import attrs
 
 from flowdsl.deployments.registry import Deployment, Kind, LocalInput, register
 from flowdsl.errors import FlowError
+from flowdsl.frozen import frozen
 from flowdsl.iam import Allow
 from flowdsl.refs import Ref, ResourceAttr
 
 
-@attrs.frozen(slots=True)
+@frozen
 class S3ObjectCreated:
     """S3 "Object Created" events of ``bucket`` (on the default bus), optionally only for keys
     starting with ``prefix`` and/or ending with ``suffix``. The bucket must send its events to
@@ -52,7 +53,7 @@ class S3ObjectCreated:
         return {"source": ["aws.s3"], "detail-type": ["Object Created"], "detail": detail}
 
 
-@attrs.frozen(slots=True)
+@frozen
 class EventPattern:
     """Any EventBridge event pattern, on the bus named ``bus`` (default: the account's default bus)."""
 
@@ -60,7 +61,7 @@ class EventPattern:
     bus: str | Ref = attrs.field(default="default", kw_only=True)
 
 
-@attrs.frozen(slots=True)
+@frozen
 class InputTransformer:
     """EventBridge's input transformer: ``paths`` name values of the event (JSONPath), and
     ``template`` (a JSON object, or the template text) uses them as ``<name>``. A placeholder
@@ -72,7 +73,7 @@ class InputTransformer:
     template: Any
 
 
-@attrs.frozen(slots=True)
+@frozen
 class EventRetry:
     """How EventBridge retries a failed StartExecution (API limits in brackets)."""
 
@@ -80,7 +81,7 @@ class EventRetry:
     max_event_age_seconds: int = 86400  # [60, 86400]
 
 
-@attrs.frozen(slots=True)
+@frozen
 class EventJob(Deployment):
     """Deploy the workflow as an event-driven job: EventBridge rule -> state machine."""
 

@@ -12,12 +12,13 @@ from typing import Any
 import attrs
 
 from flowdsl.deployments.registry import STATE_MACHINE_TYPES, Kind, LocalInput, Logging, register
+from flowdsl.frozen import frozen
 from flowdsl.iam import Allow
 from flowdsl.refs import Ref, ResourceAttr
 from flowdsl.source import caller_location
 
 
-@attrs.frozen(slots=True)
+@frozen
 class Queue:
     """The SQS queue that starts executions, and its dead-letter queue."""
 
@@ -31,7 +32,7 @@ class Queue:
     dlq_message_retention_seconds: int = 1209600  # 14 days, the SQS maximum
 
 
-@attrs.frozen(slots=True)
+@frozen
 class Pipe:
     """The EventBridge Pipe from the queue to the state machine."""
 
@@ -41,7 +42,7 @@ class Pipe:
         validator=attrs.validators.in_(("FIRE_AND_FORGET", "REQUEST_RESPONSE")))
 
 
-@attrs.frozen(slots=True)
+@frozen
 class OnDemandJob:
     """Deploy the workflow as an on-demand job: SQS -> Pipe -> state machine.
 

@@ -11,11 +11,12 @@ from typing import Any
 import attrs
 
 from flowdsl.errors import FlowError
+from flowdsl.frozen import frozen
 from flowdsl.refs import Ref
 from flowdsl.source import caller_location
 
 
-@attrs.frozen(slots=True)
+@frozen
 class Logging:
     """The state machine's CloudWatch log group and what it records."""
 
@@ -31,7 +32,7 @@ class Logging:
 STATE_MACHINE_TYPES = ("STANDARD", "EXPRESS")
 
 
-@attrs.frozen(slots=True)
+@frozen
 class Deployment:
     """What every deployment kind has: the state machine's name, logging, tracing and type.
 

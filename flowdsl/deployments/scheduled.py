@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 
 from flowdsl.deployments.registry import Deployment, Kind, LocalInput, register
+from flowdsl.frozen import frozen
 from flowdsl.iam import Allow
 from flowdsl.refs import Ref, ResourceAttr
 
@@ -33,7 +34,7 @@ DEFAULT_INPUT = {"schedule_arn": SCHEDULE_ARN, "scheduled_time": SCHEDULED_TIME,
                  "execution_id": EXECUTION_ID}
 
 
-@attrs.frozen(slots=True)
+@frozen
 class ScheduleRetry:
     """How EventBridge Scheduler retries a failed StartExecution (API limits in brackets)."""
 
@@ -41,7 +42,7 @@ class ScheduleRetry:
     max_event_age_seconds: int = 86400  # [60, 86400]
 
 
-@attrs.frozen(slots=True)
+@frozen
 class ScheduledJob(Deployment):
     """Deploy the workflow as a scheduled job: EventBridge Scheduler -> state machine.
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
 
 from flowdsl.deployments.registry import Deployment, Kind, register
+from flowdsl.frozen import frozen
 
 
-@attrs.frozen(slots=True)
+@frozen
 class StateMachine(Deployment):
     """Deploy the workflow as a bare state machine that other workflows or services start."""
 

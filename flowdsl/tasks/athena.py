@@ -6,13 +6,14 @@ from typing import Any
 
 import attrs
 
+from flowdsl.frozen import frozen
 from flowdsl.refs import Ref
 from flowdsl.states import JSON, _TaskBase
 from flowdsl.tasks import Integration, register, states_arn
 from flowdsl.tasks.catalog import compact, param, pattern_field, pattern_of, take, suffix_of
 
 
-@attrs.frozen(slots=True)
+@frozen
 class AthenaQuery(_TaskBase):
     """Run ``query`` in ``work_group`` (Athena's default: ``primary``), writing results under
     ``output_location`` (``s3://bucket/prefix/``). ``pattern``: ``"sync"`` (the default) or

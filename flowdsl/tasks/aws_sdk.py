@@ -6,12 +6,13 @@ from typing import Any
 
 import attrs
 
+from flowdsl.frozen import frozen
 from flowdsl.states import JSON, _TaskBase
 from flowdsl.tasks import Integration, register, states_arn
 from flowdsl.tasks.catalog import split, suffix_of
 
 
-@attrs.frozen(slots=True)
+@frozen
 class SdkCall(_TaskBase):
     """Call ``service``'s ``action`` (the SDK's names: ``SdkCall(..., service="s3",
     action="listObjectsV2", parameters={"Bucket": "b"})``). The IAM action comes from the IAM

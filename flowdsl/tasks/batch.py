@@ -7,6 +7,7 @@ from typing import Any
 import attrs
 
 from flowdsl.fields import check_fields
+from flowdsl.frozen import frozen
 from flowdsl.iam import Allow
 from flowdsl.refs import PARTITION, Ref, ResourceAttr, join
 from flowdsl.source import caller_location
@@ -23,7 +24,7 @@ def _strs(value: Any) -> tuple[Any, ...]:
     return tuple(value) if isinstance(value, (list, tuple)) else (value,)
 
 
-@attrs.frozen(slots=True)
+@frozen
 class JobDefinition:
     """A Fargate job definition that flowdsl creates; ``id`` is its Terraform name."""
 
@@ -47,7 +48,7 @@ class JobDefinition:
         return ResourceAttr("aws_batch_job_definition", self.id, "arn")
 
 
-@attrs.frozen(slots=True)
+@frozen
 class BatchTask(_TaskBase):
     """Submit ``job`` (a JobDefinition flowdsl creates, or an existing definition's ARN)."""
 

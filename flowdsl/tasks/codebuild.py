@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import attrs
 
+from flowdsl.frozen import frozen
 from flowdsl.refs import Ref
 from flowdsl.states import JSON, _TaskBase
 from flowdsl.tasks import Integration, register, states_arn
 from flowdsl.tasks.catalog import compact, inverse, suffix_of
 
 
-@attrs.frozen(slots=True)
+@frozen
 class CodeBuildStart(_TaskBase):
     """Start a build of ``project`` (name or ARN) with ``environment_variables``
     (``[{"Name": ..., "Value": ..., "Type": "PLAINTEXT"}]``)."""

@@ -6,6 +6,7 @@ from typing import Any
 
 import attrs
 
+from flowdsl.frozen import frozen
 from flowdsl.refs import Ref
 from flowdsl.states import JSON, _TaskBase
 from flowdsl.tasks import Integration, register, states_arn
@@ -16,13 +17,13 @@ _COMMON = {"TableName": "table", "ConditionExpression": "condition_expression",
            "ExpressionAttributeValues": "expression_attribute_values"}
 
 
-@attrs.frozen(slots=True)
+@frozen
 class _DynamoItem(_TaskBase):
     table: str | Ref = attrs.field(kw_only=True)  # a table name or ARN
     options: JSON = attrs.field(default=None, kw_only=True)
 
 
-@attrs.frozen(slots=True)
+@frozen
 class DynamoGetItem(_DynamoItem):
     """Read the item with ``key`` (attribute values in DynamoDB JSON: ``{"id": {"S": "1"}}``)."""
 
@@ -31,7 +32,7 @@ class DynamoGetItem(_DynamoItem):
     consistent_read: bool | None = attrs.field(default=None, kw_only=True)
 
 
-@attrs.frozen(slots=True)
+@frozen
 class DynamoPutItem(_DynamoItem):
     """Write ``item``, replacing any item with its key."""
 
@@ -41,7 +42,7 @@ class DynamoPutItem(_DynamoItem):
     expression_attribute_values: JSON = attrs.field(default=None, kw_only=True)
 
 
-@attrs.frozen(slots=True)
+@frozen
 class DynamoUpdateItem(_DynamoItem):
     """Update the item with ``key`` by ``update_expression``."""
 
@@ -52,7 +53,7 @@ class DynamoUpdateItem(_DynamoItem):
     expression_attribute_values: JSON = attrs.field(default=None, kw_only=True)
 
 
-@attrs.frozen(slots=True)
+@frozen
 class DynamoDeleteItem(_DynamoItem):
     """Delete the item with ``key``."""
 

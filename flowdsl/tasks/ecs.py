@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 
 from flowdsl.fields import check_fields
+from flowdsl.frozen import frozen
 from flowdsl.iam import Allow
 from flowdsl.refs import PARTITION, REGION, Ref, ResourceAttr, join
 from flowdsl.source import caller_location
@@ -23,7 +24,7 @@ def _strs(value: Any) -> tuple[Any, ...]:
     return tuple(value) if isinstance(value, (list, tuple)) else (value,)
 
 
-@attrs.frozen(slots=True)
+@frozen
 class TaskDefinition:
     """A Fargate task definition of one container that flowdsl creates; ``id`` is its
     Terraform name. Its task role gets ``permissions``; its execution role pulls the image and
@@ -49,7 +50,7 @@ class TaskDefinition:
         return ResourceAttr("aws_ecs_task_definition", self.id, "arn")
 
 
-@attrs.frozen(slots=True)
+@frozen
 class EcsRunTask(_TaskBase):
     """Run ``task_definition`` on ``cluster`` (name or ARN). Fargate tasks need ``subnets``
     (and usually ``security_groups``). ``overrides`` is RunTask's ``Overrides``, e.g.

@@ -6,6 +6,7 @@ from typing import Any
 
 import attrs
 
+from flowdsl.frozen import frozen
 from flowdsl.states import JSON, _TaskBase
 from flowdsl.tasks import Integration, register, states_arn
 from flowdsl.tasks.catalog import compact, inverse, suffix_of
@@ -15,7 +16,7 @@ def _entries(value: Any) -> tuple[Any, ...]:
     return tuple(value) if isinstance(value, (list, tuple)) else (value,)
 
 
-@attrs.frozen(slots=True)
+@frozen
 class PutEvents(_TaskBase):
     """Put ``entries``: each ``{"Detail": ..., "DetailType": ..., "Source": ...}``, with an
     ``EventBusName`` (name or ARN) or on the default bus."""

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import attrs
 
+from flowdsl.frozen import frozen
 from flowdsl.refs import Ref
 from flowdsl.states import JSON, _TaskBase
 from flowdsl.tasks import Integration, register, states_arn
 from flowdsl.tasks.catalog import compact, inverse, suffix_of
 
 
-@attrs.frozen(slots=True)
+@frozen
 class GlueJob(_TaskBase):
     """Run the Glue job ``job_name`` with ``arguments`` (``{"--key": "value"}``).
     ``pattern``: ``"sync"`` (the default) or ``"request_response"``."""

@@ -7,6 +7,7 @@ from typing import Any
 
 import attrs
 
+from flowdsl.frozen import frozen
 from flowdsl.refs import Join, Ref, join
 from flowdsl.states import JSON, _TaskBase
 from flowdsl.tasks import Integration, register, service_action, states_arn
@@ -14,7 +15,7 @@ from flowdsl.tasks import Integration, register, service_action, states_arn
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 
 
-@attrs.frozen(slots=True)
+@frozen
 class LambdaTask(_TaskBase):
     """Invoke ``function`` (an ARN or name) with ``payload``.
 

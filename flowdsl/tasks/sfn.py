@@ -6,13 +6,14 @@ from typing import Any
 
 import attrs
 
+from flowdsl.frozen import frozen
 from flowdsl.refs import Ref
 from flowdsl.states import JSON, _TaskBase
 from flowdsl.tasks import Integration, register, states_arn
 from flowdsl.tasks.catalog import compact, inverse, suffix_of
 
 
-@attrs.frozen(slots=True)
+@frozen
 class StartExecution(_TaskBase):
     """Start ``state_machine`` (its ARN: literal text, or a reference such as
     ``var("child_arn")`` or another module's output). ``input=None`` passes this state's whole

@@ -6,13 +6,14 @@ from typing import Any
 
 import attrs
 
+from flowdsl.frozen import frozen
 from flowdsl.refs import Ref
 from flowdsl.states import JSON, _TaskBase
 from flowdsl.tasks import Integration, register, states_arn
 from flowdsl.tasks.catalog import compact, inverse, suffix_of
 
 
-@attrs.frozen(slots=True)
+@frozen
 class SnsPublish(_TaskBase):
     """Publish ``message`` (or the value at ``message_path``) to ``topic``, a topic ARN.
     ``pattern``: ``"request_response"`` or ``"wait_for_task_token"`` (put ``$$.Task.Token`` in

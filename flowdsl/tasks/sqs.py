@@ -6,13 +6,14 @@ from typing import Any
 
 import attrs
 
+from flowdsl.frozen import frozen
 from flowdsl.refs import Ref
 from flowdsl.states import JSON, _TaskBase
 from flowdsl.tasks import Integration, register, states_arn
 from flowdsl.tasks.catalog import compact, inverse, suffix_of
 
 
-@attrs.frozen(slots=True)
+@frozen
 class SqsSendMessage(_TaskBase):
     """Send ``message_body`` to the queue at ``queue_url``. With ``pattern=
     "wait_for_task_token"`` the consumer reports back with ``$$.Task.Token``; a callback whose
