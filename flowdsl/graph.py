@@ -489,7 +489,7 @@ def load_definition(path: str, name: str | None = None) -> dict[str, Any]:
     """The checked ASL document of a workflow file (``.py``) or an ASL document (``.json``);
     CompileError with every diagnostic when it is invalid."""
     if path.endswith(".json"):
-        from flowdsl.load import read_json
+        from flowdsl.asl_to_model import read_json
         from flowdsl.validate import validate
 
         parsed = read_json(path)
@@ -501,7 +501,7 @@ def load_definition(path: str, name: str | None = None) -> dict[str, Any]:
         return parsed.doc
     from flowdsl.build import check
     from flowdsl.loader import load_workflows, pick
-    from flowdsl.render import to_template
+    from flowdsl.placeholders import to_template
 
     workflow = pick(load_workflows(path), path, name)
     compiled, diagnostics = check(workflow)

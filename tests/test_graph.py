@@ -21,7 +21,7 @@ from hypothesis import strategies as hs
 from flowdsl.asl import compile_workflow
 from flowdsl.graph import (Graph, condition_text, graph_of, load_definition, pick_format, short_resource,
                            to_dot, to_mermaid)
-from flowdsl.render import to_template
+from flowdsl.placeholders import to_template
 from flowdsl.testing.strategies import workflows
 from locations import ROOT
 
