@@ -2,9 +2,7 @@
 
 from flowdsl.conditions import *  # noqa: F401,F403  (the Choice condition builders)
 from flowdsl.conditions import And, Comparison, Condition, Not, Or, all_of, any_of, not_
-from flowdsl.deployments import (EventJob, EventPattern, EventRetry, InputTransformer, Logging,
-                                 OnDemandJob, Pipe, Queue, S3ObjectCreated, ScheduledJob,
-                                 ScheduleRetry, StateMachine)
+from flowdsl.deployments import Logging, OnDemandJob, Pipe, Queue
 from flowdsl.iam import Allow
 from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, Variable, join, var
 from flowdsl.states import (
@@ -39,13 +37,25 @@ _SERVICES = {
 }
 
 
+# So do the deployment kinds other than the on-demand job.
+_DEPLOYMENTS = {
+    "EventJob": "event", "EventPattern": "event", "EventRetry": "event",
+    "InputTransformer": "event", "S3ObjectCreated": "event",
+    "ScheduledJob": "scheduled", "ScheduleRetry": "scheduled",
+    "StateMachine": "state_machine",
+}
+
+
 def __getattr__(name: str) -> object:
-    module = _SERVICES.get(name)
-    if module is None:
-        raise AttributeError(f"module 'flowdsl' has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(f"flowdsl.tasks.{module}"), name)
+    if name in _SERVICES:
+        module = f"flowdsl.tasks.{_SERVICES[name]}"
+    elif name in _DEPLOYMENTS:
+        module = f"flowdsl.deployments.{_DEPLOYMENTS[name]}"
+    else:
+        raise AttributeError(f"module 'flowdsl' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
 

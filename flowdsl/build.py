@@ -15,6 +15,7 @@ from flowdsl.asl import Compiled, compile_workflow
 from flowdsl.errors import CompileError, Diagnostic
 from flowdsl.placeholders import dumps, to_template
 from flowdsl.states import Workflow
+from flowdsl.deployments import kind_of, load_all
 from flowdsl.terraform import assemble, check_module, render_files
 from flowdsl.validate import validate
 from flowdsl.variables import check_variables
@@ -71,6 +72,8 @@ def _check_all(workflow: Workflow) -> tuple[Compiled, list[Diagnostic], Any]:
     diags += check_variables(workflow, compiled.definition, compiled.sources)
     module = None
     if workflow.deployment is not None:
+        if kind_of(workflow.deployment) is None:
+            load_all()  # kinds load on first use; an unknown one is reported against them all
         module = assemble(workflow, compiled)
         diags += check_module(workflow, module)
     return compiled, _dedupe(diags), module

@@ -76,7 +76,9 @@ def test_the_default_kind_is_on_demand(tmp_path: Path) -> None:
 def test_a_kind_this_flowdsl_lacks_says_so(tmp_path: Path, kind: str, monkeypatch) -> None:
     import flowdsl
 
+    getattr(flowdsl, KINDS[kind].deployment_class)  # kinds load on first use: load it, then take it away
     monkeypatch.delattr(flowdsl, KINDS[kind].deployment_class)
+    monkeypatch.setattr(flowdsl, "_DEPLOYMENTS", {})
     with pytest.raises(FlowError, match=(
             f"^error: --kind {kind} is not available: this version of flowdsl has no "
             f"{KINDS[kind].deployment_class} deployment; use --kind on-demand$")):

@@ -16,10 +16,10 @@ module that calls :func:`register`; nothing else names a concrete kind.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from typing import Any
 
-from flowdsl.deployments.event import (EventJob, EventPattern, EventRetry, InputTransformer,
-                                       S3ObjectCreated)
 from flowdsl.deployments.on_demand import OnDemandJob, Pipe, Queue, sqs_input
 from flowdsl.deployments.registry import (
     INPUT_OPTIONS,
@@ -33,9 +33,32 @@ from flowdsl.deployments.registry import (
     register,
     resolver,
 )
-from flowdsl.deployments.scheduled import ScheduleRetry, ScheduledJob
-from flowdsl.deployments.state_machine import StateMachine
 from flowdsl.errors import FlowError
+
+# The other kinds load on first use, so a command that builds an on-demand job does not
+# create the classes of every kind; a kind registers itself when its module loads.
+_LAZY = {
+    "EventJob": "event", "EventPattern": "event", "EventRetry": "event",
+    "InputTransformer": "event", "S3ObjectCreated": "event",
+    "ScheduledJob": "scheduled", "ScheduleRetry": "scheduled",
+    "StateMachine": "state_machine",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def load_all() -> None:
+    """Import every kind module of this package, so each kind is registered."""
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{info.name}")
 
 
 def execution_input(deployment: Any, request: LocalInput) -> Any:
@@ -60,5 +83,5 @@ def execution_input(deployment: Any, request: LocalInput) -> Any:
 __all__ = [
     "Deployment", "EventJob", "EventPattern", "EventRetry", "INPUT_OPTIONS", "InputTransformer", "KINDS", "Kind",
     "LocalInput", "Logging", "OnDemandJob", "Pipe", "Queue", "S3ObjectCreated", "ScheduleRetry",
-    "ScheduledJob", "StateMachine", "execution_input", "kind_of", "known", "register", "resolver",
+    "ScheduledJob", "StateMachine", "execution_input", "kind_of", "known", "load_all", "register", "resolver",
 ]
