@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -300,24 +301,21 @@ class _Parser:
 
     # filters ------------------------------------------------------------------------------------
     def filter_or(self) -> Filter:
-        start = self.i
-        left = self.filter_and()
-        while True:
-            self.ws()
-            if not self.text.startswith("||", self.i):
-                return left
-            self.i += 2
-            left = Filter("or", (left, self.filter_and()), start, self.i)
+        return self._filter_chain("||", "or", self.filter_and)
 
     def filter_and(self) -> Filter:
+        return self._filter_chain("&&", "and", self.filter_unary)
+
+    def _filter_chain(self, token: str, kind: str, operand: Callable[[], Filter]) -> Filter:
+        """``operand (token operand)*``, grouped to the left."""
         start = self.i
-        left = self.filter_unary()
+        left = operand()
         while True:
             self.ws()
-            if not self.text.startswith("&&", self.i):
+            if not self.text.startswith(token, self.i):
                 return left
-            self.i += 2
-            left = Filter("and", (left, self.filter_unary()), start, self.i)
+            self.i += len(token)
+            left = Filter(kind, (left, operand()), start, self.i)
 
     def filter_unary(self) -> Filter:
         self.ws()
