@@ -223,37 +223,15 @@ class _Parser:
             self.i = m.end()
             return self.close(at, Step("from_end", int(m.group(1))))
         if c in "'\"":
-            names = [self.quoted()]
-            while True:
-                self.ws()
-                if not t.startswith(",", self.i):
-                    break
-                self.i += 1
-                self.ws()
-                if self.i >= len(t) or t[self.i] not in "'\"":
-                    raise self.fail("a union of names lists only quoted names", self.i)
-                names.append(self.quoted())
+            names = self._union(self.quoted(), self._union_name)
             return self.close(at, Step("key", names[0]) if len(names) == 1 else Step("union", tuple(names)))
         m = _SLICE.match(t, self.i)
         if m and ":" in m.group():
             nums = tuple(int(g) if g is not None else None for g in m.groups())
             self.i = m.end()
             return self.close(at, Step("slice", nums))
-        m = _INT.match(t, self.i)
-        if m:
-            items = [int(m.group())]
-            self.i = m.end()
-            while True:
-                self.ws()
-                if not t.startswith(",", self.i):
-                    break
-                self.i += 1
-                self.ws()
-                m = _INT.match(t, self.i)
-                if not m:
-                    raise self.fail("a union of indexes lists only integers", self.i)
-                items.append(int(m.group()))
-                self.i = m.end()
+        if _INT.match(t, self.i):
+            items = self._union(self._union_index(), self._union_index)
             return self.close(at, Step("index", items[0]) if len(items) == 1 else Step("union", tuple(items)))
         if c == "]":
             raise self.fail("empty '[]'", at)
@@ -293,6 +271,29 @@ class _Parser:
     def ws(self) -> None:
         while self.i < len(self.text) and self.text[self.i].isspace():
             self.i += 1
+
+    def _union(self, first: Any, item: Callable[[], Any]) -> list[Any]:
+        """``first`` and every further ``, item`` of a bracket union."""
+        items = [first]
+        while True:
+            self.ws()
+            if not self.text.startswith(",", self.i):
+                return items
+            self.i += 1
+            self.ws()
+            items.append(item())
+
+    def _union_name(self) -> str:
+        if self.i >= len(self.text) or self.text[self.i] not in "'\"":
+            raise self.fail("a union of names lists only quoted names", self.i)
+        return self.quoted()
+
+    def _union_index(self) -> int:
+        m = _INT.match(self.text, self.i)
+        if not m:
+            raise self.fail("a union of indexes lists only integers", self.i)
+        self.i = m.end()
+        return int(m.group())
 
     def _unexpected(self, wanted: str) -> str:
         if self.i >= len(self.text):
