@@ -2,7 +2,7 @@
 
 from flowdsl.conditions import *  # noqa: F401,F403  (the Choice condition builders)
 from flowdsl.conditions import And, Comparison, Condition, Not, Or, all_of, any_of, not_
-from flowdsl.deployments import Logging, OnDemandJob, Pipe, Queue
+from flowdsl.deployments import LAZY_KINDS, Logging, OnDemandJob, Pipe, Queue
 from flowdsl.iam import Allow
 from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, Variable, join, var
 from flowdsl.states import (
@@ -38,12 +38,7 @@ _SERVICES = {
 
 
 # So do the deployment kinds other than the on-demand job.
-_DEPLOYMENTS = {
-    "EventJob": "event", "EventPattern": "event", "EventRetry": "event",
-    "InputTransformer": "event", "S3ObjectCreated": "event",
-    "ScheduledJob": "scheduled", "ScheduleRetry": "scheduled",
-    "StateMachine": "state_machine",
-}
+_DEPLOYMENTS = LAZY_KINDS
 
 
 def __getattr__(name: str) -> object:

@@ -35,9 +35,9 @@ from flowdsl.deployments.registry import (
 )
 from flowdsl.errors import FlowError
 
-# The other kinds load on first use, so a command that builds an on-demand job does not
+# The other kinds load on first use (name -> module of this package), so a command that builds an on-demand job does not
 # create the classes of every kind; a kind registers itself when its module loads.
-_LAZY = {
+LAZY_KINDS = {
     "EventJob": "event", "EventPattern": "event", "EventRetry": "event",
     "InputTransformer": "event", "S3ObjectCreated": "event",
     "ScheduledJob": "scheduled", "ScheduleRetry": "scheduled",
@@ -46,7 +46,7 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
+    module = LAZY_KINDS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
