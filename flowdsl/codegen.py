@@ -379,8 +379,10 @@ class _Writer:
         self.used_names: set[str] = set()
         self.chains: dict[tuple[int, ...], str] = {}  # states of a hoisted chain -> its name
         self.uses: dict[tuple[int, ...], int] = {}  # states of a target chain -> references
-        self.retry_uses: dict[tuple[Any, ...], int] = {}  # a state's retriers -> states
-        self.retry_names: dict[tuple[Any, ...], str] = {}
+        # a state's retriers -> states, keyed by their repr: equality would share
+        # BackoffRate 2 with 2.0 (2 == 2.0), and the definition would change
+        self.retry_uses: dict[str, int] = {}
+        self.retry_names: dict[str, str] = {}
 
     def need(self, obj: Any, name: str | None = None) -> str:
         """Import ``obj`` (a class or function) from ``flowdsl`` when exported there."""
@@ -392,7 +394,8 @@ class _Writer:
     def module(self, wf: Workflow, variables: list[Variable], origin: str | None) -> str:
         for st in iter_states(wf.states):
             if isinstance(st, _Catching) and st.retry:
-                self.retry_uses[st.retry] = self.retry_uses.get(st.retry, 0) + 1
+                key = repr(st.retry)
+                self.retry_uses[key] = self.retry_uses.get(key, 0) + 1
             targets = [c.next for c in st.catch] if isinstance(st, _Catching) else []
             if isinstance(st, Choice):
                 targets += [r.next for r in st.choices] + [st.default]
@@ -467,17 +470,17 @@ class _Writer:
             return exprs[0] if isinstance(v, Branch) else py.seq("[", exprs, "]")
         if isinstance(v, tuple):
             expr = py.seq("[", [self.value(x) for x in v], "]")
-            if f.name == "retry" and self.retry_uses.get(v, 0) > 1:
+            if f.name == "retry" and self.retry_uses.get(repr(v), 0) > 1:
                 return self.shared_retry(v, expr)
             return expr
         return self.value(v)
 
     def shared_retry(self, retry: tuple[Any, ...], expr: py.Expr) -> py.Expr:
         """Retriers several states repeat: one module-level list, named after what it retries."""
-        name = self.retry_names.get(retry)
+        name = self.retry_names.get(repr(retry))
         if name is None:
             first = retry[0].error_equals[0] if retry[0].error_equals else "errors"
-            name = self.retry_names[retry] = self.identifier(
+            name = self.retry_names[repr(retry)] = self.identifier(
                 "retry_" + _snake(first.removeprefix("States.")))
             self.hoisted.append((name, expr))
         return py.Atom(name)

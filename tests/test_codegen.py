@@ -407,6 +407,18 @@ def test_retriers_several_states_repeat_are_one_named_list() -> None:
     assert built(source, doc) == doc
 
 
+def test_retriers_equal_only_as_numbers_are_not_shared() -> None:
+    # 2 == 2.0 in Python, but the definitions differ: each state keeps its own list.
+    doc = machine(A={**invoke("a"), "Retry": [{"ErrorEquals": ["States.ALL"], "BackoffRate": 2}],
+                     "Next": "B"},
+                  B={**invoke("b"), "Retry": [{"ErrorEquals": ["States.ALL"], "BackoffRate": 2.0}],
+                     "End": True})
+    source = generate(doc, "t")
+    assert "retry_all" not in source
+    assert 'retry=[Retry(["States.ALL"], backoff_rate=2)]' in source
+    assert 'retry=[Retry(["States.ALL"], backoff_rate=2.0)]' in source
+    assert json.dumps(built(source, doc)) == json.dumps(doc)
+
 # typed task classes: every integration's inverse -------------------------------------------
 
 ACCOUNT = "123456789012"
