@@ -31,16 +31,25 @@ class Suggestion:
 
     @property
     def hint(self) -> str:
-        """``"; did you mean 'X'?"``, or nothing."""
+        """``"; did you mean 'X'?"``, or nothing: after a clause."""
         return f"; did you mean {self.name!r}?" if self.name else ""
 
+    @property
+    def aside(self) -> str:
+        """``" (did you mean 'X'?)"``, or nothing: inside a sentence."""
+        return f" (did you mean {self.name!r}?)" if self.name else ""
 
-def did_you_mean(name: str, known: Iterable[str]) -> Suggestion:
-    """The closest of ``known`` to ``name`` (letter case aside), when one is close enough."""
+
+def did_you_mean(name: str, known: Iterable[str], cutoff: float = 0.6,
+                 ignore_case: bool = True) -> Suggestion:
+    """The closest of ``known`` to ``name`` (letter case aside, unless ``ignore_case`` is
+    False), when one is at least ``cutoff`` alike. The one did-you-mean of flowdsl: every
+    message that suggests a name asks this, and words it with ``hint`` or ``aside``."""
+    fold = str.casefold if ignore_case else str
     by_folded: dict[str, str] = {}
     for k in known:
-        by_folded.setdefault(k.casefold(), k)
-    hit = difflib.get_close_matches(name.casefold(), list(by_folded), n=1, cutoff=0.6)
+        by_folded.setdefault(fold(k), k)
+    hit = difflib.get_close_matches(fold(name), list(by_folded), n=1, cutoff=cutoff)
     return Suggestion(by_folded[hit[0]] if hit else None)
 
 
