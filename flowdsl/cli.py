@@ -4,6 +4,8 @@ diagnostics, and picks the exit status. Library modules are imported per command
 from __future__ import annotations
 
 import copy
+import functools
+import inspect
 import sys
 from pathlib import Path
 from typing import Any, NoReturn, Optional
@@ -152,26 +154,68 @@ def import_(
     typer.echo(f"wrote {target} (build it with: flowdsl build {target})")
 
 
+class _KindOptions:
+    """A command callback whose parameters are ``func``'s, completed from the deployment kinds'
+    registry by ``complete(parameters)``. typer asks for them only when it builds the command,
+    so the kinds load for the commands that need them, not for every command."""
+
+    def __init__(self, func: Any, complete: Any) -> None:
+        self.func, self.complete = func, complete
+        self.__name__, self.__qualname__, self.__doc__ = func.__name__, func.__qualname__, func.__doc__
+        self.__module__ = func.__module__
+        self.__annotations__: dict[str, Any] = {}  # the signature's annotations are the types
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        from flowdsl.deployments import kinds
+
+        kinds()
+        signature = inspect.signature(self.func, eval_str=True)
+        own = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+        return signature.replace(parameters=self.complete(own))
+
+    def __call__(self, **kwargs: Any) -> Any:
+        return self.func(**kwargs)
+
+
+def _with_local_run_options(parameters: list[inspect.Parameter]) -> list[inspect.Parameter]:
+    """After the path: each kind's local-run option (``flowdsl.deployments.LocalOption``)."""
+    from flowdsl.deployments import local_options
+
+    extra = []
+    for option in local_options().values():
+        names = [option.flag] + ([option.short] if option.short else [])
+        if option.takes == "flag":
+            default, annotation = typer.Option(False, *names, help=option.help), bool
+        else:
+            default = typer.Option(None, *names, help=option.help)
+            annotation = Optional[Path] if option.takes == "file" else Optional[str]
+        extra.append(inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                                       annotation=annotation))
+    rest = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in parameters[1:]]
+    return parameters[:1] + extra + rest
+
+
+def _local_run_command(func: Any) -> Any:
+    return _KindOptions(func, _with_local_run_options)
+
+
 @app.command(epilog="Examples: flowdsl run workflows/fibonacci.py --message '{\"n\": 10}'\n\n"
              "flowdsl run workflows/fibonacci.py --message '{\"n\": 10}' --mocks mocks.json "
              "--test-case BatchFails\n\n"
              "flowdsl run build/fibonacci/fibonacci.asl.json --input '[...]' --mocks mocks.json "
              "--test-case HappyPath")
+@_local_run_command
 def run(
     path: str = typer.Argument(..., help="A workflow file (.py) or an ASL document (.json)."),
-    message: Optional[str] = typer.Option(None, "--message", "-m", help="An SQS message body (any text); "
-                                          "the input is what the EventBridge Pipe delivers for it."),
     input_: Optional[str] = typer.Option(None, "--input", "-i", help="The raw execution input (JSON)."),
-    scheduled: bool = typer.Option(False, "--scheduled", help="A ScheduledJob's input: what its "
-                                   "schedule delivers, context attributes filled in."),
-    event: Optional[Path] = typer.Option(None, "--event", help="An EventJob's input: an event envelope "
-                                         "(JSON file), matched against the rule's pattern and transformed."),
     mocks: Optional[Path] = typer.Option(None, "--mocks", help="A Step Functions Local mock config file."),
     test_case: Optional[str] = typer.Option(None, "--test-case", help="The mock config's test case to use."),
     var: list[str] = typer.Option([], "--var", help="A variable's value, NAME=VALUE (VALUE may be JSON); "
                                   "repeatable."),
     history: bool = typer.Option(False, "--history", help="Print the execution's events as JSON."),
     name: Optional[str] = typer.Option(None, "--name", help="The workflow to run, when a file defines several."),
+    **local: Any,
 ) -> None:
     """Run a workflow locally, on a virtual clock: tasks run as the workflow's run configuration
     binds them (local scripts, Python handlers) or as mocked responses. Prints the states visited
@@ -181,7 +225,7 @@ def run(
     from flowdsl.errors import FlowError
 
     try:
-        execution, title = _run(path, message, input_, mocks, test_case, var, name, scheduled, event)
+        execution, title = _run(path, input_, mocks, test_case, var, name, local)
     except FlowError as e:
         _fail([f"error: {e}"])
     from flowdsl.run.trace import format_trace, history_json
@@ -204,25 +248,28 @@ def run(
               + ([f"cause: {cause}"] if cause else []))
 
 
-def _run(path: str, message: Optional[str], input_: Optional[str], mocks: Optional[Path],
-         test_case: Optional[str], var: list[str], name: Optional[str], scheduled: bool = False,
-         event: Optional[Path] = None) -> Any:
+def _run(path: str, input_: Optional[str], mocks: Optional[Path], test_case: Optional[str], var: list[str],
+         name: Optional[str], local: dict[str, Any]) -> Any:
+    """``local``: the kinds' local-run options as given (option name -> value)."""
+    from flowdsl.deployments import local_options
     from flowdsl.errors import FlowError
     from flowdsl.run.prepare import prepare_run
     from flowdsl.strict_json import loads
 
-    given = [o for o, v in (("--message", message), ("--input", input_), ("--scheduled", scheduled or None),
-                            ("--event", event)) if v is not None]
+    options = local_options()
+    chosen = [(options[key], value) for key, value in local.items()
+              if (value if options[key].takes == "flag" else value is not None)]
+    given = [option.flag for option, _ in chosen] + (["--input"] if input_ is not None else [])
     if len(given) > 1:
         raise FlowError(f"give {given[0]} or {given[1]}, not both" if len(given) == 2
                         else f"give one of {', '.join(given)}, not several")
     trigger = None  # the input the deployment's trigger delivers
-    if scheduled:
-        trigger = ("scheduled", None)
-    elif event is not None:
-        from flowdsl.asl_to_model import read_json
+    for option, value in chosen:
+        if option.takes == "file":
+            from flowdsl.asl_to_model import read_json
 
-        trigger = ("event", read_json(str(event)).doc)
+            value = read_json(str(value)).doc
+        trigger = (option.name, None if option.takes == "flag" else value)
     raw_input = loads(input_, "--input") if input_ is not None else None
     overrides = {}
     for item in var:
@@ -233,7 +280,7 @@ def _run(path: str, message: Optional[str], input_: Optional[str], mocks: Option
             overrides[key] = loads(text, f"--var {key}")
         except FlowError:
             overrides[key] = text  # not JSON: the text itself
-    prepared = prepare_run(path, input=raw_input, message=message, values=overrides, values_label="--var",
+    prepared = prepare_run(path, input=raw_input, values=overrides, values_label="--var",
                            mock_file=mocks, test_case=test_case, name=name, trigger=trigger)
     return prepared.execute(), prepared.label
 
@@ -305,12 +352,24 @@ def graph(
         typer.echo(data, nl=False)
 
 
+def _with_kind_choice(parameters: list[inspect.Parameter]) -> list[inspect.Parameter]:
+    """``--kind``: the kinds that have a scaffold, the first by default."""
+    from flowdsl.scaffold import KINDS, default_kind
+
+    starts = [k.template.starts or k.name for k in KINDS.values()]
+    told = starts[-1] if len(starts) == 1 else \
+        ", ".join(starts[:-1]) + ("," if len(starts) > 2 else "") + " or " + starts[-1]
+    option = typer.Option(default_kind(), "--kind", "-k", metavar="|".join(KINDS),
+                          help=f"How executions start: {told}.")
+    return [p.replace(default=option) if p.name == "kind" else p for p in parameters]
+
+
 @app.command(epilog="Examples: flowdsl new orders\n\n"
              "flowdsl new nightly_report --kind scheduled --dir ~/src/jobs")
+@functools.partial(_KindOptions, complete=_with_kind_choice)
 def new(
     name: str = typer.Argument(..., help="The pipeline's name: a Python identifier."),
-    kind: str = typer.Option("on-demand", "--kind", "-k", metavar="on-demand|scheduled|event",
-                             help="How executions start: an SQS message, a schedule, or an event."),
+    kind: str = typer.Option(..., "--kind", "-k", help="How executions start (a kind of deployment)."),
     dir_: Path = typer.Option(Path("."), "--dir", "-d", help="The project folder."),
 ) -> None:
     """Scaffold a pipeline: workflows/NAME.py, its job script and handlers, and tests/test_NAME.py,

@@ -9,20 +9,23 @@ A pipeline NAME is four pieces, under a project folder:
   deployed, Python functions in a local run);
 * ``tests/test_NAME.py``: tests that run the workflow locally with ``flowdsl.testing.run``.
 
-The deployment kind (on-demand, scheduled, event) changes only how the workflow is started:
-each kind is one :class:`Kind` below, and the files around it are shared.
+The deployment kind changes only how the workflow is started: what each kind puts in is its
+:class:`flowdsl.deployments.Scaffold`, registered with the kind; the files around it are shared.
 """
 
 from __future__ import annotations
 
+import importlib
 import keyword
 import os
 import re
 import sys
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import attrs
 
+from flowdsl.deployments import Scaffold, kinds
 from flowdsl.errors import FlowError
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,79}")
@@ -30,70 +33,44 @@ _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,79}")
 
 @attrs.frozen
 class Kind:
-    """What one deployment kind puts into the scaffold."""
+    """A deployment kind as the scaffold writes it: its class's name and its :class:`Scaffold`."""
 
-    name: str
-    deployment_class: str   # the flowdsl name of the deployment class
-    summary: str            # how an execution starts, for the workflow's docstring
-    deployment: str         # the ``deployment=`` expression
-    first_state: str        # the state that turns the execution input into the job's body
-    first_name: str         # its name
-    run_hint: str           # the docstring's lines that run it locally
-    test_start: str         # the test module's constant for the input, if any
-    test_input: str         # the ``run(...)`` argument that starts an execution
-    body_check: str         # a line of the first test: the body the job got
+    deployment_class: str  # the name of the deployment class
+    template: Scaffold
+
+    @property
+    def name(self) -> str:
+        return self.template.name
 
 
-KINDS: dict[str, Kind] = {k.name: k for k in (
-    Kind(
-        name="on-demand",
-        deployment_class="OnDemandJob",
-        summary="each message sent to its SQS queue starts it",
-        deployment="OnDemandJob(job_name)",
-        first_state='Pass("ReadMessage", parameters={"body.$": "$[0].body"})',
-        first_name="ReadMessage",
-        run_hint="    flowdsl run workflows/__NAME__.py --message '{\"id\": 1}'\n",
-        test_start='MESSAGE = {"id": 1}  # the body of an SQS message\n',
-        test_input="message=MESSAGE",
-        body_check='assert result.output["body"] == \'{"id": 1}\'',
-    ),
-    Kind(
-        name="scheduled",
-        deployment_class="ScheduledJob",
-        summary="EventBridge Scheduler starts it at 03:00 UTC every day",
-        deployment='ScheduledJob(job_name, schedule="cron(0 3 * * ? *)")',
-        first_state='Pass("ReadInput", parameters={"body.$": "States.JsonToString($)"})',
-        first_name="ReadInput",
-        run_hint="    flowdsl run workflows/__NAME__.py --scheduled\n",
-        test_start="",
-        test_input="scheduled=True",
-        body_check='assert "scheduled_time" in json.loads(result.output["body"])',
-    ),
-    Kind(
-        name="event",
-        deployment_class="EventJob",
-        summary="an EventBridge rule starts it for each new object in a bucket",
-        deployment='EventJob(job_name, on=S3ObjectCreated(var("bucket_name")))',
-        first_state='Pass("ReadEvent", parameters={"body.$": "States.JsonToString($.detail)"})',
-        first_name="ReadEvent",
-        run_hint=("    flowdsl sample-event workflows/__NAME__.py > event.json\n"
-                  "    flowdsl run workflows/__NAME__.py --event event.json\n"),
-        test_start=('EVENT = {  # an S3 "Object Created" event that the rule matches\n'
-                    '    "source": "aws.s3",\n'
-                    '    "detail-type": "Object Created",\n'
-                    '    "detail": {"bucket": {"name": "app-local-input"}, "object": {"key": "a.csv"}},\n'
-                    '}\n'),
-        test_input="event=EVENT",
-        body_check='assert json.loads(result.output["body"])["object"]["key"] == "a.csv"',
-    ),
-)}
+class _Kinds(Mapping[str, Kind]):
+    """The kinds ``flowdsl new`` offers, by ``--kind`` name: those whose :class:`Kind`
+    (``flowdsl.deployments``) has a scaffold, read from the registry at each use."""
+
+    def _all(self) -> dict[str, Kind]:
+        return {k.scaffold.name: Kind(cls.__name__, k.scaffold) for cls, k in kinds() if k.scaffold}
+
+    def __getitem__(self, name: str) -> Kind:
+        return self._all()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+KINDS: Mapping[str, Kind] = _Kinds()
+
+
+def default_kind() -> str:
+    """The kind ``flowdsl new`` writes when none is asked for: the first listed."""
+    return next(iter(KINDS))
 
 
 def available(kind: Kind) -> bool:
-    """Whether this flowdsl has the kind's deployment class."""
-    import flowdsl
-
-    return hasattr(flowdsl, kind.deployment_class)
+    """Whether the kind's class can be imported from where its workflow imports it."""
+    return hasattr(importlib.import_module(kind.template.module), kind.deployment_class)
 
 
 def check_name(name: str) -> None:
@@ -109,31 +86,36 @@ def check_name(name: str) -> None:
                         "workflow's imports; choose another name")
 
 
-def files(name: str, kind_name: str = "on-demand") -> dict[str, str]:
+def files(name: str, kind_name: str | None = None) -> dict[str, str]:
     """The scaffold of pipeline ``name``: relative path -> text."""
     check_name(name)
-    if kind_name not in KINDS:
-        raise FlowError(f"error: unknown kind {kind_name!r}: choose one of {', '.join(KINDS)}")
-    kind = KINDS[kind_name]
+    kinds_ = dict(KINDS)
+    kind_name = kind_name if kind_name is not None else default_kind()
+    if kind_name not in kinds_:
+        raise FlowError(f"error: unknown kind {kind_name!r}: choose one of {', '.join(kinds_)}")
+    kind = kinds_[kind_name]
     if not available(kind):
+        others = [k for k in kinds_.values() if k != kind and available(k)]
         raise FlowError(f"error: --kind {kind_name} is not available: this version of flowdsl has "
-                        f"no {kind.deployment_class} deployment; use --kind on-demand")
+                        f"no {kind.deployment_class} deployment"
+                        + (f"; use --kind {others[0].name}" if others else ""))
+    t = kind.template
     fill = {
         "__NAME__": name,
-        "__KIND__": kind.name,
-        "__SUMMARY__": kind.summary,
+        "__KIND__": t.name,
+        "__SUMMARY__": t.summary,
         "__DEPLOYMENT_CLASS__": kind.deployment_class,
-        "__DEPLOYMENT__": kind.deployment,
-        "__FIRST_STATE__": kind.first_state,
-        "__FIRST_NAME__": kind.first_name,
-        "__RUN_HINT__": kind.run_hint,
-        "__TEST_INPUT__": kind.test_input,
-        "__TEST_START__": kind.test_start,
-        "__BODY_CHECK__": kind.body_check,
+        "__DEPLOYMENT__": t.deployment,
+        "__FIRST_STATE__": t.first_state,
+        "__FIRST_NAME__": t.first_name,
+        "__RUN_HINT__": t.run_hint,
+        "__TEST_INPUT__": t.test_input,
+        "__TEST_START__": t.test_start,
+        "__BODY_CHECK__": t.body_check,
         "__IMPORTS__": _imports(kind),
-        "__EXTRA_VARIABLES__": _extra_variables(kind),
-        "__EXTRA_VALUES__": _extra_values(kind),
-        "__TEST_IMPORTS__": "import json\n" if "json." in kind.body_check else "",
+        "__EXTRA_VARIABLES__": t.variables,
+        "__EXTRA_VALUES__": t.values,
+        "__TEST_IMPORTS__": "import json\n" if "json." in t.body_check else "",
     }
 
     def render(template: str) -> str:
@@ -152,23 +134,18 @@ def files(name: str, kind_name: str = "on-demand") -> dict[str, str]:
 
 
 def _imports(kind: Kind) -> str:
-    names = ["BatchTask", "Catch", "JobDefinition", "LambdaTask", "Pass", "Retry", "Variable",
-             "Workflow", kind.deployment_class, *(["S3ObjectCreated"] if kind.name == "event" else [])]
-    names = sorted(names) + ["join", "var"]
-    return "from flowdsl import (\n" + "".join(f"    {n},\n" for n in names) + ")"
+    shared = ["BatchTask", "Catch", "JobDefinition", "LambdaTask", "Pass", "Retry", "Variable", "Workflow"]
+    own = [kind.deployment_class, *kind.template.imports]
+    if kind.template.module == "flowdsl":
+        shared, own = shared + own, []
+    names = sorted(shared) + ["join", "var"]
+    text = "from flowdsl import (\n" + "".join(f"    {n},\n" for n in names) + ")"
+    if own:
+        text += f"\nfrom {kind.template.module} import {', '.join(sorted(own))}"
+    return text
 
 
-def _extra_variables(kind: Kind) -> str:
-    if kind.name == "event":
-        return '        Variable("bucket_name", description="New objects here start the job"),\n'
-    return ""
-
-
-def _extra_values(kind: Kind) -> str:
-    return '        "bucket_name": "app-local-input",\n' if kind.name == "event" else ""
-
-
-def create(name: str, kind: str = "on-demand", root: str | os.PathLike[str] = ".") -> list[Path]:
+def create(name: str, kind: str | None = None, root: str | os.PathLike[str] = ".") -> list[Path]:
     """Write the scaffold under ``root``: every file or, when any of them exists, none."""
     planned = files(name, kind)
     base = Path(root)
@@ -406,4 +383,4 @@ def test_the_error_handler_is_retried():
 '''
 
 
-__all__ = ["KINDS", "Kind", "available", "check_name", "create", "files"]
+__all__ = ["KINDS", "Kind", "available", "check_name", "create", "default_kind", "files"]

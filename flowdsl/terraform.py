@@ -23,21 +23,18 @@ from flowdsl.placeholders import dumps, escape, refs_with_paths, template
 from flowdsl.states import State, Workflow, iter_states
 from flowdsl.tasks import INTEGRATIONS
 from flowdsl.tasks.policy import statements as state_machine_statements
-from flowdsl.terraform_expr import TF_IDENT, Expr, addr  # noqa: F401  (TF_IDENT: re-exported)
+from flowdsl.terraform_expr import KMS, Expr, addr, kms_statement, prefixed
 
 # AWS name limits, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
-# and each service's API reference.
+# and each service's API reference, of the resources the shared pieces and more than one
+# contributor create; a kind adds those of its own resources (``Kind.limits``).
 LIMITS = {
     "aws_iam_role": 64,
     "aws_iam_policy": 128,
     "aws_sqs_queue": 80,
     "aws_sfn_state_machine": 80,
-    "aws_pipes_pipe": 64,
     "aws_batch_job_definition": 128,
     "aws_cloudwatch_log_group": 512,
-    "aws_scheduler_schedule": 64,
-    "aws_scheduler_schedule_group": 64,
-    "aws_cloudwatch_event_rule": 64,
 }
 
 # Module inputs every deployment has, beside the workflow's own variables and its kind's.
@@ -51,10 +48,6 @@ class Literal:
     ``${x}``. Written as is; escaping it would deploy ``$${x}``."""
 
     value: Any
-
-
-KMS = Expr("var.kms_key_arn")
-NO_KMS = Expr("var.kms_key_arn == null")
 
 
 def render(value: Any) -> Any:
@@ -88,12 +81,15 @@ def shown(value: Any) -> str:
 
 
 class Module:
-    """Collects the module's blocks, keyed by file, and what went wrong while doing so."""
+    """Collects the module's blocks, keyed by file, and what went wrong while doing so.
+    What contributors use of it is :class:`flowdsl.terraform_expr.Module`."""
 
     def __init__(self, workflow: Workflow, compiled: Compiled) -> None:
         self.workflow = workflow
         self.compiled = compiled
         self.deployment: Any = workflow.deployment
+        kind = kind_of(workflow.deployment)
+        self.limits = {**LIMITS, **(kind.limits if kind is not None else {})}
         self.files: dict[str, dict[str, Any]] = {}
         self.owners: dict[tuple[str, str, str], str] = {}  # block -> the file holding it
         self.diagnostics: list[Diagnostic] = []
@@ -114,7 +110,7 @@ class Module:
                            source)
             return addr(type_, name, "arn")
         self.owners[key] = file
-        limit = LIMITS.get(type_)
+        limit = self.limits.get(type_)
         if limit and kind == "resource" and "name" in body and min_length(body["name"]) > limit:
             self.error("name-too-long", owner,
                        f"{type_} name {shown(body['name'])!r} is at least "
@@ -185,29 +181,6 @@ def _statement(s: Allow) -> dict[str, Any]:
 
 
 # pieces -------------------------------------------------------------------------------------------
-
-def prefixed(m: Module, suffix: str) -> Join:
-    """A resource name: the deployment's resource name and a suffix."""
-    return join(m.deployment.resource_name, suffix)
-
-
-def sqs_encryption() -> dict[str, Any]:
-    """A queue's encryption at rest: SQS-managed SSE, or the module's KMS key when set."""
-    return {
-        "sqs_managed_sse_enabled": Expr("var.kms_key_arn == null ? true : null"),
-        "kms_master_key_id": KMS,
-        "kms_data_key_reuse_period_seconds": Expr("var.kms_key_arn == null ? null : 300"),
-    }
-
-
-def kms_statement(*actions: str) -> dict[str, Any]:
-    """A statement present only when the module input kms_key_arn is set."""
-    return {"dynamic": {"statement": {
-        "for_each": Expr("var.kms_key_arn == null ? [] : [var.kms_key_arn]"),
-        "content": {"effect": "Allow", "actions": list(actions),
-                    "resources": [Expr("statement.value")]},
-    }}}
-
 
 # Log delivery to CloudWatch Logs is configured through these APIs, which accept only "*"
 # as their resource: https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html

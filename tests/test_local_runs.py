@@ -185,7 +185,7 @@ def test_a_deeply_nested_input_runs_in_the_kit() -> None:
 
 def test_a_variable_default_deploys_as_written(tmp_path: Path) -> None:
     from flowdsl.build import build
-    from flowdsl.deploy import OnDemandJob
+    from flowdsl import OnDemandJob
 
     wf = Workflow("lit", variables=[Variable("v", default="${x} and $${y}", description="a ${z} value")],
                   deployment=OnDemandJob("lit"),

@@ -1,17 +1,29 @@
 """Deployment kinds: how a workflow is started, and what Terraform deploys around it.
 
-Every kind is one module in this package. It holds the kind's model (a frozen attrs class
-deriving from :class:`Deployment`), and registers a :class:`Kind` that says
+One new kind is one module in this package (or anywhere else: a test file registers one the
+same way). The module holds the kind's model, a frozen attrs class deriving from
+:class:`Deployment`, and calls :func:`register` with a :class:`Kind` that holds all flowdsl
+knows of the kind:
 
-* which Terraform resources the trigger brings, including the trigger's own IAM role
-  (``terraform(module)``; the module is :class:`flowdsl.terraform.Module`);
-* the module inputs and outputs the kind adds to the shared ones;
-* the shape of the execution input the trigger produces (``input_shape``), and how a local
-  run builds that input (``local_input``), selected by a ``flowdsl run`` option.
+* the Terraform resources its trigger brings, including the trigger's own IAM role
+  (``terraform(module)``; the module is a :class:`flowdsl.terraform_expr.Module`), the module
+  inputs and outputs it adds to the shared ones, and the AWS name limits of its resources;
+* how a local run builds its execution input (``input_option``, ``local_input``, and the
+  :class:`LocalOption` it brings: the ``flowdsl run --NAME`` option and the
+  ``flowdsl.testing.run(NAME=...)`` keyword);
+* what ``flowdsl new --kind`` writes for it (:class:`Scaffold`), and how the property-test
+  strategies draw one (``example``).
 
-The parts every kind shares (the state machine, its log group and role, KMS, X-Ray, the
-module's ``main.tf.json``) live in :mod:`flowdsl.terraform`. Adding a kind is adding one
-module that calls :func:`register`; nothing else names a concrete kind.
+The command line, the test kit, the scaffold, the strategies and the Terraform assembler
+(:mod:`flowdsl.terraform`, which holds the pieces every kind shares: the state machine, its
+log group and role, KMS, X-Ray, ``main.tf.json``) read the registry and name no concrete kind.
+This package names its own kinds only in ``LAZY_KINDS``, the table that loads them on first use.
+
+What may import it: the layers above the model (build, terraform, the run pipeline, the test
+kit and strategies, the scaffold, the command line) and ``flowdsl/__init__.py``. The kind
+modules import :mod:`flowdsl.deployments.registry` and the leaves below it (refs, iam,
+placeholders, :mod:`flowdsl.terraform_expr`), never the assembler or this package's
+``__init__``; a local-run builder may import :mod:`flowdsl.run` modules when it is called.
 """
 
 from __future__ import annotations
@@ -20,17 +32,23 @@ import importlib
 import pkgutil
 from typing import Any
 
-from flowdsl.deployments.on_demand import OnDemandJob, Pipe, Queue, sqs_input
+import attrs
+
+from flowdsl.deployments.on_demand import OnDemandJob, Pipe, Queue
 from flowdsl.deployments.registry import (
-    INPUT_OPTIONS,
     KINDS,
+    Choices,
     Deployment,
     Kind,
     LocalInput,
+    LocalOption,
     Logging,
+    Scaffold,
     kind_of,
     known,
+    local_options,
     register,
+    registered,
     resolver,
 )
 from flowdsl.errors import FlowError
@@ -61,13 +79,25 @@ def load_all() -> None:
             importlib.import_module(f"{__name__}.{info.name}")
 
 
+def kinds() -> list[tuple[type, Kind]]:
+    """Every kind (this package's and any registered elsewhere), in listing order."""
+    load_all()
+    return registered()
+
+
 def execution_input(deployment: Any, request: LocalInput) -> Any:
     """The execution input the deployment's trigger would produce for ``request``."""
-    option = INPUT_OPTIONS.get(request.option, request.option)
+    given = local_options().get(request.option)
+    if given is None:
+        load_all()
+        given = local_options().get(request.option)
+    option = given.flag if given else f"--{request.option}"
+    if given is not None:
+        request = attrs.evolve(request, payload=given.payload(request.payload))
     kind = kind_of(deployment)
     if kind is None:
-        if request.option == "message":  # no deployment (or an ASL file): the SQS record shape
-            return sqs_input(None, request)
+        if given is not None and given.bare is not None:  # nothing deploys it (an ASL file)
+            return given.bare(request)
         raise FlowError(f"{option} needs a deployment that builds its input; this workflow has "
                         f"{'none' if deployment is None else type(deployment).__name__}")
     if kind.input_option != request.option or kind.local_input is None:
@@ -76,12 +106,13 @@ def execution_input(deployment: Any, request: LocalInput) -> Any:
         if kind.input_option is None:
             raise FlowError(f"{option}: {cls} has no trigger; give the execution input with --input")
         raise FlowError(f"{option} does not fit {cls}, which is started by {kind.input_shape}; "
-                        f"build its input with {INPUT_OPTIONS.get(kind.input_option, kind.input_option)}")
+                        f"build its input with --{kind.input_option}")
     return kind.local_input(deployment, request)
 
 
 __all__ = [
-    "Deployment", "EventJob", "EventPattern", "EventRetry", "INPUT_OPTIONS", "InputTransformer", "KINDS", "Kind",
-    "LocalInput", "Logging", "OnDemandJob", "Pipe", "Queue", "S3ObjectCreated", "ScheduleRetry",
-    "ScheduledJob", "StateMachine", "execution_input", "kind_of", "known", "load_all", "register", "resolver",
+    "Choices", "Deployment", "EventJob", "EventPattern", "EventRetry", "InputTransformer", "KINDS", "Kind",
+    "LAZY_KINDS", "LocalInput", "LocalOption", "Logging", "OnDemandJob", "Pipe", "Queue", "S3ObjectCreated",
+    "Scaffold", "ScheduleRetry", "ScheduledJob", "StateMachine", "execution_input", "kind_of", "kinds",
+    "known", "load_all", "local_options", "register", "registered", "resolver",
 ]

@@ -19,11 +19,14 @@ from typing import Any
 
 import attrs
 
-from flowdsl.deployments.registry import Deployment, Kind, LocalInput, register
+from flowdsl.deployments.registry import (Choices, Deployment, Kind, LocalInput, LocalOption, Scaffold,
+                                         register, resolver)
 from flowdsl.errors import FlowError
 from flowdsl.frozen import frozen
 from flowdsl.iam import Allow
-from flowdsl.refs import Ref, ResourceAttr
+from flowdsl.placeholders import iter_refs
+from flowdsl.refs import Ref
+from flowdsl.terraform_expr import Expr, Module, addr, prefixed, sqs_encryption
 
 
 @frozen
@@ -186,7 +189,7 @@ def _check_matcher(matcher: Any) -> str | None:
     return "anything-but takes a value, a non-empty list of values, or a prefix/suffix/wildcard object"
 
 
-def _check(m: Any, d: EventJob) -> None:
+def _check(m: Module, d: EventJob) -> None:
     src = d.source
     if not isinstance(d.on, (S3ObjectCreated, EventPattern)):
         m.error("bad-event", "deployment.on",
@@ -227,8 +230,6 @@ def _check(m: Any, d: EventJob) -> None:
 
 def template_text(t: InputTransformer) -> str | None:
     """The template as EventBridge receives it; None when it holds references."""
-    from flowdsl.placeholders import iter_refs
-
     if any(True for _ in iter_refs(t.template)):
         return None
     if isinstance(t.template, str):
@@ -241,24 +242,18 @@ def template_text(t: InputTransformer) -> str | None:
 
 # ------------------------------------------------------------------------------------ terraform
 
-def _addr(type_: str, name: str, attribute: str) -> ResourceAttr:
-    return ResourceAttr(type_, name, attribute)
-
-
-def _terraform(m: Any) -> None:
-    from flowdsl.terraform import Expr, prefixed, sqs_encryption
-
+def _terraform(m: Module) -> None:
     d: EventJob = m.deployment
     src = d.source
     _check(m, d)
     if not isinstance(d.on, (S3ObjectCreated, EventPattern)):
         return
     file = "events.tf.json"
-    rule = _addr("aws_cloudwatch_event_rule", "rule", "arn")
+    rule = addr("aws_cloudwatch_event_rule", "rule", "arn")
     m.role(file, "events", prefixed(m, "-EventsRole"), "events.amazonaws.com", "deployment", src,
            same_account=True)
     doc = m.policy_document(file, "events", (
-        Allow(("states:StartExecution",), (_addr("aws_sfn_state_machine", "state_machine", "arn"),)),
+        Allow(("states:StartExecution",), (addr("aws_sfn_state_machine", "state_machine", "arn"),)),
     ), "deployment")
     attachment = m.policy(file, "events", prefixed(m, "-EventsPolicy"), "events", doc, "deployment", src)
     pattern = m.local(file, "event_pattern", d.on.pattern, "deployment.on.pattern")
@@ -272,11 +267,11 @@ def _terraform(m: Any) -> None:
         rule_body["description"] = d.description
     m.resource(file, "aws_cloudwatch_event_rule", "rule", rule_body, "deployment.on", src)
     target: dict[str, Any] = {
-        "rule": _addr("aws_cloudwatch_event_rule", "rule", "name"),
+        "rule": addr("aws_cloudwatch_event_rule", "rule", "name"),
         "event_bus_name": d.on.bus,
         "target_id": "state-machine",
-        "arn": _addr("aws_sfn_state_machine", "state_machine", "arn"),
-        "role_arn": _addr("aws_iam_role", "events", "arn"),
+        "arn": addr("aws_sfn_state_machine", "state_machine", "arn"),
+        "role_arn": addr("aws_iam_role", "events", "arn"),
         "retry_policy": {"maximum_event_age_in_seconds": d.retry.max_event_age_seconds,
                          "maximum_retry_attempts": d.retry.max_attempts},
         "depends_on": [attachment],
@@ -294,15 +289,15 @@ def _terraform(m: Any) -> None:
         queue_doc = m.policy_document(file, "events_dlq", (), "deployment.dead_letter_queue", extra={
             "statement": [{
                 "effect": "Allow", "actions": ["sqs:SendMessage"],
-                "resources": [_addr("aws_sqs_queue", "dlq", "arn")],
+                "resources": [addr("aws_sqs_queue", "dlq", "arn")],
                 "principals": [{"type": "Service", "identifiers": ["events.amazonaws.com"]}],
                 "condition": [{"test": "ArnEquals", "variable": "aws:SourceArn", "values": [rule]}],
             }]})
         m.resource(file, "aws_sqs_queue_policy", "dlq", {
-            "queue_url": _addr("aws_sqs_queue", "dlq", "url"),
+            "queue_url": addr("aws_sqs_queue", "dlq", "url"),
             "policy": queue_doc,
         }, "deployment.dead_letter_queue", src)
-        target["dead_letter_config"] = {"arn": _addr("aws_sqs_queue", "dlq", "arn")}
+        target["dead_letter_config"] = {"arn": addr("aws_sqs_queue", "dlq", "arn")}
     m.resource(file, "aws_cloudwatch_event_target", "state_machine", target, "deployment", src)
 
 
@@ -311,15 +306,15 @@ def _variables(d: EventJob) -> dict[str, dict[str, Any]]:
                              "description": "Whether the rule starts executions (false: DISABLED)"}}
 
 
-def _outputs(m: Any) -> dict[str, Any]:
+def _outputs(m: Module) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "rule_arn": {"value": _addr("aws_cloudwatch_event_rule", "rule", "arn")},
-        "rule_name": {"value": _addr("aws_cloudwatch_event_rule", "rule", "name")},
-        "events_role_arn": {"value": _addr("aws_iam_role", "events", "arn")},
+        "rule_arn": {"value": addr("aws_cloudwatch_event_rule", "rule", "arn")},
+        "rule_name": {"value": addr("aws_cloudwatch_event_rule", "rule", "name")},
+        "events_role_arn": {"value": addr("aws_iam_role", "events", "arn")},
     }
     if m.deployment.dead_letter_queue:
-        out["dlq_arn"] = {"value": _addr("aws_sqs_queue", "dlq", "arn")}
-        out["dlq_url"] = {"value": _addr("aws_sqs_queue", "dlq", "url")}
+        out["dlq_arn"] = {"value": addr("aws_sqs_queue", "dlq", "arn")}
+        out["dlq_url"] = {"value": addr("aws_sqs_queue", "dlq", "url")}
     return out
 
 
@@ -503,7 +498,6 @@ def sample_event(d: EventJob, request: LocalInput) -> dict[str, Any]:
 def sample_for(path: str, name: str | None = None,
                overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """A sample event envelope for the EventJob workflow in ``path``, with its run values."""
-    from flowdsl.deployments.registry import resolver
     from flowdsl.run.config import RunConfig, load_run_target
 
     workflow, config = load_run_target(path, name)
@@ -583,9 +577,44 @@ def _substitute(text: str, values: dict[str, Any]) -> str:
     return "".join(out)
 
 
+def _example(choose: Choices, resource_name: Any, common: dict[str, Any]) -> EventJob:
+    on = choose.pick((S3ObjectCreated(choose.var("bucket"), prefix="in/"),
+                      EventPattern({"source": ["shop"], "detail": {"total": [{"numeric": [">", 0]}]}},
+                                   bus=choose.pick(("default", "orders")))))
+    transformer = choose.pick((None, InputTransformer({"id": "$.id"}, {"id": "<id>"})))
+    return EventJob(resource_name, on, input=transformer, dead_letter_queue=choose.flag(), **common)
+
+
+EVENT = LocalOption(
+    "event", takes="file",
+    help="An EventJob's input: an event envelope (JSON file), matched against the rule's pattern and transformed.")
+
+SCAFFOLD = Scaffold(
+    name="event",
+    starts="an event",
+    summary="an EventBridge rule starts it for each new object in a bucket",
+    deployment='EventJob(job_name, on=S3ObjectCreated(var("bucket_name")))',
+    first_state='Pass("ReadEvent", parameters={"body.$": "States.JsonToString($.detail)"})',
+    first_name="ReadEvent",
+    run_hint=("    flowdsl sample-event workflows/__NAME__.py > event.json\n"
+              "    flowdsl run workflows/__NAME__.py --event event.json\n"),
+    test_start=('EVENT = {  # an S3 "Object Created" event that the rule matches\n'
+                '    "source": "aws.s3",\n'
+                '    "detail-type": "Object Created",\n'
+                '    "detail": {"bucket": {"name": "app-local-input"}, "object": {"key": "a.csv"}},\n'
+                '}\n'),
+    test_input="event=EVENT",
+    body_check='assert json.loads(result.output["body"])["object"]["key"] == "a.csv"',
+    imports=("S3ObjectCreated",),
+    variables='        Variable("bucket_name", description="New objects here start the job"),\n',
+    values='        "bucket_name": "app-local-input",\n',
+)
+
+
 register(EventJob, Kind(
     name="event-driven", terraform=_terraform, variables=_variables, outputs=_outputs,
     input_option="event", local_input=event_input,
     input_shape="an EventBridge rule (the event envelope, through the input transformer)",
     encrypts="the dead-letter queue, the log group and the state machine",
+    options=(EVENT,), scaffold=SCAFFOLD, example=_example, limits={"aws_cloudwatch_event_rule": 64}, rank=2,
 ))

@@ -11,11 +11,14 @@ from typing import Any
 
 import attrs
 
-from flowdsl.deployments.registry import STATE_MACHINE_TYPES, Kind, LocalInput, Logging, register
+from flowdsl.deployments.registry import (STATE_MACHINE_TYPES, Choices, Kind, LocalInput, LocalOption,
+                                         Logging, Scaffold, register)
 from flowdsl.frozen import frozen
 from flowdsl.iam import Allow
-from flowdsl.refs import Ref, ResourceAttr
+from flowdsl.refs import Ref
 from flowdsl.source import caller_location
+from flowdsl.strict_json import check_value
+from flowdsl.terraform_expr import Expr, Module, addr, kms_statement, prefixed, sqs_encryption
 
 
 @frozen
@@ -60,13 +63,7 @@ class OnDemandJob:
     source: Any = attrs.field(factory=caller_location, eq=False, repr=False, metadata={"source": True})
 
 
-def _addr(type_: str, name: str, attribute: str) -> ResourceAttr:
-    return ResourceAttr(type_, name, attribute)
-
-
-def _terraform(m: Any) -> None:
-    from flowdsl.terraform import Expr, kms_statement, prefixed, sqs_encryption
-
+def _terraform(m: Module) -> None:
     d, src = m.deployment, m.deployment.source
     q = d.queue
     if q is None:
@@ -92,12 +89,12 @@ def _terraform(m: Any) -> None:
            "deployment.pipe", src)
     source_doc = m.policy_document("pipe.tf.json", "pipe_source", (
         Allow(("sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"),
-              (_addr("aws_sqs_queue", "queue", "arn"),)),
+              (addr("aws_sqs_queue", "queue", "arn"),)),
     ), "deployment.pipe", extra=kms_statement("kms:Decrypt"))
     start = ("states:StartExecution" if d.pipe.invocation_type == "FIRE_AND_FORGET"
              else "states:StartSyncExecution")
     target_doc = m.policy_document("pipe.tf.json", "pipe_target", (
-        Allow((start,), (_addr("aws_sfn_state_machine", "state_machine", "arn"),)),
+        Allow((start,), (addr("aws_sfn_state_machine", "state_machine", "arn"),)),
     ), "deployment.pipe")
     attachments = [
         m.policy("pipe.tf.json", "pipe_source", prefixed(m, "-PipesSourcePolicy"), "pipe",
@@ -111,9 +108,9 @@ def _terraform(m: Any) -> None:
                 "REQUEST_RESPONSE needs OnDemandJob(type=\"EXPRESS\")", src)
     m.resource("pipe.tf.json", "aws_pipes_pipe", "pipe", {
         "name": prefixed(m, "-Pipe"),
-        "role_arn": _addr("aws_iam_role", "pipe", "arn"),
-        "source": _addr("aws_sqs_queue", "queue", "arn"),
-        "target": _addr("aws_sfn_state_machine", "state_machine", "arn"),
+        "role_arn": addr("aws_iam_role", "pipe", "arn"),
+        "source": addr("aws_sqs_queue", "queue", "arn"),
+        "target": addr("aws_sfn_state_machine", "state_machine", "arn"),
         "source_parameters": {"sqs_queue_parameters": {"batch_size": d.pipe.batch_size}},
         "target_parameters": {"step_function_state_machine_parameters": {
             "invocation_type": d.pipe.invocation_type}},
@@ -127,14 +124,14 @@ def _variables(d: OnDemandJob) -> dict[str, dict[str, Any]]:
         "description": "Receives before a message moves to the dead-letter queue"}}
 
 
-def _outputs(m: Any) -> dict[str, Any]:
+def _outputs(m: Module) -> dict[str, Any]:
     if m.deployment.queue is None:
         return {}
     return {
-        "queue_url": {"value": _addr("aws_sqs_queue", "queue", "url")},
-        "queue_arn": {"value": _addr("aws_sqs_queue", "queue", "arn")},
-        "dlq_url": {"value": _addr("aws_sqs_queue", "dlq", "url")},
-        "dlq_arn": {"value": _addr("aws_sqs_queue", "dlq", "arn")},
+        "queue_url": {"value": addr("aws_sqs_queue", "queue", "url")},
+        "queue_arn": {"value": addr("aws_sqs_queue", "queue", "arn")},
+        "dlq_url": {"value": addr("aws_sqs_queue", "dlq", "url")},
+        "dlq_arn": {"value": addr("aws_sqs_queue", "dlq", "arn")},
     }
 
 
@@ -147,9 +144,47 @@ def sqs_input(deployment: OnDemandJob | None, request: LocalInput) -> Any:
                      queue=f"{request.state_machine}-queue", sent=request.time)
 
 
+def message_body(value: Any) -> str:
+    """The body of an SQS message: text as given, any other value JSON-encoded."""
+    body = value if isinstance(value, str) else json.dumps(value)
+    check_value(body, "the message body")
+    return body
+
+
+def _example(choose: Choices, resource_name: Any, common: dict[str, Any]) -> OnDemandJob:
+    pipe = choose.pick((Pipe(), Pipe(batch_size=5, invocation_type="REQUEST_RESPONSE")))
+    return OnDemandJob(
+        resource_name,
+        queue=choose.pick((Queue(), Queue(visibility_timeout_seconds=120, max_receive_count=3), None)),
+        pipe=pipe,
+        # a pipe waits for the result (REQUEST_RESPONSE) of EXPRESS state machines only
+        type="EXPRESS" if pipe.invocation_type == "REQUEST_RESPONSE" else "STANDARD",
+        **common,
+    )
+
+
+MESSAGE = LocalOption(
+    "message", short="-m", payload=message_body, bare=lambda request: sqs_input(None, request),
+    help="An SQS message body (any text); the input is what the EventBridge Pipe delivers for it.")
+
+SCAFFOLD = Scaffold(
+    name="on-demand",
+    starts="an SQS message",
+    summary="each message sent to its SQS queue starts it",
+    deployment="OnDemandJob(job_name)",
+    first_state='Pass("ReadMessage", parameters={"body.$": "$[0].body"})',
+    first_name="ReadMessage",
+    run_hint="    flowdsl run workflows/__NAME__.py --message '{\"id\": 1}'\n",
+    test_start='MESSAGE = {"id": 1}  # the body of an SQS message\n',
+    test_input="message=MESSAGE",
+    body_check='assert result.output["body"] == \'{"id": 1}\'',
+)
+
+
 register(OnDemandJob, Kind(
     name="on-demand", terraform=_terraform, variables=_variables, outputs=_outputs,
     input_option="message", local_input=sqs_input,
     input_shape="an SQS message through an EventBridge Pipe (a list of one SQS record)",
     encrypts="the queues, the log group and the state machine",
+    options=(MESSAGE,), scaffold=SCAFFOLD, example=_example, limits={"aws_pipes_pipe": 64}, rank=0,
 ))

@@ -1,17 +1,19 @@
 """What every deployment kind shares and registers with: the :class:`Deployment` base,
-:class:`Kind`, :class:`LocalInput`, logging, and the registry of kinds. A leaf: the kinds
+:class:`Kind` and what it holds (:class:`LocalOption`, :class:`Scaffold`, :class:`Choices`),
+:class:`LocalInput`, logging, and the registry of kinds. A leaf: the kinds
 (``flowdsl.deployments.*``) import it, and it imports none of them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
 from flowdsl.errors import FlowError
 from flowdsl.frozen import frozen
+from flowdsl.placeholders import resolve
 from flowdsl.refs import Ref
 from flowdsl.source import caller_location
 
@@ -67,22 +69,93 @@ class LocalInput:
 
 
 @attrs.frozen
+class LocalOption:
+    """A way to build an execution input locally: the ``flowdsl run --NAME`` option and the
+    ``flowdsl.testing.run(..., NAME=...)`` keyword. A kind defines it; any kind may accept it.
+
+    ``takes`` is what the option is given: ``"text"`` (the CLI's text; the kit's string, or a
+    value ``payload`` turns into one), ``"flag"`` (no value: ``--NAME``, ``NAME=True``) or
+    ``"file"`` (a JSON file on the command line, the document itself in the kit).
+    """
+
+    name: str
+    help: str  # the CLI option's help
+    takes: str = attrs.field(default="text", validator=attrs.validators.in_(("text", "flag", "file")))
+    short: str | None = None  # e.g. "-m"
+    # What the kind's builder gets as ``LocalInput.payload``, from the value given (may refuse it).
+    payload: Callable[[Any], Any] = lambda value: value
+    # The input when nothing deploys the workflow (an ASL document, no deployment); None: refused.
+    bare: Callable[[LocalInput], Any] | None = None
+
+    @property
+    def flag(self) -> str:
+        return f"--{self.name}"
+
+
+@attrs.frozen
+class Scaffold:
+    """What ``flowdsl new --kind NAME`` writes for a kind; the files around it are shared.
+
+    The texts are Python source put into the scaffold's workflow and test; ``job_name`` is the
+    resource name there. ``module`` is where the workflow imports the kind's class and
+    ``imports`` from.
+    """
+
+    name: str  # the --kind value
+    starts: str  # what starts an execution, for the --kind help ("an SQS message")
+    summary: str  # how an execution starts, for the workflow's docstring
+    deployment: str  # the ``deployment=`` expression
+    first_state: str  # the state that turns the execution input into the job's body
+    first_name: str  # its name
+    run_hint: str  # the docstring's lines that run it locally ("    flowdsl run ...\n")
+    test_input: str  # the ``run(...)`` argument that starts an execution
+    body_check: str  # a line of the first test: the body the job got
+    test_start: str = ""  # the test module's constant for the input, if any
+    imports: tuple[str, ...] = ()  # names the workflow imports beside the kind's class
+    variables: str = ""  # lines of Variable(...) beside the shared ones
+    values: str = ""  # lines of RunConfig values for those variables
+    module: str = "flowdsl"
+
+
+class Choices(Protocol):
+    """What a kind's example deployment is drawn with (``flowdsl.testing.strategies`` gives it
+    Hypothesis draws; every pick shrinks toward its first option)."""
+
+    def pick(self, options: Sequence[Any]) -> Any: ...
+
+    def flag(self) -> bool: ...
+
+    def var(self, name: str) -> Ref:
+        """A deploy-time variable of the workflow (declared for it)."""
+
+
+@attrs.frozen
 class Kind:
-    """One deployment kind, as registered by its module."""
+    """One deployment kind, as registered by its module: everything flowdsl knows of it."""
 
     name: str  # e.g. "on-demand"; used in messages and docs
-    terraform: Callable[[Any], None]  # adds the trigger's resources to the module
+    terraform: Callable[[Any], None]  # adds the trigger's resources to the module (terraform_expr.Module)
     # Module inputs beside the shared ones: name -> variable body ({"type", "default", ...}).
     variables: Callable[[Any], dict[str, dict[str, Any]]] = lambda deployment: {}
     # Outputs beside state_machine_arn, state_machine_name and log_group_name.
     outputs: Callable[[Any], dict[str, Any]] = lambda module: {}
-    # The `flowdsl run` option that builds this kind's input ("message", "scheduled", "event"),
-    # and the builder; None: the kind has no trigger, give --input.
+    # The local-run option that builds this kind's input (its own, in ``options``, or another
+    # kind's), and the builder; None: the kind has no trigger, give --input.
     input_option: str | None = None
     local_input: Callable[[Any, LocalInput], Any] | None = None
     input_shape: str = "the input its caller passes to StartExecution"
     # What the kms_key_arn module input encrypts, for its description.
     encrypts: str = "the log group and the state machine"
+    # The local-run options this kind brings to `flowdsl run` and the kit.
+    options: tuple[LocalOption, ...] = ()
+    scaffold: Scaffold | None = None  # None: `flowdsl new` does not offer it
+    # A random deployment for property tests: (choices, resource name, the fields every kind
+    # has: logging=, tracing=) -> an instance; None: the strategies leave the kind out.
+    example: Callable[[Choices, Any, dict[str, Any]], Any] | None = None
+    # AWS name limits of the resource types it creates (type -> characters).
+    limits: Mapping[str, int] = attrs.field(factory=dict)
+    # Where it is listed among kinds (CLI options, `flowdsl new --kind`); ties: registration order.
+    rank: int = 100
 
 
 KINDS: dict[type, Kind] = {}
@@ -101,14 +174,18 @@ def known() -> str:
     return ", ".join(sorted(cls.__name__ for cls in KINDS))
 
 
-# Options of `flowdsl run` that build an execution input from a trigger's shape.
-INPUT_OPTIONS = {"message": "--message", "scheduled": "--scheduled", "event": "--event"}
+def registered() -> list[tuple[type, Kind]]:
+    """The kinds registered so far, in their listing order."""
+    return sorted(KINDS.items(), key=lambda item: item[1].rank)
+
+
+def local_options() -> dict[str, LocalOption]:
+    """The local-run options of the kinds registered so far, by name, in listing order."""
+    return {option.name: option for _, kind in registered() for option in kind.options}
 
 
 def resolver(values: Mapping[str, Any]) -> Callable[[Any], Any]:
     """A ``LocalInput.resolve`` for a run's reference values (address -> value)."""
-    from flowdsl.placeholders import resolve
-
     def run(value: Any) -> Any:
         try:
             return resolve(value, values)

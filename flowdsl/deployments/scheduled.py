@@ -18,10 +18,12 @@ from typing import Any
 
 import attrs
 
-from flowdsl.deployments.registry import Deployment, Kind, LocalInput, register
+from flowdsl.deployments.registry import Choices, Deployment, Kind, LocalInput, LocalOption, Scaffold, register
 from flowdsl.frozen import frozen
 from flowdsl.iam import Allow
-from flowdsl.refs import Ref, ResourceAttr
+from flowdsl.placeholders import iter_refs, walk
+from flowdsl.refs import Ref
+from flowdsl.terraform_expr import Expr, Module, addr, kms_statement, prefixed, sqs_encryption
 
 # EventBridge Scheduler's context attributes, replaced in the target input at each invocation.
 # https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-context-attributes.html
@@ -196,7 +198,7 @@ def _check_item(name: str, item: str, low: int, high: int, names: dict[str, int]
     return None
 
 
-def _check(m: Any, d: ScheduledJob) -> None:
+def _check(m: Module, d: ScheduledJob) -> None:
     src = d.source
     problem = check_expression(d.schedule)
     if problem:
@@ -242,25 +244,16 @@ def _instant(value: str) -> datetime | None:
 
 def _literal(value: Any) -> Any:
     """The input with every reference replaced by a placeholder (for JSON checks)."""
-    from flowdsl.placeholders import walk
-
     return walk(value, lambda ref: "ref")
 
 
 # ------------------------------------------------------------------------------------ terraform
 
-def _addr(type_: str, name: str, attribute: str) -> ResourceAttr:
-    return ResourceAttr(type_, name, attribute)
-
-
-def input_text(m: Any, value: Any) -> Any:
+def input_text(m: Module, value: Any) -> Any:
     """The schedule's input as JSON text. EventBridge Scheduler replaces ``<aws.scheduler.*>``
     in that text, so '<' and '>' must stay literal: Terraform's jsonencode writes them as
     \\u003c/\\u003e, so a literal input is encoded here, and one with references is
     jsonencode'd and the escapes undone."""
-    from flowdsl.placeholders import iter_refs
-    from flowdsl.terraform import Expr
-
     if not any(True for _ in iter_refs(value)):
         return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     local = m.local("scheduler.tf.json", "schedule_input", value, "deployment.input")
@@ -270,22 +263,20 @@ def input_text(m: Any, value: Any) -> Any:
     return Expr(out)
 
 
-def _terraform(m: Any) -> None:
-    from flowdsl.terraform import Expr, kms_statement, prefixed, sqs_encryption
-
+def _terraform(m: Module) -> None:
     d: ScheduledJob = m.deployment
     src = d.source
     _check(m, d)
     file = "scheduler.tf.json"
     statements = [Allow(("states:StartExecution",),
-                        (_addr("aws_sfn_state_machine", "state_machine", "arn"),))]
+                        (addr("aws_sfn_state_machine", "state_machine", "arn"),))]
     if d.dead_letter_queue:
         m.resource(file, "aws_sqs_queue", "dlq", {
             "name": prefixed(m, "-SchedulerDLQ"),
             "message_retention_seconds": 1209600,  # 14 days, the SQS maximum
             **sqs_encryption(),
         }, "deployment.dead_letter_queue", src)
-        statements.append(Allow(("sqs:SendMessage",), (_addr("aws_sqs_queue", "dlq", "arn"),)))
+        statements.append(Allow(("sqs:SendMessage",), (addr("aws_sqs_queue", "dlq", "arn"),)))
     m.role(file, "scheduler", prefixed(m, "-SchedulerRole"), "scheduler.amazonaws.com",
            "deployment", src, same_account=True)
     doc = m.policy_document(file, "scheduler", tuple(statements), "deployment",
@@ -296,18 +287,18 @@ def _terraform(m: Any) -> None:
         m.resource(file, "aws_scheduler_schedule_group", "schedule", {
             "name": d.resource_name,
         }, "deployment.group", src)
-        group: Any = _addr("aws_scheduler_schedule_group", "schedule", "name")
+        group: Any = addr("aws_scheduler_schedule_group", "schedule", "name")
     else:
         group = d.group
     target: dict[str, Any] = {
-        "arn": _addr("aws_sfn_state_machine", "state_machine", "arn"),
-        "role_arn": _addr("aws_iam_role", "scheduler", "arn"),
+        "arn": addr("aws_sfn_state_machine", "state_machine", "arn"),
+        "role_arn": addr("aws_iam_role", "scheduler", "arn"),
         "input": input_text(m, d.input),
         "retry_policy": {"maximum_event_age_in_seconds": d.retry.max_event_age_seconds,
                          "maximum_retry_attempts": d.retry.max_attempts},
     }
     if d.dead_letter_queue:
-        target["dead_letter_config"] = {"arn": _addr("aws_sqs_queue", "dlq", "arn")}
+        target["dead_letter_config"] = {"arn": addr("aws_sqs_queue", "dlq", "arn")}
     window: dict[str, Any] = {"mode": "OFF"}
     if d.flexible_window_minutes is not None:
         window = {"mode": "FLEXIBLE", "maximum_window_in_minutes": d.flexible_window_minutes}
@@ -334,17 +325,17 @@ def _variables(d: ScheduledJob) -> dict[str, dict[str, Any]]:
                                                 "(false: the schedule exists, DISABLED)"}}
 
 
-def _outputs(m: Any) -> dict[str, Any]:
+def _outputs(m: Module) -> dict[str, Any]:
     d: ScheduledJob = m.deployment
     out: dict[str, Any] = {
-        "schedule_arn": {"value": _addr("aws_scheduler_schedule", "schedule", "arn")},
-        "schedule_name": {"value": _addr("aws_scheduler_schedule", "schedule", "name")},
-        "schedule_group_name": {"value": _addr("aws_scheduler_schedule", "schedule", "group_name")},
-        "scheduler_role_arn": {"value": _addr("aws_iam_role", "scheduler", "arn")},
+        "schedule_arn": {"value": addr("aws_scheduler_schedule", "schedule", "arn")},
+        "schedule_name": {"value": addr("aws_scheduler_schedule", "schedule", "name")},
+        "schedule_group_name": {"value": addr("aws_scheduler_schedule", "schedule", "group_name")},
+        "scheduler_role_arn": {"value": addr("aws_iam_role", "scheduler", "arn")},
     }
     if d.dead_letter_queue:
-        out["dlq_arn"] = {"value": _addr("aws_sqs_queue", "dlq", "arn")}
-        out["dlq_url"] = {"value": _addr("aws_sqs_queue", "dlq", "url")}
+        out["dlq_arn"] = {"value": addr("aws_sqs_queue", "dlq", "arn")}
+        out["dlq_url"] = {"value": addr("aws_sqs_queue", "dlq", "url")}
     return out
 
 
@@ -376,9 +367,39 @@ def scheduled_input(d: ScheduledJob, request: LocalInput) -> Any:
     return json.loads(text)
 
 
+def _example(choose: Choices, resource_name: Any, common: dict[str, Any]) -> ScheduledJob:
+    return ScheduledJob(
+        resource_name, choose.pick(("cron(0 3 * * ? *)", "cron(0/15 8-18 ? * MON-FRI *)", "rate(5 minutes)",
+                                    "at(2030-01-01T00:00:00)")),
+        timezone=choose.pick(("UTC", "Asia/Tokyo")),
+        flexible_window_minutes=choose.pick((None, 15)),
+        input=choose.pick(({"stage": choose.var("stage")}, {"fixed": True}, {"at": SCHEDULED_TIME})),
+        dead_letter_queue=choose.flag(),
+        group=choose.pick((None, "jobs")), **common)
+
+
+SCHEDULED = LocalOption(
+    "scheduled", takes="flag",
+    help="A ScheduledJob's input: what its schedule delivers, context attributes filled in.")
+
+SCAFFOLD = Scaffold(
+    name="scheduled",
+    starts="a schedule",
+    summary="EventBridge Scheduler starts it at 03:00 UTC every day",
+    deployment='ScheduledJob(job_name, schedule="cron(0 3 * * ? *)")',
+    first_state='Pass("ReadInput", parameters={"body.$": "States.JsonToString($)"})',
+    first_name="ReadInput",
+    run_hint="    flowdsl run workflows/__NAME__.py --scheduled\n",
+    test_input="scheduled=True",
+    body_check='assert "scheduled_time" in json.loads(result.output["body"])',
+)
+
+
 register(ScheduledJob, Kind(
     name="scheduled", terraform=_terraform, variables=_variables, outputs=_outputs,
     input_option="scheduled", local_input=scheduled_input,
     input_shape="an EventBridge Scheduler schedule (its fixed input, context attributes filled in)",
     encrypts="the dead-letter queue, the schedule's input, the log group and the state machine",
+    options=(SCHEDULED,), scaffold=SCAFFOLD, example=_example, rank=1,
+    limits={"aws_scheduler_schedule": 64, "aws_scheduler_schedule_group": 64},
 ))

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-
-from flowdsl.deployments.registry import Deployment, Kind, register
+from flowdsl.deployments.registry import Choices, Deployment, Kind, register
 from flowdsl.frozen import frozen
+from flowdsl.terraform_expr import Module
 
 
 @frozen
@@ -19,8 +19,12 @@ class StateMachine(Deployment):
     """Deploy the workflow as a bare state machine that other workflows or services start."""
 
 
-def _terraform(m: Any) -> None:
+def _terraform(m: Module) -> None:
     """No trigger: the shared pieces (state machine, log group, role) are the whole module."""
 
 
-register(StateMachine, Kind(name="state machine", terraform=_terraform))
+def _example(choose: Choices, resource_name: Any, common: dict[str, Any]) -> StateMachine:
+    return StateMachine(resource_name, type=choose.pick(("STANDARD", "EXPRESS")), **common)
+
+
+register(StateMachine, Kind(name="state machine", terraform=_terraform, example=_example, rank=3))

@@ -13,7 +13,7 @@ from flowdsl.refs import PARTITION, Ref, ResourceAttr, join
 from flowdsl.source import caller_location
 from flowdsl.states import JSON, _TaskBase
 from flowdsl.tasks import Integration, register, service_action, states_arn
-from flowdsl.terraform_expr import TF_IDENT, Expr, addr
+from flowdsl.terraform_expr import TF_IDENT, Expr, Module, addr
 
 
 def _tuple(value: Any) -> tuple[Any, ...]:
@@ -81,7 +81,7 @@ def _parameters(state: BatchTask) -> dict[str, Any]:
     return params
 
 
-def _terraform(m: Any, states: list[BatchTask]) -> None:
+def _terraform(m: Module, states: list[BatchTask]) -> None:
     """The job definitions the graph uses (once each), their two roles, and their outputs."""
     by_id: dict[str, JobDefinition] = {}
     for st in states:
@@ -103,7 +103,7 @@ def _terraform(m: Any, states: list[BatchTask]) -> None:
         m.outputs["job_definition_arns"] = {"value": {j.id: j.arn for j in jobs}}
 
 
-def _job_resources(m: Any, job: JobDefinition) -> None:
+def _job_resources(m: Module, job: JobDefinition) -> None:
     owner = f"jobs.{job.id}"
     if not TF_IDENT.fullmatch(job.id):
         m.error("bad-id", owner, f"job definition id {job.id!r} must be a Terraform identifier "

@@ -16,6 +16,7 @@ from flowdsl.source import caller_location
 from flowdsl.states import JSON, _TaskBase
 from flowdsl.tasks import Integration, register, states_arn
 from flowdsl.tasks.catalog import compact, pattern_field, pattern_of, suffix_of, take
+from flowdsl.terraform_expr import KMS, TF_IDENT, Expr, Module, addr
 
 FILE = "ecs.tf.json"
 
@@ -110,7 +111,7 @@ def _inverse(resource: str, params: Any) -> dict[str, Any] | None:
     return {**kwargs, "pattern": pattern_field(suffix)}
 
 
-def _terraform(m: Any, states: list[EcsRunTask]) -> None:
+def _terraform(m: Module, states: list[EcsRunTask]) -> None:
     """The task definitions the graph uses (once each), their roles, log groups, outputs."""
     by_id: dict[str, TaskDefinition] = {}
     for st in states:
@@ -135,9 +136,7 @@ def _terraform(m: Any, states: list[EcsRunTask]) -> None:
         m.outputs["task_definition_arns"] = {"value": {t.id: t.arn for t in by_id.values()}}
 
 
-def _resources(m: Any, td: TaskDefinition) -> None:
-    from flowdsl.terraform import KMS, TF_IDENT, Expr, addr
-
+def _resources(m: Module, td: TaskDefinition) -> None:
     owner = f"task_definitions.{td.id}"
     if not TF_IDENT.fullmatch(td.id):
         m.error("bad-id", owner, f"task definition id {td.id!r} must be a Terraform identifier "

@@ -36,6 +36,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from flowdsl.deployments import kinds, local_options
+from flowdsl.errors import FlowError
 from flowdsl.run import Execution, StatesError, TaskBinder, TaskCall, VirtualClock, execute
 from flowdsl.run.config import RunConfig
 from flowdsl.run.trace import format_trace
@@ -240,16 +242,16 @@ class RunResult:
 
 
 def run(workflow: Any, input: Any = None, *, mocks: Mapping[str, Any] | None = None,
-        message: str | Mapping[str, Any] | None = None, config: RunConfig | None = None,
-        values: Mapping[str, Any] | None = None, name: str | None = None,
-        context: Mapping[str, Any] | None = None, max_steps: int = 100_000,
-        scheduled: bool = False, event: Mapping[str, Any] | None = None) -> RunResult:
+        config: RunConfig | None = None, values: Mapping[str, Any] | None = None, name: str | None = None,
+        context: Mapping[str, Any] | None = None, max_steps: int = 100_000, **trigger: Any) -> RunResult:
     """Run ``workflow`` on a virtual clock and return a :class:`RunResult`.
 
     ``workflow`` is a :class:`~flowdsl.Workflow`, an ASL document (dict), or a path to a workflow
     file (.py: its ``RunConfig``, if any, is used unless ``config`` is given) or an ASL file (.json).
-    ``input`` is the execution input; ``message`` instead wraps an SQS message body (a string,
-    or a dict that is JSON-encoded) the way the EventBridge Pipe delivers it; ``scheduled=True``
+    ``input`` is the execution input. Instead, a deployment kind's local-run option builds it
+    as the kind's trigger would (:class:`flowdsl.deployments.LocalOption`, the keyword of the
+    ``flowdsl run`` option of that name): ``message=`` wraps an SQS message body (a string, or
+    a dict that is JSON-encoded) the way the EventBridge Pipe delivers it; ``scheduled=True``
     passes what a ScheduledJob's schedule delivers, ``event=`` an EventJob's event envelope,
     matched against the rule's pattern and transformed.
     ``values`` set deploy-time values (variables by name, others by address) over the config's;
@@ -263,12 +265,12 @@ def run(workflow: Any, input: Any = None, *, mocks: Mapping[str, Any] | None = N
     from flowdsl.deep_stack import call
     from flowdsl.run.prepare import prepare_run
 
+    chosen = _trigger(trigger)
+
     def go() -> RunResult:
-        body = message if message is None or isinstance(message, str) else json.dumps(message)
         handlers = {state: mock_handler(state, spec) for state, spec in (mocks or {}).items()}
-        trigger = ("scheduled", None) if scheduled else ("event", event) if event is not None else None
-        prepared = prepare_run(workflow, input=input, message=body, values=values, mocks=handlers,
-                               config=config, name=name, placeholders=True, trigger=trigger)
+        prepared = prepare_run(workflow, input=input, values=values, mocks=handlers,
+                               config=config, name=name, placeholders=True, trigger=chosen)
         clock = VirtualClock()
         binder = _RecordingBinder(clock)
         binder._handlers.update(prepared.binder._handlers)
@@ -281,6 +283,24 @@ def run(workflow: Any, input: Any = None, *, mocks: Mapping[str, Any] | None = N
         return RunResult(execution, binder.calls, prepared.name)
 
     return call(go)  # on a large stack: deeply nested inputs and definitions are handled
+
+
+def _trigger(given: Mapping[str, Any]) -> tuple[str, Any] | None:
+    """The (option, payload) of the local-run option given to :func:`run`, if any."""
+    kinds()  # every kind's options
+    options = local_options()
+    for key in given:
+        if key not in options:
+            raise TypeError(f"run() got an unexpected keyword argument {key!r}")
+    chosen = [(options[k], v) for k, v in given.items()
+              if (bool(v) if options[k].takes == "flag" else v is not None)]
+    if len(chosen) > 1:
+        raise FlowError(f"give {chosen[0][0].name}= or {chosen[1][0].name}=, not both" if len(chosen) == 2
+                        else f"give one of {', '.join(o.name + '=' for o, _ in chosen)}, not several")
+    if not chosen:
+        return None
+    option, value = chosen[0]
+    return option.name, None if option.takes == "flag" else value
 
 
 __all__ = ["run", "RunResult", "Call", "throw", "Throw", "returns", "Returns", "mock_handler"]

@@ -8,6 +8,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from flowdsl.conditions import Condition
+from flowdsl.deployments import Logging, kinds
 from flowdsl.iam import Allow
 from flowdsl.refs import PARTITION, join
 from flowdsl.states import (
@@ -510,11 +511,24 @@ def _chain(ctx: _Ctx, scope: _Scope, depth: int, *, max_len: int, goto_ok: bool)
     return tuple(out)
 
 
-def _deployment(ctx: _Ctx, name: str) -> Any:
-    """A deployment of any kind (on-demand, scheduled, event-driven, bare) with random settings."""
-    from flowdsl.deploy import (EventJob, EventPattern, InputTransformer, Logging, OnDemandJob, Pipe,
-                                Queue, S3ObjectCreated, ScheduledJob, StateMachine)
+class _Choices:
+    """A kind's :class:`flowdsl.deployments.Choices`, drawn with Hypothesis."""
 
+    def __init__(self, ctx: _Ctx) -> None:
+        self.ctx = ctx
+
+    def pick(self, options: Any) -> Any:
+        return _pick_from(self.ctx.draw, tuple(options))
+
+    def flag(self) -> bool:
+        return self.ctx.draw(_BOOL)
+
+    def var(self, name: str) -> Any:
+        return self.ctx.var(name)
+
+
+def _deployment(ctx: _Ctx, name: str) -> Any:
+    """A deployment of any registered kind that has an ``example``, with random settings."""
     d = ctx.draw
     resource = join(ctx.var("app_name"), "-", ctx.var("stage"), f"-{name}")
     common = {
@@ -523,36 +537,8 @@ def _deployment(ctx: _Ctx, name: str) -> Any:
                                   Logging(group_name=join(ctx.var("app_name"), "/", name)))),
         "tracing": d(_BOOL),
     }
-    kind = d(_one(("on-demand", "scheduled", "event", "state-machine")))
-    if kind == "scheduled":
-        return ScheduledJob(
-            resource, d(_one(("cron(0 3 * * ? *)", "cron(0/15 8-18 ? * MON-FRI *)", "rate(5 minutes)",
-                              "at(2030-01-01T00:00:00)"))),
-            timezone=d(_one(("UTC", "Asia/Tokyo"))),
-            flexible_window_minutes=d(_one((None, 15))),
-            input=_pick_from(d, ({"stage": ctx.var("stage")}, {"fixed": True},
-                                 {"at": "<aws.scheduler.scheduled-time>"})),
-            dead_letter_queue=d(_BOOL),
-            group=d(_one((None, "jobs"))), **common)
-    if kind == "event":
-        on = _pick_from(d, (S3ObjectCreated(ctx.var("bucket"), prefix="in/"),
-                            EventPattern({"source": ["shop"], "detail": {"total": [{"numeric": [">", 0]}]}},
-                                         bus=d(_one(("default", "orders")))))
-                        )
-        transformer = _pick_from(d, (None, InputTransformer({"id": "$.id"}, {"id": "<id>"})))
-        return EventJob(resource, on, input=transformer, dead_letter_queue=d(_BOOL), **common)
-    if kind == "state-machine":
-        return StateMachine(resource, type=d(_one(("STANDARD", "EXPRESS"))), **common)
-    pipe = _pick_from(d, (Pipe(), Pipe(batch_size=5, invocation_type="REQUEST_RESPONSE")))
-    return OnDemandJob(
-        resource,
-        queue=_pick_from(d, (Queue(), Queue(visibility_timeout_seconds=120, max_receive_count=3),
-                             None)),
-        pipe=pipe,
-        # a pipe waits for the result (REQUEST_RESPONSE) of EXPRESS state machines only
-        type="EXPRESS" if pipe.invocation_type == "REQUEST_RESPONSE" else "STANDARD",
-        **common,
-    )
+    examples = [k.example for _, k in kinds() if k.example is not None]
+    return _pick_from(d, examples)(_Choices(ctx), resource, common)
 
 
 @st.composite
@@ -561,8 +547,9 @@ def workflows(draw: Any, max_depth: int = 2, max_states: int = 12, jsonata: bool
     """Valid workflows of about ``max_states`` states at most, Parallel/Map nested ``max_depth``
     deep at most. ``jsonata=False`` leaves out JSONata states; ``refs=False`` leaves out
     deploy-time references (so the compiled definition is plain JSON); ``deployment=True``
-    deploys each with a deployment kind (``OnDemandJob``, ``ScheduledJob``, ``EventJob`` or
-    ``StateMachine``), so that ``build`` writes a Terraform module for it."""
+    deploys each with a deployment kind (each registered kind's ``example``: ``OnDemandJob``,
+    ``ScheduledJob``, ``EventJob``, ``StateMachine``, ...), so that ``build`` writes a Terraform
+    module for it."""
     ctx = _Ctx(draw, max_depth, max_states, jsonata, refs or deployment)
     states = _chain(ctx, _Scope("$"), 0, max_len=max(1, max_states // 2), goto_ok=False)
     name = draw(_one(("wf", "orders", "nightly-report")))
