@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from datetime import datetime, timezone
@@ -14,7 +15,8 @@ from flowdsl import (EventJob, EventPattern, EventRetry, InputTransformer, OnDem
                      S3ObjectCreated, ScheduledJob, ScheduleRetry, StateMachine, Task, Variable,
                      Workflow, join, var)
 from flowdsl.build import build, check
-from flowdsl.deployments import KINDS, Deployment, Kind, LocalInput, execution_input, register, resolver
+from flowdsl.deployments import (KINDS, Deployment, Kind, LocalInput, LocalOption, Scaffold, execution_input,
+                                 register, resolver)
 from flowdsl.deployments.event import check_pattern, mismatch, sample_event
 from flowdsl.deployments.scheduled import check_expression
 from flowdsl.errors import CompileError, FlowError
@@ -84,6 +86,105 @@ def test_a_kind_registered_outside_flowdsl_builds_and_runs(topic_kind) -> None:
     with pytest.raises(FlowError, match=r"^--scheduled does not fit a TopicJob, which is started by an SNS "
                                         r"message; build its input with --message$"):
         execution_input(wf.deployment, request("scheduled"))
+
+
+@attrs.frozen(slots=True)
+class NoticeJob(Deployment):
+    """A kind defined here with all a kind can bring: its own local-run option, a scaffold
+    template, an example for the strategies and a name limit."""
+
+    topic_name: str = "notices"
+
+
+NOTICE = LocalOption("notice", help="An SNS notice (text); the input is the SNS event for it.",
+                     payload=lambda value: value if isinstance(value, str) else json.dumps(value))
+
+
+def _notice_terraform(m: Any) -> None:
+    m.resource("topic.tf.json", "aws_sns_topic", "notices", {"name": m.deployment.topic_name},
+               "deployment.topic_name", m.deployment.source)
+
+
+def _notice_example(choose: Any, resource_name: Any, common: dict[str, Any]) -> NoticeJob:
+    return NoticeJob(resource_name, topic_name=choose.pick(("notices", "alerts")), **common)
+
+
+@pytest.fixture
+def notice_kind():
+    register(NoticeJob, Kind(
+        name="notice", terraform=_notice_terraform, input_option="notice",
+        local_input=lambda d, r: {"Records": [{"Sns": {"TopicArn": f"arn:{r.partition}:sns:{r.region}:"
+                                                                   f"{r.account_id}:{d.topic_name}",
+                                                       "Message": r.payload}}]},
+        input_shape="an SNS notice", options=(NOTICE,), example=_notice_example,
+        limits={"aws_sns_topic": 256},
+        scaffold=Scaffold(
+            name="notice", starts="a notice", summary="each notice published to its topic starts it",
+            deployment="NoticeJob(job_name)",
+            first_state='Pass("ReadNotice", parameters={"body.$": "$.Records[0].Sns.Message"})',
+            first_name="ReadNotice", run_hint="    flowdsl run workflows/__NAME__.py --notice '{}'\n",
+            test_start="NOTICE = '{\"id\": 1}'\n", test_input="notice=NOTICE",
+            body_check='assert result.output["body"] == \'{"id": 1}\'', module=__name__)))
+    yield
+    del KINDS[NoticeJob]
+
+
+def test_a_kind_registered_outside_flowdsl_brings_its_option_scaffold_and_example(
+        notice_kind, tmp_path, monkeypatch) -> None:
+    import runpy
+
+    from hypothesis import HealthCheck, find, settings
+    from typer.testing import CliRunner
+
+    from flowdsl import cli
+    from flowdsl.scaffold import KINDS as SCAFFOLDS
+    from flowdsl.scaffold import create
+    from flowdsl.testing.strategies import workflows
+
+    # the kit builds its input from the kind's own option, and refuses the others' with its name
+    wf = Workflow("notes", states=[Pass("P")], deployment=NoticeJob("notes"))
+    assert run(wf, notice={"id": 1}).assert_succeeded().output == {"Records": [{"Sns": {
+        "TopicArn": "arn:aws:sns:us-east-1:123456789012:notices", "Message": '{"id": 1}'}}]}
+    with pytest.raises(FlowError, match=r"^--message does not fit a NoticeJob, which is started by an SNS "
+                                        r"notice; build its input with --notice$"):
+        run(wf, message="hi")
+    with pytest.raises(FlowError, match=r"^--notice does not fit a ScheduledJob, which is started by an "
+                                        r"EventBridge Scheduler schedule .*; build its input with --scheduled$"):
+        run(Workflow("w", states=[Pass("P")], deployment=ScheduledJob("w", "rate(1 day)")), notice="hi")
+    with pytest.raises(TypeError, match=r"^run\(\) got an unexpected keyword argument 'notise'$"):
+        run(wf, notise="hi")
+
+    # its name limit is checked
+    long = Workflow("notes", states=[Pass("P")], deployment=NoticeJob("notes", topic_name="t" * 257))
+    assert diagnostics(long) == [f"deployment.topic_name: aws_sns_topic name {'t' * 257!r} is at least 257 "
+                                 "characters; AWS allows 256"]
+
+    # `flowdsl new --kind notice` writes a pipeline whose own tests pass (run here, in this process,
+    # where the kind is registered), and `flowdsl run --notice` runs it
+    assert list(SCAFFOLDS) == ["on-demand", "scheduled", "event", "notice"]
+    create("notes", "notice", tmp_path)
+    source = (tmp_path / "workflows" / "notes.py").read_text()
+    assert f"\nfrom {__name__} import NoticeJob\n" in source and "deployment=NoticeJob(job_name)," in source
+    monkeypatch.syspath_prepend(str(tmp_path / "workflows"))
+    generated = runpy.run_path(str(tmp_path / "tests" / "test_notes.py"))
+    tests = sorted(name for name in generated if name.startswith("test_"))
+    assert len(tests) == 3
+    for name in tests:
+        generated[name]()
+    kind_option = inspect.signature(cli.new).parameters["kind"].default
+    assert kind_option.metavar == "on-demand|scheduled|event|notice"
+    assert kind_option.help == "How executions start: an SQS message, a schedule, an event, or a notice."
+    result = CliRunner().invoke(cli.app, ["run", str(tmp_path / "workflows" / "notes.py"), "--notice", '"hi"'])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == f"{tmp_path / 'workflows' / 'notes.py'} (notes): SUCCEEDED"
+    assert json.loads("\n".join(lines[lines.index("output:") + 1:]))["body"] == '"hi"'
+
+    # the strategies draw it, and what they draw builds with its Terraform
+    drawn = find(workflows(max_states=2, deployment=True), lambda w: isinstance(w.deployment, NoticeJob),
+                 settings=settings(database=None, max_examples=500, suppress_health_check=list(HealthCheck)))
+    assert json.loads(build(drawn).files["topic.tf.json"])["resource"]["aws_sns_topic"]["notices"] == \
+        {"name": drawn.deployment.topic_name}
 
 
 def test_an_unknown_deployment_is_one_error() -> None:
@@ -491,3 +592,30 @@ def test_the_executions_reference_renders_for_iam() -> None:
 
     assert template(WORKER.arn.executions) == \
         '${replace(var.worker_state_machine_arn, ":stateMachine:", ":execution:")}:*'
+
+
+def test_only_the_kind_modules_name_a_concrete_kind() -> None:
+    """The command line, the kit, the scaffold, the strategies and the assembler read the registry:
+    their code names no kind class and imports no kind module (``sample-event`` excepted: it is
+    the event kind's own command)."""
+    import ast
+    from pathlib import Path
+
+    import flowdsl
+    from flowdsl.deployments import kinds
+
+    package = Path(flowdsl.__file__).parent
+    classes = {cls.__name__ for cls, _ in kinds() if cls.__module__.startswith("flowdsl.")}
+    modules = {cls.__module__ for cls, _ in kinds() if cls.__module__.startswith("flowdsl.")}
+    allowed = {("cli.py", "flowdsl.deployments.event")}
+    found = []
+    for path in [package / "cli.py", package / "scaffold.py", package / "terraform.py",
+                 package / "testing" / "kit.py", *sorted((package / "testing" / "strategies").glob("*.py"))]:
+        rel = path.relative_to(package).as_posix()
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = {node.id} if isinstance(node, ast.Name) else {node.attr} if isinstance(node, ast.Attribute) \
+                else {a.name for a in node.names} | {node.module or ""} if isinstance(node, ast.ImportFrom) \
+                else {a.name for a in node.names} if isinstance(node, ast.Import) else set()
+            found += [(rel, n) for n in sorted(names & (classes | modules)) if (rel, n) not in allowed]
+    assert classes == {"EventJob", "OnDemandJob", "ScheduledJob", "StateMachine"}
+    assert found == []
