@@ -16,6 +16,7 @@ from flowdsl.frozen import frozen
 from flowdsl.placeholders import resolve
 from flowdsl.refs import Ref
 from flowdsl.source import caller_location
+from flowdsl.terraform_expr import Module
 
 
 @frozen
@@ -134,11 +135,11 @@ class Kind:
     """One deployment kind, as registered by its module: everything flowdsl knows of it."""
 
     name: str  # e.g. "on-demand"; used in messages and docs
-    terraform: Callable[[Any], None]  # adds the trigger's resources to the module (terraform_expr.Module)
+    terraform: Callable[[Module], None]  # adds the trigger's resources to the module
     # Module inputs beside the shared ones: name -> variable body ({"type", "default", ...}).
     variables: Callable[[Any], dict[str, dict[str, Any]]] = lambda deployment: {}
     # Outputs beside state_machine_arn, state_machine_name and log_group_name.
-    outputs: Callable[[Any], dict[str, Any]] = lambda module: {}
+    outputs: Callable[[Module], dict[str, Any]] = lambda module: {}
     # The local-run option that builds this kind's input (its own, in ``options``, or another
     # kind's), and the builder; None: the kind has no trigger, give --input.
     input_option: str | None = None
