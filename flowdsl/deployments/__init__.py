@@ -21,9 +21,9 @@ This package names its own kinds only in ``LAZY_KINDS``, the table that loads th
 
 What may import it: the layers above the model (build, terraform, the run pipeline, the test
 kit and strategies, the scaffold, the command line) and ``flowdsl/__init__.py``. The kind
-modules import :mod:`flowdsl.deployments.registry` and the leaves below it (refs, iam,
-placeholders, :mod:`flowdsl.terraform_expr`), never the assembler or this package's
-``__init__``; a local-run builder may import :mod:`flowdsl.run` modules when it is called.
+modules import :mod:`flowdsl.deployments.registry` and modules below the model (refs, iam,
+placeholders, strict_json, :mod:`flowdsl.terraform_expr`, ...), never the assembler or this
+package's ``__init__``; a local-run builder imports :mod:`flowdsl.run` modules when it is called.
 """
 
 from __future__ import annotations
