@@ -11,7 +11,7 @@ the fields with ``eq=True``, and a hash consistent with it.
 from __future__ import annotations
 
 from operator import attrgetter
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, TypeVar, dataclass_transform
 
 import attrs
 
@@ -32,6 +32,9 @@ def _key(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
     return attrgetter(*names) if names else (lambda obj: ())
 
 
+# Type checkers read the model's classes as attrs would make them: frozen, with an __init__
+# taking the fields (attrs.field's kw_only and default included).
+@dataclass_transform(frozen_default=True, field_specifiers=(attrs.field, attrs.Factory))
 def frozen(cls: C) -> C:
     """``attrs.frozen(slots=True)``, with the shared ``__repr__``, ``__eq__`` and ``__hash__``."""
     made = attrs.frozen(cls, slots=True, repr=False, eq=False)

@@ -20,10 +20,30 @@ def escape(text: str) -> str:
     return text.replace("${", "$${").replace("%{", "%%{")
 
 
+# Literal ``$`` signs just before an interpolation: Terraform reads every ``$${`` as the escape
+# of a literal ``${``, whatever precedes it, so the run of ``$`` is interpolated as a string of
+# its own (``${"$$"}``); inside that quoted string a ``$`` not followed by ``{`` is literal.
+
+
 def template(ref: Ref) -> str:
-    if isinstance(ref, Join):
-        return "".join(escape(p) if isinstance(p, str) else "${" + p.address + "}" for p in ref.parts)
-    return "${" + ref.address + "}"
+    """A reference in Terraform template syntax. Literal text is escaped, and a literal part
+    that ends in ``$`` before a reference keeps its ``$``: ``join("US$", var("stage"))`` is
+    ``US${"$"}${var.stage}``, which Terraform renders ``US$dev`` (``US$${var.stage}`` would
+    render the literal text ``US${var.stage}``)."""
+    if not isinstance(ref, Join):
+        return "${" + ref.address + "}"
+    out: list[str] = []
+    parts = ref.parts
+    for i, p in enumerate(parts):
+        if not isinstance(p, str):
+            out.append("${" + p.address + "}")
+            continue
+        text = escape(p)
+        if text.endswith("$") and i + 1 < len(parts):  # the next part is a reference
+            kept = text.rstrip("$")
+            text = kept + '${"' + "$" * (len(text) - len(kept)) + '"}'
+        out.append(text)
+    return "".join(out)
 
 
 def walk(value: Any, on_ref: Callable[[Ref], Any], on_str: Callable[[str], Any] = lambda s: s) -> Any:
@@ -96,3 +116,75 @@ def refs_with_paths(value: Any, path: str) -> Iterator[tuple[str, Ref]]:
 def iter_refs(value: Any) -> Iterator[Ref]:
     """Every reference in a document (the parts of a join, one by one)."""
     return (ref for _, ref in refs_with_paths(value, "$"))
+
+
+# Terraform reads a JSON number into a binary float of 512 bits and writes it back as the
+# shortest decimal that reads back to the same float (Go's big.Float, through cty). An integer
+# whose digits do not survive that deploys as another number (10**199 + 7 becomes 10**199),
+# while a local run and AWS itself keep it. Python floats (53 bits) always survive.
+TERRAFORM_MANTISSA_BITS = 512
+
+
+def survives_terraform(number: int) -> bool:
+    """Whether Terraform writes the integer back exactly as it is."""
+    n = abs(number)
+    bits = n.bit_length()
+    if bits <= TERRAFORM_MANTISSA_BITS:
+        return True  # exact, and no shorter decimal lies within half a unit of it
+    shift = bits - TERRAFORM_MANTISSA_BITS
+    q, r = divmod(n, 1 << shift)
+    half = 1 << (shift - 1)
+    if r > half or (r == half and q & 1):  # round half to even
+        q += 1
+        if q.bit_length() > TERRAFORM_MANTISSA_BITS:
+            q >>= 1
+            shift += 1
+    v, ulp = q << shift, 1 << shift
+    # the decimals that read back to v: within half a unit each side (a quarter below a power
+    # of two, where the unit below is half as large); the ends count when the mantissa is even
+    below = ulp // 4 if q == 1 << (TERRAFORM_MANTISSA_BITS - 1) else ulp // 2
+    lo, hi, inclusive = v - below, v + ulp // 2, q % 2 == 0
+    k = len(str(hi))
+    while k >= 0:
+        step = 10 ** k
+        first = -(-lo // step) * step  # the least multiple of 10**k not below lo
+        if first == lo and not inclusive:
+            first += step
+        if first < hi or (first == hi and inclusive):
+            # the shortest decimals; Terraform writes the one nearest to v
+            last = hi // step * step
+            if last == hi and not inclusive:
+                last -= step
+            nearest = min(range(first, last + 1, step), key=lambda m: abs(m - v))
+            return nearest == n
+        k -= 1
+    return False
+
+
+def imprecise_numbers(value: Any, path: str = "$") -> Iterator[tuple[str, int]]:
+    """Every integer in a document that Terraform would round, with its path. Iterative: a
+    document nested thousands deep walks in constant stack."""
+    todo: list[tuple[str, Any]] = [(path, value)]
+    while todo:
+        here, v = todo.pop()
+        if isinstance(v, bool):
+            continue
+        if isinstance(v, int):
+            if not survives_terraform(v):
+                yield here, v
+        elif isinstance(v, dict):
+            todo.extend((f"{here}.{k}", item) for k, item in reversed(list(v.items()))
+                        if not isinstance(item, (str, float)) and item is not None)
+        elif isinstance(v, (list, tuple)):
+            todo.extend((f"{here}[{i}]", item) for i, item in reversed(list(enumerate(v)))
+                        if not isinstance(item, (str, float)) and item is not None)
+
+
+def describe_number(number: int) -> str:
+    """An integer as a message shows it: whole up to 40 digits, else its first and last digits
+    and its length."""
+    text = str(number)
+    digits = len(text.lstrip("-"))
+    if digits <= 40:
+        return text
+    return f"{text[:16]}...{text[-8:]} ({digits} digits)"

@@ -15,6 +15,7 @@ from flowdsl.errors import ModelError
 from flowdsl.fields import check_fields
 from flowdsl.frozen import frozen
 from flowdsl.source import caller_location
+from flowdsl.vocabulary import is_state_machine_name
 
 VARIABLE_TYPES = ("string", "number", "bool", "list(string)", "map(string)", "any")
 
@@ -100,7 +101,17 @@ class StateMachineArn(Ref):
     gives it the ARN a state machine of that name has in the run's region and account.
     """
 
-    workflow: str
+    workflow: str = attrs.field()
+
+    @workflow.validator
+    def _named(self, _attribute: Any, name: Any) -> None:
+        # The name is written into Terraform (a module input's name) and into ARNs: it must be
+        # a state machine name that is also a Terraform identifier.
+        if not is_state_machine_name(name) or not (name[0].isalpha() or name[0] == "_"):
+            raise ModelError(
+                f"workflow {name!r}: only a workflow whose name is a state machine name "
+                f"(1-80 letters, digits, '-' or '_') starting with a letter or '_' can be "
+                f"referred to by its .arn (it names the module input <name>_state_machine_arn)")
 
     @property
     def variable(self) -> str:
