@@ -118,7 +118,7 @@ def validate(
 
 
 def _validate_asl(path: str) -> tuple[list[Any], str, Any]:
-    from flowdsl.run.prepare import read_asl
+    from flowdsl.asl_to_model import read_asl
 
     doc, diagnostics = read_asl(path)
     return diagnostics, f"{path}: valid ASL", doc
@@ -208,8 +208,9 @@ def _run(path: str, message: Optional[str], input_: Optional[str], mocks: Option
          test_case: Optional[str], var: list[str], name: Optional[str], scheduled: bool = False,
          event: Optional[Path] = None) -> Any:
     from flowdsl.errors import FlowError
-    from flowdsl.run.prepare import prepare_run
-    from flowdsl.strict_json import loads
+    from flowdsl.pipeline import prepare_run
+    from flowdsl.strict_json import loads, read_json
+    from flowdsl.variables import parse_assignments
 
     given = [o for o, v in (("--message", message), ("--input", input_), ("--scheduled", scheduled or None),
                             ("--event", event)) if v is not None]
@@ -220,19 +221,9 @@ def _run(path: str, message: Optional[str], input_: Optional[str], mocks: Option
     if scheduled:
         trigger = ("scheduled", None)
     elif event is not None:
-        from flowdsl.asl_to_model import read_json
-
         trigger = ("event", read_json(str(event)).doc)
     raw_input = loads(input_, "--input") if input_ is not None else None
-    overrides = {}
-    for item in var:
-        key, sep, text = item.partition("=")
-        if not sep or not key:
-            raise FlowError(f"--var {item!r}: expected NAME=VALUE")
-        try:
-            overrides[key] = loads(text, f"--var {key}")
-        except FlowError:
-            overrides[key] = text  # not JSON: the text itself
+    overrides = parse_assignments(var, "--var")
     prepared = prepare_run(path, input=raw_input, message=message, values=overrides, values_label="--var",
                            mock_file=mocks, test_case=test_case, name=name, trigger=trigger)
     return prepared.execute(), prepared.label
@@ -253,17 +244,9 @@ def sample_event(
 
     try:
         from flowdsl.deployments.event import sample_for
+        from flowdsl.variables import parse_assignments
 
-        overrides = {}
-        for item in var:
-            key, sep, text = item.partition("=")
-            if not sep or not key:
-                raise FlowError(f"--var {item!r}: expected NAME=VALUE")
-            try:
-                overrides[key] = json.loads(text)
-            except ValueError:
-                overrides[key] = text
-        event = sample_for(path, name, overrides)
+        event = sample_for(path, name, parse_assignments(var, "--var"))
     except FlowError as e:
         _fail([f"error: {e}"])
     typer.echo(json.dumps(event, indent=2, ensure_ascii=False))

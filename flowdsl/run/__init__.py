@@ -2,6 +2,13 @@
 
 Names load on first use, so a workflow file that only declares its run configuration does not
 pay for the engine (and JSONata) when it is merely built.
+
+The engine runs a resolved ASL document; it imports the leaves (the vocabulary, ``lang``,
+``errors``, ``strict_json``), the refs and the model's ``RunConfig`` helpers, never the
+compilers, the deployments, the command line or the test kit. What may import it: the run
+pipeline (``flowdsl.pipeline``, which prepares a run: load, validate, bind, build the input),
+the test kit (``flowdsl.testing``), the command line, and a workflow file's ``RunConfig``
+(through ``flowdsl.run.config``). ``tests/test_layers.py`` holds both.
 """
 
 from __future__ import annotations
@@ -23,8 +30,6 @@ _WHERE = {
     "TaskCall": "bindings",
     "TaskHandler": "bindings",
     "load_mock_config": "bindings",
-    "PreparedRun": "prepare",
-    "prepare_run": "prepare",
 }
 
 __all__ = sorted(_WHERE)
