@@ -3,12 +3,13 @@
 Names load on first use, so a workflow file that only declares its run configuration does not
 pay for the engine (and JSONata) when it is merely built.
 
-The engine runs a resolved ASL document; it imports the leaves (the vocabulary, ``lang``,
-``errors``, ``strict_json``), the refs and the model's ``RunConfig`` helpers, never the
-compilers, the deployments, the command line or the test kit. What may import it: the run
-pipeline (``flowdsl.pipeline``, which prepares a run: load, validate, bind, build the input),
-the test kit (``flowdsl.testing``), the command line, and a workflow file's ``RunConfig``
-(through ``flowdsl.run.config``). ``tests/test_layers.py`` holds both.
+The engine runs a resolved ASL document: it imports the leaves (``flowdsl.errors``, the
+vocabulary, ``lang``, ``strict_json``); ``run.config``, a workflow file's ``RunConfig``, also
+reads the model (``states``, ``loader``, ``tasks``) and compiles it (``asl``) to bind its Task
+states. It never imports the build, Terraform, the deployments, the commands or the test kit.
+Who may import it: the run pipeline (``flowdsl.pipeline``, which loads, validates, binds and
+builds the input), the test kit (``flowdsl.testing``) and the command line
+(``tests/test_layers.py`` holds both tables).
 """
 
 from __future__ import annotations
