@@ -20,13 +20,11 @@ from flowdsl.states import (
     Branch,
     Catch,
     Choice,
-    Fail,
     Goto,
     Map,
     Parallel,
     Retry,
     State,
-    Succeed,
     Task,
     When,
     Workflow,
@@ -34,9 +32,7 @@ from flowdsl.states import (
     _Null,
 )
 from flowdsl.tasks import INTEGRATIONS, states_arn
-
-TERMINAL_TYPES = (Choice, Succeed, Fail)
-_AWS_INTEGRATION = "arn:aws:states:::"
+from flowdsl.vocabulary import TERMINAL_TYPES, parse_states_arn, states_arn_rest
 
 
 @attrs.frozen
@@ -173,7 +169,7 @@ class _Compiler:
                 if prev is not None:
                     prev["Next"] = item.name
                     prev.pop("End", None)
-                if isinstance(item, TERMINAL_TYPES):
+                if item.TYPE in TERMINAL_TYPES:
                     prev = None
                 else:
                     body["End"] = True
@@ -206,10 +202,10 @@ class _Compiler:
         out: dict[str, Any] = {"Type": st.TYPE}
         self.fields(st, out, path)
         integration = INTEGRATIONS.get(type(st))
-        if self.partition_refs and isinstance(st, Task) and isinstance(st.resource, str) \
-                and st.resource.startswith(_AWS_INTEGRATION):
+        arn = parse_states_arn(st.resource) if self.partition_refs and isinstance(st, Task) else None
+        if arn is not None and arn.partition == "aws":
             # the partition comes from the provider, as in the typed tasks' output
-            out["Resource"] = states_arn(st.resource[len(_AWS_INTEGRATION):])
+            out["Resource"] = states_arn(states_arn_rest(st.resource))
         if integration is not None:
             out["Resource"] = self.value(integration.resource(st), f"{path}.Resource", st.source)
             out["Parameters"] = self.value(integration.parameters(st), f"{path}.Parameters",

@@ -8,16 +8,14 @@ jump by name. Compiling the result gives the same document back.
 
 from __future__ import annotations
 
-import json
-import re
+import os
 from collections import deque
-from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import attrs
 
 from flowdsl.conditions import OPERATORS, And, Comparison, Condition, Not, Or
-from flowdsl.errors import CompileError, Diagnostic
+from flowdsl.errors import CompileError, Diagnostic, FlowError, LoadError
 from flowdsl.states import (
     NULL,
     Branch,
@@ -36,118 +34,14 @@ from flowdsl.states import (
     When,
     Workflow,
 )
+from flowdsl.strict_json import JsonFile, read_json  # re-exported: their former home
 from flowdsl.validate import validate
+from flowdsl.vocabulary import STATE_TYPES, TERMINAL_TYPES, processor_key
 
-TYPES: dict[str, type[State]] = {c.TYPE: c for c in (Pass, Task, Choice, Wait, Succeed, Fail,
-                                                       Parallel, Map)}
-
-
-@attrs.frozen
-class JsonFile:
-    """A parsed JSON document, with the line of every key and array item, by its path."""
-
-    doc: Any
-    lines: dict[str, int]
-    duplicates: tuple[Diagnostic, ...]
-
-    def sources(self, path: str | Path) -> dict[str, str]:
-        """``file:line`` by document path, the form diagnostics take their source from."""
-        return {p: f"{path}:{line}" for p, line in self.lines.items()}
-
-
-def read_json(path: str | Path) -> JsonFile:
-    """Parse a JSON file; report duplicate keys, which ``json`` would silently merge."""
-    from flowdsl import strict_json
-
-    doc = strict_json.read(path)  # UTF-8, no NaN or lone surrogates, nesting bounded
-    text = Path(path).read_text(encoding="utf-8-sig")
-    lines, dupes = _locate(text)
-    duplicates = tuple(
-        Diagnostic("duplicate-key", at, f"the key {at.rsplit('.', 1)[-1]!r} appears twice in one "
-                   "object; JSON readers keep only one of them", f"{path}:{line}")
-        for at, line in dupes)
-    return JsonFile(doc, lines, duplicates)
-
-
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-_SCALAR = re.compile(r"[^,\]\}\s]+")
-
-
-def _locate(text: str) -> tuple[dict[str, int], list[tuple[str, int]]]:
-    """Walk valid JSON text: the line of each key and array item, and repeated keys."""
-    lines: dict[str, int] = {"$": 1}
-    dupes: list[tuple[str, int]] = []
-    i, n = 0, len(text)
-
-    def skip() -> None:
-        nonlocal i
-        while i < n and text[i] in " \t\r\n":
-            i += 1
-
-    counted, at_line = 0, 1
-
-    def line() -> int:  # positions only move forward, so count newlines incrementally
-        nonlocal counted, at_line
-        at_line += text.count("\n", counted, i)
-        counted = i
-        return at_line
-
-    def value(path: str) -> None:
-        nonlocal i
-        skip()
-        ch = text[i]
-        if ch == "{":
-            i += 1
-            seen: set[str] = set()
-            skip()
-            if text[i] == "}":
-                i += 1
-                return
-            while True:
-                skip()
-                m = _STRING.match(text, i)
-                assert m is not None
-                key = json.loads(m.group())
-                at = f"{path}.{key}"
-                if key in seen:
-                    dupes.append((at, line()))
-                else:
-                    lines[at] = line()
-                seen.add(key)
-                i = m.end()
-                skip()
-                i += 1  # ':'
-                value(at)
-                skip()
-                if text[i] == ",":
-                    i += 1
-                    continue
-                i += 1  # '}'
-                return
-        if ch == "[":
-            i += 1
-            skip()
-            if text[i] == "]":
-                i += 1
-                return
-            index = 0
-            while True:
-                skip()
-                lines[f"{path}[{index}]"] = line()
-                value(f"{path}[{index}]")
-                index += 1
-                skip()
-                if text[i] == ",":
-                    i += 1
-                    continue
-                i += 1  # ']'
-                return
-        m = (_STRING if ch == '"' else _SCALAR).match(text, i)
-        assert m is not None
-        i = m.end()
-
-    value("$")
-    return lines, dupes
+# The model's class of each state type, in the vocabulary's order.
+TYPES: dict[str, type[State]] = {
+    t: c for t in STATE_TYPES for c in (Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map)
+    if c.TYPE == t}
 
 
 def _kwargs(cls: type, raw: dict[str, Any]) -> dict[str, Any]:
@@ -181,7 +75,7 @@ class _Importer:
                 order.append(name)
                 chain.append(name)
                 st = states[name]
-                name = st.get("Next") if st.get("Type") not in ("Choice", "Succeed", "Fail") else None
+                name = st.get("Next") if st.get("Type") not in TERMINAL_TYPES else None
             chains[head] = chain
 
         # The same placement order as the compiler: main chain, then targets FIFO.
@@ -230,8 +124,8 @@ class _Importer:
         if cls is Parallel:
             kw["branches"] = tuple(self.branch(b) for b in raw["Branches"])
         if cls is Map:
-            key = "Iterator" if "Iterator" in raw else "ItemProcessor"
-            kw["legacy_iterator"] = key == "Iterator"
+            key = processor_key(raw) or "ItemProcessor"
+            kw["legacy_iterator"] = key != "ItemProcessor"
             proc = raw[key]
             kw["processor"] = self.branch(proc)
             if "ProcessorConfig" in proc:
@@ -285,3 +179,30 @@ def import_definition(doc: Any, name: str = "imported",
     if diagnostics:
         raise CompileError(diagnostics, doc)
     return Workflow(name, _Importer().scope(doc), source=None, **_kwargs(Workflow, doc))
+
+
+def check_asl(doc: Any, sources: Mapping[str, str] | None = None, path: str | None = None) -> list[Diagnostic]:
+    """Every problem of an ASL document: the validator's diagnostics, and whether it imports
+    into flowdsl's model (a valid document must)."""
+    try:  # importing validates first, so one pass gives the diagnostics and the model
+        import_definition(doc, sources=dict(sources or {}))
+    except CompileError as e:
+        return list(e.diagnostics)
+    except FlowError:
+        raise
+    except Exception as e:  # a valid document must import; say so instead of crashing
+        return [Diagnostic("import", "$", f"cannot import into the model: {e}", path)]
+    return []
+
+
+def read_asl(path: str | os.PathLike[str]) -> tuple[Any, list[Diagnostic]]:
+    """Read an ASL file strictly and check it: the document and every diagnostic (duplicate
+    keys first), located ``file:line``. How ``flowdsl validate``, ``graph`` and ``run`` read an
+    ASL document; a file that is not JSON, or holds no JSON object, raises LoadError."""
+    parsed = read_json(path)
+    if not isinstance(parsed.doc, dict):
+        raise LoadError(f"{path}: an ASL document is a JSON object, not {type(parsed.doc).__name__}")
+    return parsed.doc, list(parsed.duplicates) + check_asl(parsed.doc, parsed.sources(path), str(path))
+
+
+__all__ = ["TYPES", "JsonFile", "check_asl", "condition", "import_definition", "read_asl", "read_json"]

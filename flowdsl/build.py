@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,7 @@ from flowdsl.deployments import kind_of, load_all
 from flowdsl.terraform import assemble, check_module, render_files
 from flowdsl.validate import validate
 from flowdsl.variables import check_variables
-
-_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
+from flowdsl.vocabulary import is_state_machine_name
 
 
 @attrs.frozen
@@ -61,7 +59,7 @@ def _check(workflow: Workflow) -> tuple[Compiled, list[Diagnostic], Any]:
 def _check_all(workflow: Workflow) -> tuple[Compiled, list[Diagnostic], Any]:
     compiled = compile_workflow(workflow)
     diags = list(compiled.diagnostics)
-    if not _NAME.fullmatch(workflow.name):
+    if not is_state_machine_name(workflow.name):
         diags.append(Diagnostic("bad-name", "name",
                                 f"workflow name {workflow.name!r} must be 1-80 letters, digits, "
                                 "'-' or '_' (it names the output folder and resources)",

@@ -120,7 +120,7 @@ def validate(
 
 
 def _validate_asl(path: str) -> tuple[list[Any], str, Any]:
-    from flowdsl.run.prepare import read_asl
+    from flowdsl.asl_to_model import read_asl
 
     doc, diagnostics = read_asl(path)
     return diagnostics, f"{path}: valid ASL", doc
@@ -253,8 +253,9 @@ def _run(path: str, input_: Optional[str], mocks: Optional[Path], test_case: Opt
     """``local``: the kinds' local-run options as given (option name -> value)."""
     from flowdsl.deployments import local_options
     from flowdsl.errors import FlowError
-    from flowdsl.run.prepare import prepare_run
-    from flowdsl.strict_json import loads
+    from flowdsl.pipeline import prepare_run
+    from flowdsl.strict_json import loads, read_json
+    from flowdsl.variables import parse_assignments
 
     options = local_options()
     chosen = [(options[key], value) for key, value in local.items()
@@ -266,20 +267,10 @@ def _run(path: str, input_: Optional[str], mocks: Optional[Path], test_case: Opt
     trigger = None  # the input the deployment's trigger delivers
     for option, value in chosen:
         if option.takes == "file":
-            from flowdsl.asl_to_model import read_json
-
             value = read_json(str(value)).doc
         trigger = (option.name, None if option.takes == "flag" else value)
     raw_input = loads(input_, "--input") if input_ is not None else None
-    overrides = {}
-    for item in var:
-        key, sep, text = item.partition("=")
-        if not sep or not key:
-            raise FlowError(f"--var {item!r}: expected NAME=VALUE")
-        try:
-            overrides[key] = loads(text, f"--var {key}")
-        except FlowError:
-            overrides[key] = text  # not JSON: the text itself
+    overrides = parse_assignments(var, "--var")
     prepared = prepare_run(path, input=raw_input, values=overrides, values_label="--var",
                            mock_file=mocks, test_case=test_case, name=name, trigger=trigger)
     return prepared.execute(), prepared.label
@@ -300,17 +291,9 @@ def sample_event(
 
     try:
         from flowdsl.deployments.event import sample_for
+        from flowdsl.variables import parse_assignments
 
-        overrides = {}
-        for item in var:
-            key, sep, text = item.partition("=")
-            if not sep or not key:
-                raise FlowError(f"--var {item!r}: expected NAME=VALUE")
-            try:
-                overrides[key] = json.loads(text)
-            except ValueError:
-                overrides[key] = text
-        event = sample_for(path, name, overrides)
+        event = sample_for(path, name, parse_assignments(var, "--var"))
     except FlowError as e:
         _fail([f"error: {e}"])
     typer.echo(json.dumps(event, indent=2, ensure_ascii=False))

@@ -28,9 +28,7 @@ import ast
 import builtins
 import json
 import keyword
-import os
 import re
-import tempfile
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -41,7 +39,8 @@ import flowdsl
 from flowdsl import pysource as py
 from flowdsl.conditions import And, Comparison, Condition, Not, Or
 from flowdsl.errors import CompileError, FlowError
-from flowdsl.asl_to_model import import_definition, read_json
+from flowdsl.asl_to_model import import_definition
+from flowdsl.atomic import write_atomic
 from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, DataAttr, Join, Ref, Var, Variable
 from flowdsl.placeholders import resolve
 from flowdsl.states import (
@@ -60,7 +59,9 @@ from flowdsl.states import (
     _TaskBase,
     iter_states,
 )
+from flowdsl.strict_json import read_json
 from flowdsl.tasks import INTEGRATIONS, load_all
+from flowdsl.vocabulary import is_state_machine_name
 
 _ARN = re.compile(r"arn:(aws[a-z-]*):([a-z0-9-]+):([a-z0-9-]*):(\d{12}):(.+)", re.S)
 _ANY_ARN = re.compile(r"arn:(aws[a-z-]*):")
@@ -68,7 +69,6 @@ _PLACEHOLDER = re.compile(r"\$\{([^{}]*)\}")
 _TEMPLATE_VAR = re.compile(r"(?:var\.)?([A-Za-z_][A-Za-z0-9_-]*)")
 _DATA = {r.address: r for r in (PARTITION, REGION, ACCOUNT_ID)}
 _NAME = re.compile(r"[^A-Za-z0-9_-]+")
-_WORKFLOW_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
 # Fields whose strings are data or paths, never a resource to parameterise.
 _KEEP_LITERAL = {"name", "comment", "source"}
 _PATH_KINDS = {"path", "refpath", "errorpath"}
@@ -128,7 +128,7 @@ def _generate(doc: Any, name: str, sources: dict[str, str] | None, origin: str |
 
 def generate_file(path: str | Path, name: str | None = None) -> tuple[str, str]:
     """(workflow name, Python source) for an ASL file."""
-    if name is not None and not _WORKFLOW_NAME.fullmatch(name):
+    if name is not None and not is_state_machine_name(name):
         raise FlowError(f"--name {name!r}: a workflow name is 1-80 letters, digits, '-' or '_'")
     parsed = read_json(path)
     if parsed.duplicates:
@@ -149,11 +149,7 @@ def write_new(path: str | Path, text: str, force: bool = False) -> Path:
         raise FlowError(f"{path}: already exists; pass --force to overwrite it")
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, p)
+        write_atomic(p, text)
     except OSError as e:
         raise FlowError(f"{path}: cannot write: {e.strerror or e}") from None
     return p

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
-
 
 from flowdsl.frozen import frozen
 
@@ -45,6 +43,8 @@ def did_you_mean(name: str, known: Iterable[str], cutoff: float = 0.6,
     """The closest of ``known`` to ``name`` (letter case aside, unless ``ignore_case`` is
     False), when one is at least ``cutoff`` alike. The one did-you-mean of flowdsl: every
     message that suggests a name asks this, and words it with ``hint`` or ``aside``."""
+    import difflib  # on first use: most commands never suggest a name
+
     fold = str.casefold if ignore_case else str
     by_folded: dict[str, str] = {}
     for k in known:

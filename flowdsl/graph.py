@@ -19,7 +19,6 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 import textwrap
 import unicodedata
 from collections import deque
@@ -29,7 +28,10 @@ from typing import Any
 
 import attrs
 
+from flowdsl.atomic import write_atomic
 from flowdsl.errors import CompileError, FlowError, LoadError
+from flowdsl.lang.jsonata import is_expression
+from flowdsl.vocabulary import child_scopes, states_arn_rest
 
 FORMATS = ("mermaid", "dot", "svg", "png")
 IMAGE_FORMATS = ("svg", "png")
@@ -109,7 +111,7 @@ class _Builder:
         for name in _ordered(scope):
             self.count += 1
             ids[name] = f"s{self.count}"
-            for sub in _children(scope["States"][name]):
+            for _, sub in _children(scope["States"][name]):
                 self.number(sub)
 
     def target(self, scope: dict[str, Any], name: Any, path: str) -> str:
@@ -125,13 +127,12 @@ class _Builder:
             me = self.target(scope, name, at)
             typ = st.get("Type")
             self.nodes.append(Node(me, "state", name, typ, (name, *_details(st)), cluster))
-            children = _children(st)
-            for i, sub in enumerate(children):
+            children = _children(st, at)
+            for i, (sub_path, sub) in enumerate(children):
                 self.clusters.append(Cluster(f"g{len(self.clusters) + 1}",
                                              _cluster_label(name, st, i, len(children)), cluster, me))
                 sub_cluster = self.clusters[-1].id
                 label = "each item" if typ == "Map" else (f"branch {i + 1}" if len(children) > 1 else None)
-                sub_path = f"{at}.Branches[{i}]" if typ == "Parallel" else f"{at}.{_processor_key(st)}"
                 self.edges.append(Edge(me, self.target(sub, sub["StartAt"], f"{sub_path}.StartAt"),
                                        "branch", label))
                 self.scope(sub, sub_path, sub_cluster, top=False)
@@ -178,16 +179,9 @@ def _targets(st: dict[str, Any]) -> Iterator[Any]:
         yield c.get("Next")
 
 
-def _processor_key(st: dict[str, Any]) -> str:
-    return "ItemProcessor" if "ItemProcessor" in st else "Iterator"
-
-
-def _children(st: dict[str, Any]) -> list[dict[str, Any]]:
-    if st.get("Type") == "Parallel":
-        return list(st.get("Branches") or ())
-    if st.get("Type") == "Map":
-        return [st[_processor_key(st)]] if _processor_key(st) in st else []
-    return []
+def _children(st: dict[str, Any], path: str = "") -> list[tuple[str, dict[str, Any]]]:
+    """A Parallel's branches or a Map's processor, with their paths below ``path``."""
+    return list(child_scopes(st, path)) if st.get("Type") in ("Parallel", "Map") else []
 
 
 def _cluster_label(name: str, st: dict[str, Any], i: int, n: int) -> str:
@@ -219,8 +213,9 @@ def short_resource(res: Any) -> str:
     """``batch:submitJob.sync`` for a service integration, ``lambda NAME`` for a function ARN."""
     if not isinstance(res, str):
         return "?"
-    if ":states:::" in res:
-        return res.split(":states:::", 1)[1]
+    rest = states_arn_rest(res)
+    if rest is not None:
+        return rest
     parts = res.split(":")
     if len(parts) >= 7 and parts[2] == "lambda" and parts[5] == "function":
         return f"lambda {parts[6]}"
@@ -272,7 +267,7 @@ def condition_text(rule: dict[str, Any]) -> str:
     """A short, readable form of a Choice rule: ``$.n > 10``, ``$.kind == "big" and not ...``."""
     if "Condition" in rule:
         text = str(rule["Condition"]).strip()
-        if text.startswith("{%") and text.endswith("%}"):
+        if is_expression(text):
             text = text[2:-2].strip()
         return text
     for key, word in (("And", " and "), ("Or", " or ")):
@@ -489,16 +484,12 @@ def load_definition(path: str, name: str | None = None) -> dict[str, Any]:
     """The checked ASL document of a workflow file (``.py``) or an ASL document (``.json``);
     CompileError with every diagnostic when it is invalid."""
     if path.endswith(".json"):
-        from flowdsl.asl_to_model import read_json
-        from flowdsl.validate import validate
+        from flowdsl.asl_to_model import read_asl
 
-        parsed = read_json(path)
-        if not isinstance(parsed.doc, dict):
-            raise LoadError(f"{path}: an ASL document is a JSON object, not {type(parsed.doc).__name__}")
-        diagnostics = list(parsed.duplicates) + validate(parsed.doc, parsed.sources(path))
+        doc, diagnostics = read_asl(path)  # as 'flowdsl validate' reads it
         if diagnostics:
             raise CompileError(diagnostics)
-        return parsed.doc
+        return doc
     from flowdsl.build import check
     from flowdsl.loader import load_workflows, pick
     from flowdsl.placeholders import to_template
@@ -517,16 +508,7 @@ def write_file(out: str | os.PathLike[str], data: str | bytes) -> None:
         raise FlowError(f"error: {out}: is a directory")
     if not target.parent.is_dir():
         raise FlowError(f"error: {out}: the folder {target.parent} does not exist")
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(target, data)
 
 
 __all__ = ["FORMATS", "Cluster", "Edge", "Graph", "GraphvizMissing", "Node", "condition_text",

@@ -8,8 +8,8 @@ so it holds files flowdsl must never touch: ``.terraform/``, ``.terraform.lock.h
   longer generates. It knows which files those are from the manifest it writes beside them,
   :data:`MANIFEST` (a folder without one: only the files the build generates now are flowdsl's).
   Everything else in the folder is the user's and stays as it is.
-* All files of all workflows are first written to staging folders inside the output folder and
-  flushed to disk; only when every one is complete are they moved into place, file by file, with
+* All files of all workflows are first written (:func:`flowdsl.atomic.write_atomic`) to staging
+  folders inside the output folder and flushed to disk; only when every one is complete are they moved into place, file by file, with
   ``os.replace`` (atomic per file). A build that fails or is killed before that point (disk full,
   an invalid workflow, Ctrl-C) leaves the previous output as it was; its staging folders are
   removed by the next build.
@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from flowdsl.atomic import write_atomic
 from flowdsl.errors import FlowError
 
 MANIFEST = ".flowdsl-manifest.json"
@@ -119,11 +120,8 @@ def write(artifacts: Iterable[Any], out_dir: str | Path) -> list[Path]:
             for rel, text in sorted(files.items()):
                 path = staging / rel
                 path.parent.mkdir(parents=True, exist_ok=True)
-                with open(path, "w", encoding="utf-8") as f:
-                    f.write(text)
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.chmod(path, 0o644)
+                write_atomic(path, text)
+                _flush(path)
                 existing = target / rel
                 if existing.is_dir() and not existing.is_symlink():
                     raise OutputError(f"cannot write {existing}: a folder of that name is in the way")
@@ -143,6 +141,15 @@ def write(artifacts: Iterable[Any], out_dir: str | Path) -> list[Path]:
     finally:
         for _, _, staging in staged:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _flush(path: Path) -> None:
+    """Have the file's data on the disk before anything is moved into place."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _commit(art: Any, target: Path, staging: Path) -> None:

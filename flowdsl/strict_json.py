@@ -5,16 +5,22 @@ Python's ``json`` accepts ``NaN``, ``Infinity`` and lone surrogates (``"\\ud800"
 other JSON reader does and which cannot be written back as valid UTF-8, and it recurses once per
 nesting level. :func:`loads` rejects the first two with one line naming what was wrong, and
 measures the nesting first, without recursing, so a document nested deeper than
-:data:`MAX_DEPTH` is refused instead of overflowing the stack.
+:data:`MAX_DEPTH` is refused instead of overflowing the stack. :func:`read_json` also gives the
+line of every key and array item, and the duplicate keys ``json`` would silently merge.
+
+A leaf below the model: it imports only :mod:`flowdsl.errors`.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
-from flowdsl.errors import LoadError
+import attrs
+
+from flowdsl.errors import Diagnostic, LoadError
 
 MAX_DEPTH = 20_000  # nesting levels of a JSON value flowdsl reads (documents, inputs, mocks)
 
@@ -117,8 +123,6 @@ def check_value(value: Any, what: str) -> None:
 
 def read(path: Any, what: str | None = None) -> Any:
     """Read and parse a JSON file (UTF-8, strictly)."""
-    from pathlib import Path
-
     label = what or str(path)
     p = Path(path)
     try:
@@ -135,6 +139,114 @@ def read(path: Any, what: str | None = None) -> Any:
         raise JsonValueError(f"{label}: is not UTF-8 text (byte 0x{data[e.start]:02x} at offset "
                              f"{e.start})") from None
     return loads(text.removeprefix("\ufeff"), label)
+
+
+@attrs.frozen
+class JsonFile:
+    """A parsed JSON document, with the line of every key and array item, by its path."""
+
+    doc: Any
+    lines: dict[str, int]
+    duplicates: tuple[Diagnostic, ...]
+
+    def sources(self, path: str | Path) -> dict[str, str]:
+        """``file:line`` by document path, the form diagnostics take their source from."""
+        return {p: f"{path}:{line}" for p, line in self.lines.items()}
+
+
+def read_json(path: str | Path) -> JsonFile:
+    """Parse a JSON file strictly (:func:`read`), with the line of every key and array item;
+    report duplicate keys, which ``json`` would silently merge. How flowdsl reads every JSON
+    document a user names (ASL files, events, mock configs)."""
+    doc = read(path)  # UTF-8, no NaN or lone surrogates, nesting bounded
+    text = Path(path).read_text(encoding="utf-8-sig")
+    lines, dupes = _locate(text)
+    duplicates = tuple(
+        Diagnostic("duplicate-key", at, f"the key {at.rsplit('.', 1)[-1]!r} appears twice in one "
+                   "object; JSON readers keep only one of them", f"{path}:{line}")
+        for at, line in dupes)
+    return JsonFile(doc, lines, duplicates)
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_SCALAR = re.compile(r"[^,\]\}\s]+")
+
+
+def _locate(text: str) -> tuple[dict[str, int], list[tuple[str, int]]]:
+    """Walk valid JSON text: the line of each key and array item, and repeated keys."""
+    lines: dict[str, int] = {"$": 1}
+    dupes: list[tuple[str, int]] = []
+    i, n = 0, len(text)
+
+    def skip() -> None:
+        nonlocal i
+        while i < n and text[i] in " \t\r\n":
+            i += 1
+
+    counted, at_line = 0, 1
+
+    def line() -> int:  # positions only move forward, so count newlines incrementally
+        nonlocal counted, at_line
+        at_line += text.count("\n", counted, i)
+        counted = i
+        return at_line
+
+    def value(path: str) -> None:
+        nonlocal i
+        skip()
+        ch = text[i]
+        if ch == "{":
+            i += 1
+            seen: set[str] = set()
+            skip()
+            if text[i] == "}":
+                i += 1
+                return
+            while True:
+                skip()
+                m = _STRING.match(text, i)
+                assert m is not None
+                key = json.loads(m.group())
+                at = f"{path}.{key}"
+                if key in seen:
+                    dupes.append((at, line()))
+                else:
+                    lines[at] = line()
+                seen.add(key)
+                i = m.end()
+                skip()
+                i += 1  # ':'
+                value(at)
+                skip()
+                if text[i] == ",":
+                    i += 1
+                    continue
+                i += 1  # '}'
+                return
+        if ch == "[":
+            i += 1
+            skip()
+            if text[i] == "]":
+                i += 1
+                return
+            index = 0
+            while True:
+                skip()
+                lines[f"{path}[{index}]"] = line()
+                value(f"{path}[{index}]")
+                index += 1
+                skip()
+                if text[i] == ",":
+                    i += 1
+                    continue
+                i += 1  # ']'
+                return
+        m = (_STRING if ch == '"' else _SCALAR).match(text, i)
+        assert m is not None
+        i = m.end()
+
+    value("$")
+    return lines, dupes
 
 
 def pretty_dumps(doc: Any, *, sort_keys: bool = False, default: Any = None) -> str:

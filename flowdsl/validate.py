@@ -15,14 +15,11 @@ from typing import Any
 
 from flowdsl.errors import Diagnostic, did_you_mean
 from flowdsl.lang import intrinsics, jsonata, jsonpath, timestamps
-from flowdsl.lang.jsonpath import json_type as _json_type
 from flowdsl.lang.operators import OPERATORS
 from flowdsl.refs import Ref
-
-JSONPATH, JSONATA = "JSONPath", "JSONata"
-STATE_TYPES = ("Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map")
-TERMINAL = ("Choice", "Succeed", "Fail")
-MAX_NAME = 80
+from flowdsl.vocabulary import (JSONATA, JSONPATH, MAX_STATE_NAME, QUERY_LANGUAGES, STATE_TYPES, TERMINAL_TYPES,
+                                child_scopes)
+from flowdsl.vocabulary import json_type as _json_type
 
 _IO = {"InputPath", "OutputPath"}
 _RESULT = {"Parameters", "ResultSelector", "ResultPath"}
@@ -136,13 +133,8 @@ class _Validator:
             return
         for name, st in scope["States"].items():
             self.names.setdefault(name, []).append(path)
-            if isinstance(st, dict):
-                spath = f"{path}.States.{name}"
-                for i, b in enumerate(st.get("Branches") or [] if isinstance(st.get("Branches"), list) else []):
-                    self.collect(b, f"{spath}.Branches[{i}]")
-                for key in ("ItemProcessor", "Iterator"):
-                    if isinstance(st.get(key), dict):
-                        self.collect(st[key], f"{spath}.{key}")
+            for sub_path, sub in child_scopes(st, f"{path}.States.{name}"):
+                self.collect(sub, sub_path)
 
     # scopes ----------------------------------------------------------------------------------------
     def machine(self, doc: Any) -> None:
@@ -150,7 +142,7 @@ class _Validator:
             self.err("bad-type", "$", f"a state machine must be an object, not {_json_type(doc)}")
             return
         lang = doc.get("QueryLanguage", JSONPATH)
-        if lang not in (JSONPATH, JSONATA):
+        if lang not in QUERY_LANGUAGES:
             self.err("query-language", "$.QueryLanguage",
                      f"QueryLanguage must be 'JSONPath' or 'JSONata', not {lang!r}")
             lang = JSONPATH
@@ -187,9 +179,9 @@ class _Validator:
         edges: dict[str, list[str]] = {}
         for name, st in states.items():
             spath = f"{path}.States.{name}"
-            if not 1 <= len(name) <= MAX_NAME:
+            if not 1 <= len(name) <= MAX_STATE_NAME:
                 self.err("name-length", spath,
-                         f"state name is {len(name)} characters; AWS allows 1 to {MAX_NAME}")
+                         f"state name is {len(name)} characters; AWS allows 1 to {MAX_STATE_NAME}")
             edges[name] = self.state(st, spath, lang, top_language)
         # One mistake, one diagnostic: a misspelt target is read as the state it most likely
         # names, so that state and what follows it are not also reported unreachable; a scope
@@ -247,7 +239,7 @@ class _Validator:
                      f"Type must be one of {', '.join(STATE_TYPES)}, not {typ!r}")
             return edges
         lang = st.get("QueryLanguage", parent_lang)
-        if lang not in (JSONPATH, JSONATA):
+        if lang not in QUERY_LANGUAGES:
             self.err("query-language", f"{path}.QueryLanguage",
                      f"QueryLanguage must be 'JSONPath' or 'JSONata', not {lang!r}")
             lang = parent_lang
@@ -265,7 +257,7 @@ class _Validator:
             if a in st and b in st:
                 self.err("exclusive-fields", f"{path}.{b}", f"{a} and {b} are mutually exclusive")
         # transitions
-        if typ in TERMINAL:
+        if typ in TERMINAL_TYPES:
             for key in ("Next", "End"):
                 if key in st:
                     self.err("next-end", f"{path}.{key}", f"{typ} states cannot have {key}")

@@ -12,27 +12,12 @@ import json
 import re
 from typing import Any, Callable
 
+from flowdsl.lang.jsonata import is_expression
+from flowdsl.vocabulary import JSONATA, JSONPATH, child_scopes, json_type
+
 MAX_DEFINITION_BYTES = 1024 * 1024  # AWS: a state machine definition is at most 1 MB (hard quota)
 
 Report = Callable[[str, str, str], None]  # (code, path, message)
-
-
-def _type(v: Any) -> str:
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "a boolean"
-    if isinstance(v, (int, float)):
-        return "a number"
-    if isinstance(v, str):
-        return "a string"
-    if isinstance(v, list):
-        return "an array"
-    return "an object"
-
-
-def _is_expression(v: Any) -> bool:
-    return isinstance(v, str) and v.startswith("{%") and v.endswith("%}")
 
 
 def _is_number(v: Any) -> bool:
@@ -44,8 +29,8 @@ def check_field_types(doc: Any, report: Report) -> None:
     if not isinstance(doc, dict):
         return
     if "Version" in doc and not isinstance(doc["Version"], str):
-        report("bad-type", "$.Version", f"Version must be a string such as \"1.0\", not {_type(doc['Version'])}")
-    top = doc.get("QueryLanguage", "JSONPath")
+        report("bad-type", "$.Version", f"Version must be a string such as \"1.0\", not {json_type(doc['Version'])}")
+    top = doc.get("QueryLanguage", JSONPATH)
     todo: list[tuple[Any, str, Any]] = [(doc, "$", top)]
     while todo:
         scope, path, lang = todo.pop()
@@ -61,32 +46,27 @@ def check_field_types(doc: Any, report: Report) -> None:
             spath = f"{path}.States.{name}"
             slang = st.get("QueryLanguage", lang)
             _state(st, spath, slang, report)
-            branches = st.get("Branches")
-            for i, b in enumerate(branches if isinstance(branches, list) else ()):
-                todo.append((b, f"{spath}.Branches[{i}]", slang))
-            for key in ("ItemProcessor", "Iterator"):
-                if isinstance(st.get(key), dict):
-                    todo.append((st[key], f"{spath}.{key}", slang))
+            todo.extend((sub, sub_path, slang) for sub_path, sub in child_scopes(st, spath))
 
 
 def _comment(holder: dict, path: str, report: Report) -> None:
     if "Comment" in holder and not isinstance(holder["Comment"], str):
-        report("bad-type", f"{path}.Comment", f"Comment must be a string, not {_type(holder['Comment'])}")
+        report("bad-type", f"{path}.Comment", f"Comment must be a string, not {json_type(holder['Comment'])}")
 
 
 def _state(st: dict, path: str, lang: str, report: Report) -> None:
     _comment(st, path, report)
-    jsonata = lang == "JSONata"
+    jsonata = lang == JSONATA
     for key in ("ResultSelector", "ItemSelector"):
         if key in st:
             v = st[key]
-            if not (isinstance(v, dict) or jsonata and key == "ItemSelector" and _is_expression(v)):
-                report("bad-type", f"{path}.{key}", f"{key} must be an object, not {_type(v)}")
+            if not (isinstance(v, dict) or jsonata and key == "ItemSelector" and is_expression(v)):
+                report("bad-type", f"{path}.{key}", f"{key} must be an object, not {json_type(v)}")
     for key in ("ToleratedFailurePercentage", "ToleratedFailureCount", "MaxConcurrency"):
-        if key in st and not _is_number(st[key]) and not (jsonata and _is_expression(st[key])):
+        if key in st and not _is_number(st[key]) and not (jsonata and is_expression(st[key])):
             want = "a number" if key == "ToleratedFailurePercentage" else "an integer"
             extra = " or a JSONata expression" if jsonata else ""
-            report("bad-type", f"{path}.{key}", f"{key} must be {want}{extra}, not {_type(st[key])}")
+            report("bad-type", f"{path}.{key}", f"{key} must be {want}{extra}, not {json_type(st[key])}")
     for key in ("Retry", "Catch"):
         items = st.get(key)
         for i, item in enumerate(items if isinstance(items, list) else ()):

@@ -8,19 +8,19 @@ task brings, such as a job definition), the path in the model.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 
-from flowdsl.errors import Diagnostic, did_you_mean
+from flowdsl.errors import Diagnostic, FlowError, did_you_mean
 from flowdsl.refs import Ref, Var
 from flowdsl.placeholders import refs_with_paths
 from flowdsl.states import State, Workflow, iter_states
-from flowdsl.strict_json import JsonValueError, check_value
+from flowdsl.strict_json import JsonValueError, check_value, loads
 from flowdsl.terraform_expr import TF_IDENT
 
-__all__ = ["TERRAFORM_RESERVED", "check_variables", "variable_uses"]
+__all__ = ["TERRAFORM_RESERVED", "check_variables", "parse_assignments", "variable_uses"]
 
 # Names Terraform reserves for the arguments and blocks of a module call, so a module cannot
 # declare them as inputs ("Invalid variable name ... reserved due to its special meaning inside
@@ -131,3 +131,19 @@ def _source_for(path: str, sources: Mapping[str, str], workflow: Workflow) -> st
             break
         probe = probe[:cut]
     return workflow.source
+
+
+def parse_assignments(items: Iterable[str], option: str = "--var") -> dict[str, Any]:
+    """Values given as ``NAME=VALUE`` (what ``--var`` takes), by name: VALUE is read as JSON
+    (strictly, as every JSON flowdsl reads) when it is JSON, else it is the text itself. The
+    one reader of ``--var``, for every command and the test kit."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            raise FlowError(f"{option} {item!r}: expected NAME=VALUE")
+        try:
+            out[key] = loads(text, f"{option} {key}")
+        except JsonValueError:
+            out[key] = text  # not JSON: the text itself
+    return out

@@ -172,3 +172,13 @@ __all__ = [
     "is_state_machine_name", "is_states_arn", "json_type", "parse_states_arn", "processor_key", "walk_scopes",
     "walk_states",
 ]
+
+
+def states_arn_rest(resource: Any) -> str | None:
+    """What follows ``states:::`` in a service integration's Resource, exactly as written
+    (``batch:submitJob.sync``); None for any other Resource."""
+    m = _STATES_ARN.fullmatch(resource) if isinstance(resource, str) else None
+    return m.group("rest") if m else None
+
+
+__all__ += ["states_arn_rest"]

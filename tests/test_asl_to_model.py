@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from flowdsl.errors import LoadError
-from flowdsl.asl_to_model import read_json
+from flowdsl.strict_json import read_json
 
 TEXT = """{
   "StartAt": "A \\"quoted\\" ]} name",

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from flowdsl.asl_to_model import import_definition, read_json
+from flowdsl.asl_to_model import import_definition
+from flowdsl.strict_json import read_json
 from flowdsl.validate import validate
 
 from locations import SHARED

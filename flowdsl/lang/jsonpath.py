@@ -34,6 +34,7 @@ from typing import Any
 
 from flowdsl.errors import PathSyntaxError
 from flowdsl.lang._node import Node
+from flowdsl.vocabulary import json_type
 
 __all__ = ["Path", "Step", "Filter", "PathSyntaxError", "parse", "parse_prefix", "reference_problem",
            "check"]
@@ -422,19 +423,3 @@ def restriction(path: Path, *, reference: bool, context: bool = True, variables:
     if reference:
         return reference_problem(path)
     return None
-
-
-def json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__

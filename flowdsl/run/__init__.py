@@ -2,6 +2,14 @@
 
 Names load on first use, so a workflow file that only declares its run configuration does not
 pay for the engine (and JSONata) when it is merely built.
+
+The engine runs a resolved ASL document: it imports the leaves (``flowdsl.errors``, the
+vocabulary, ``lang``, ``strict_json``); ``run.config``, a workflow file's ``RunConfig``, also
+reads the model (``states``, ``loader``, ``tasks``) and compiles it (``asl``) to bind its Task
+states. It never imports the build, Terraform, the deployments, the commands or the test kit.
+Who may import it: the run pipeline (``flowdsl.pipeline``, which loads, validates, binds and
+builds the input), the test kit (``flowdsl.testing``) and the command line
+(``tests/test_layers.py`` holds both tables).
 """
 
 from __future__ import annotations
@@ -23,8 +31,6 @@ _WHERE = {
     "TaskCall": "bindings",
     "TaskHandler": "bindings",
     "load_mock_config": "bindings",
-    "PreparedRun": "prepare",
-    "prepare_run": "prepare",
 }
 
 __all__ = sorted(_WHERE)

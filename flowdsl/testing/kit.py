@@ -257,13 +257,13 @@ def run(workflow: Any, input: Any = None, *, mocks: Mapping[str, Any] | None = N
     ``values`` set deploy-time values (variables by name, others by address) over the config's;
     a required variable with no value gets a placeholder ``"<var.NAME>"``.
 
-    The run is prepared exactly as ``flowdsl run`` prepares it (:func:`flowdsl.run.prepare.prepare_run`):
+    The run is prepared exactly as ``flowdsl run`` prepares it (:func:`flowdsl.pipeline.prepare_run`):
     an invalid workflow or document raises :class:`~flowdsl.errors.CompileError` with the
     diagnostics ``flowdsl validate`` reports, and a mock, binding or value for a name the
     workflow does not have raises :class:`~flowdsl.run.config.RunConfigError` naming it.
     """
     from flowdsl.deep_stack import call
-    from flowdsl.run.prepare import prepare_run
+    from flowdsl.pipeline import prepare_run
 
     chosen = _trigger(trigger)
 

@@ -1,5 +1,10 @@
 """One pipeline for a local run, shared by ``flowdsl run`` and :func:`flowdsl.testing.run`.
 
+It sits above the engine (:mod:`flowdsl.run`), which it feeds: it loads and builds the
+workflow, reads and checks an ASL document as ``flowdsl validate`` does
+(:func:`flowdsl.asl_to_model.read_asl`), and asks the deployment kind for the input its
+trigger delivers.
+
 :func:`prepare_run` does everything before the first state runs, in this order, and stops at the
 first step that fails with a :class:`~flowdsl.errors.FlowError` of one or more clear lines:
 
@@ -18,18 +23,17 @@ first step that fails with a :class:`~flowdsl.errors.FlowError` of one or more c
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from flowdsl.errors import CompileError, Diagnostic, FlowError
-
-from .config import RunConfig, RunConfigError, load_run_target, state_names
-from .errors import RunError
-from .bindings import TaskBinder
+from flowdsl.asl_to_model import check_asl, read_asl
+from flowdsl.errors import CompileError, FlowError, did_you_mean
+from flowdsl.run.bindings import TaskBinder
+from flowdsl.run.config import RunConfig, RunConfigError, load_run_target, state_names
+from flowdsl.run.errors import RunError
 
 MAX_INPUT_BYTES = 256 * 1024
 
@@ -48,38 +52,9 @@ class PreparedRun:
     config: RunConfig | None = None
 
     def execute(self, **kwargs: Any) -> Any:
-        from .engine import execute
+        from flowdsl.run.engine import execute
 
         return execute(self.definition, self.input, tasks=self.binder, context=self.context, **kwargs)
-
-
-def did_you_mean(name: str, known: Any) -> str:
-    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def check_asl(doc: Any, sources: Mapping[str, str] | None = None, path: str | None = None) -> list[Diagnostic]:
-    """What ``flowdsl validate`` reports for an ASL document: the validator's diagnostics, and
-    whether it imports into flowdsl's model."""
-    from flowdsl.asl_to_model import import_definition
-
-    try:  # importing validates first, so one pass gives the diagnostics and the model
-        import_definition(doc, sources=dict(sources or {}))
-    except CompileError as e:
-        return list(e.diagnostics)
-    except FlowError:
-        raise
-    except Exception as e:  # a valid document must import; say so instead of crashing
-        return [Diagnostic("import", "$", f"cannot import into the model: {e}", path)]
-    return []
-
-
-def read_asl(path: str | os.PathLike[str]) -> tuple[Any, list[Diagnostic]]:
-    """Read an ASL file strictly and check it; the document and every diagnostic."""
-    from flowdsl.asl_to_model import read_json
-
-    parsed = read_json(path)
-    return parsed.doc, list(parsed.duplicates) + check_asl(parsed.doc, parsed.sources(path), str(path))
 
 
 def prepare_run(target: Any, *, input: Any = None, message: str | None = None,
@@ -163,7 +138,7 @@ def prepare_run(target: Any, *, input: Any = None, message: str | None = None,
     try:
         binder = config.binder(workflow, ref_values)
         if mock_file is not None:
-            from .bindings import load_mock_config
+            from flowdsl.run.bindings import load_mock_config
 
             mock_config = load_mock_config(mock_file)
             machines = list(mock_config.state_machines)
@@ -211,7 +186,7 @@ def check_input(value: Any, what: str) -> None:
 def _check_names(bound: Any, known: set[str], what: str) -> None:
     for state in sorted(set(bound) - known):
         raise RunConfigError(f"{what} name {state!r}, which the state machine does not have"
-                             f"{did_you_mean(state, known)}; its states: {', '.join(sorted(known))}")
+                             f"{did_you_mean(state, known, ignore_case=False).aside}; its states: {', '.join(sorted(known))}")
 
 
 def _checked_values(workflow: Any, values: Mapping[str, Any], label: str) -> dict[str, Any]:
@@ -226,8 +201,8 @@ def _checked_values(workflow: Any, values: Mapping[str, Any], label: str) -> dic
         if bare not in declared:
             known = ", ".join(declared) or "none"
             raise RunConfigError(f"{label} {bare!r}: the workflow {workflow.name!r} has no such variable"
-                                 f"{did_you_mean(bare, declared)}; its variables: {known}")
+                                 f"{did_you_mean(bare, declared, ignore_case=False).aside}; its variables: {known}")
     return dict(values)
 
 
-__all__ = ["PreparedRun", "prepare_run", "check_asl", "read_asl", "check_input", "did_you_mean"]
+__all__ = ["MAX_INPUT_BYTES", "PreparedRun", "check_asl", "check_input", "prepare_run", "read_asl"]
