@@ -6,9 +6,10 @@ Two tables, filled by the integration modules as they load:
   Terraform resources it brings, its inverse for ``flowdsl import``, its property-test
   example), filled by :func:`register`;
 * ``CATALOG``: ``service:action`` -> :class:`Spec` (the patterns it supports, the IAM it
-  needs, its scope in words), filled by the :func:`integration` decorator; ``RESOURCES``
-  does the same for a Resource that is an ARN of its own (a Lambda function's, an
-  activity's), keyed by the ARN's service.
+  needs, its scope in words), filled by the :func:`integration` decorator. Beside it,
+  ``SERVICES`` holds a service whose actions are not listed one by one (``aws-sdk``), and
+  ``RESOURCES`` a Resource that is an ARN of its own (a Lambda function's, an activity's),
+  keyed by the ARN's service.
 
 A lookup that misses imports the rest of the package (:func:`load_all`) and asks again, so a
 workflow imports only the integrations it uses, and a new module is found with no edit
