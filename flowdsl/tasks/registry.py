@@ -180,8 +180,11 @@ _loaded = False
 
 def load_all() -> None:
     """Import every module of this package: each integration registers itself. A workflow
-    needs none of this: a state's class is imported, and so registered, before it is built."""
+    needs none of this: a state's class is imported, and so registered, before it is built.
+    (Once: a module is imported once.)"""
     global _loaded
+    if _loaded:
+        return
     for info in sorted(pkgutil.iter_modules([str(Path(__file__).parent)]), key=lambda i: i.name):
         if not info.name.startswith("_"):
             importlib.import_module(f"{__package__}.{info.name}")
@@ -213,8 +216,7 @@ def spec(name: str) -> Spec | None:
 
 def specs() -> dict[str, Spec]:
     """Every registered integration, by ``service:action`` (all modules loaded)."""
-    if not _loaded:
-        load_all()
+    load_all()
     return CATALOG
 
 
