@@ -1,8 +1,12 @@
 """flowdsl: AWS Step Functions workflows in Python, compiled to ASL and Terraform JSON."""
+# ruff: noqa: F401  (the imports are the package's public names; ``__all__`` is built below)
 
-from flowdsl.conditions import *  # noqa: F401,F403  (the Choice condition builders)
+from types import ModuleType as _ModuleType
+
+from flowdsl.conditions import *  # the Choice condition builders
 from flowdsl.conditions import And, Comparison, Condition, Not, Or, all_of, any_of, not_
-from flowdsl.deployments import LAZY_KINDS, Logging, OnDemandJob, Pipe, Queue
+from flowdsl.deployments import LAZY_KINDS as _LAZY_KINDS
+from flowdsl.deployments import Logging, OnDemandJob, Pipe, Queue
 from flowdsl.iam import Allow
 from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, Variable, join, var
 from flowdsl.states import (
@@ -26,28 +30,34 @@ from flowdsl.states import (
 from flowdsl.tasks.batch import BatchTask, JobDefinition
 from flowdsl.tasks.lambda_ import LambdaTask
 
-# The other service integrations load on first use (``from flowdsl import GlueJob``), so a
-# command that builds a workflow imports only the integrations it uses.
-_SERVICES = {
-    "AthenaQuery": "athena", "CodeBuildStart": "codebuild", "DynamoDeleteItem": "dynamodb",
-    "DynamoGetItem": "dynamodb", "DynamoPutItem": "dynamodb", "DynamoUpdateItem": "dynamodb",
-    "EcsRunTask": "ecs", "GlueJob": "glue", "PutEvents": "eventbridge", "SdkCall": "aws_sdk",
-    "SnsPublish": "sns", "SqsSendMessage": "sqs", "StartExecution": "sfn",
-    "TaskDefinition": "ecs",
-}
+# What ``import flowdsl`` defines: the names above (``conditions`` gives its ``__all__``).
+_EAGER = tuple(sorted(name for name, value in globals().items()
+                      if not name.startswith("_") and not isinstance(value, _ModuleType)))
+
+# The deployment kinds other than the on-demand job load on first use (name -> module of
+# flowdsl.deployments), and so do the service integrations other than Lambda and Batch (name
+# -> module of flowdsl.tasks, read from the modules' ``__all__`` without importing them): a
+# command that builds a workflow imports only what it uses.
+_DEPLOYMENTS = _LAZY_KINDS
 
 
-# So do the deployment kinds other than the on-demand job.
-_DEPLOYMENTS = LAZY_KINDS
+def _services() -> dict[str, str]:
+    from flowdsl.tasks.registry import exports
+
+    return exports()
 
 
 def __getattr__(name: str) -> object:
     import importlib
 
-    if name in _SERVICES:
-        module = f"flowdsl.tasks.{_SERVICES[name]}"
-    elif name in _DEPLOYMENTS:
+    if name == "__all__":
+        names = list(dict.fromkeys((*_EAGER, *_DEPLOYMENTS, *_services())))
+        globals()["__all__"] = names
+        return names
+    if name in _DEPLOYMENTS:
         module = f"flowdsl.deployments.{_DEPLOYMENTS[name]}"
+    elif not name.startswith("__") and name in _services():
+        module = f"flowdsl.tasks.{_services()[name]}"
     else:
         raise AttributeError(f"module 'flowdsl' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
@@ -55,14 +65,5 @@ def __getattr__(name: str) -> object:
     return value
 
 
-__all__ = [
-    "ACCOUNT_ID", "Allow", "And", "BatchTask", "Branch", "Catch", "Choice", "Comparison",
-    "Condition", "DISCARD", "EventJob", "EventPattern", "EventRetry", "Fail", "Goto", "InputTransformer", "Logging", "OnDemandJob", "Pipe", "Queue", "JobDefinition", "LambdaTask", "Map", "NULL", "Not", "Or",
-    "PARTITION", "Parallel", "Pass", "REGION", "Retry", "S3ObjectCreated", "ScheduleRetry",
-    "ScheduledJob", "StateMachine", "Succeed", "Task", "Variable", "Wait",
-    "When", "Workflow", "all_of", "any_of", "join", "not_", "var",
-    # service integrations, loaded on first use
-    "AthenaQuery", "CodeBuildStart", "DynamoDeleteItem", "DynamoGetItem", "DynamoPutItem",
-    "DynamoUpdateItem", "EcsRunTask", "GlueJob", "PutEvents", "SdkCall", "SnsPublish",
-    "SqsSendMessage", "StartExecution", "TaskDefinition",
-]
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_DEPLOYMENTS, *_services()})

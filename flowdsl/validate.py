@@ -655,7 +655,7 @@ def _check_resource(res: str) -> str | None:
 def _check_integration(res: Any) -> str | None:
     """An unknown service integration or pattern (also in a typed or deployed task, whose
     Resource holds the partition reference)."""
-    from flowdsl.tasks.catalog import check, resource_text
+    from flowdsl.tasks.registry import check, resource_text
 
     text = resource_text(res)
     return check(text) if text is not None else None

@@ -1,17 +1,33 @@
-"""Service integrations. Each module holds one task kind: its model, its ``Resource`` and
-``Parameters``, the Terraform resources it brings, and the inverse (ASL -> the typed class).
+"""Service integrations: one module of this package per integration.
 
-The IAM every task needs comes from one place, the catalog (``flowdsl.tasks.catalog``),
-derived from the compiled ``Resource`` and ``Parameters``: a typed task and a plain ``Task``
-with the same Resource get the same grants. An integration registers itself with
-``register``; adding one means adding one module to this package, which is found and
-imported when first used (``load_all`` imports every one, for the importer's inverse).
+One new integration is one module here, with no edit elsewhere. The module
+
+* defines its typed class (a ``flowdsl.states._TaskBase``) and calls
+  :func:`~flowdsl.tasks.registry.register` with an ``Integration``: its ``Resource`` and
+  ``Parameters``, the Terraform resources it brings, its ``inverse`` (ASL -> the class, for
+  ``flowdsl import``) and its ``example`` (for the property-test strategies);
+* decorates its grants with :func:`~flowdsl.tasks.registry.integration` (``service:action``,
+  the patterns it supports, its scope in words): the IAM is derived from the compiled
+  ``Resource`` and ``Parameters``, so a typed task and a plain ``Task`` with the same Resource
+  get the same grants. A service without a typed class is a module of grants alone;
+* lists in a literal ``__all__`` the names ``flowdsl`` offers (``from flowdsl import GlueJob``).
+
+Validation, IAM derivation, ``flowdsl import``, ``flowdsl.__getattr__`` and the strategies ask
+the registry (:mod:`flowdsl.tasks.registry`); when it does not know a Resource or a name, every
+module of this package is imported (``load_all``) and it is asked again. So a workflow imports
+only the integrations it uses.
+
+The package's machinery: ``registry`` (the tables and the toolkit integrations are written
+with), ``params`` (reading Parameters), ``policy`` (the state machine role's statements) and
+``sdk`` (the ``aws-sdk:`` integrations' IAM). Integration modules import the model
+(``flowdsl.states``, ``refs``, ``iam``, ``terraform_expr``) and the registry, never one
+another. This package may be imported by the compilers (``asl``, ``terraform``), the validator,
+the importer and code generator, the loader and codec, the local runner's configuration and
+the testing strategies; never by the model (``flowdsl.states``) or the leaves below it.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from typing import Any
 
 from flowdsl.tasks.policy import statements as state_machine_statements
@@ -19,6 +35,7 @@ from flowdsl.tasks.registry import (
     INTEGRATIONS,
     Context,
     Integration,
+    load_all,
     register,
     service_action,
     states_arn,
@@ -38,11 +55,3 @@ def typed(resource: str, parameters: Any) -> tuple[type, dict[str, Any]] | None:
             if kwargs is not None:
                 return cls, kwargs
     return None
-
-
-def load_all() -> None:
-    """Import every module of this package: each integration registers itself. A workflow
-    needs none of this: a state's class is imported, and so registered, before it is built."""
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        if not info.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{info.name}")

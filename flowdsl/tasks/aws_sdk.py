@@ -8,8 +8,16 @@ import attrs
 
 from flowdsl.frozen import frozen
 from flowdsl.states import JSON, _TaskBase
-from flowdsl.tasks import Integration, register, states_arn
-from flowdsl.tasks.catalog import split, suffix_of
+from flowdsl.tasks import sdk
+from flowdsl.tasks.registry import (
+    Integration,
+    Service,
+    register,
+    register_service,
+    split,
+    states_arn,
+    suffix_of,
+)
 
 
 @frozen
@@ -40,4 +48,9 @@ register(SdkCall, Integration(
     resource=lambda st: states_arn(f"aws-sdk:{st.service}:{st.action}" + suffix_of(st.pattern)),
     parameters=lambda st: dict(st.parameters) if isinstance(st.parameters, dict) else {},
     inverse=_inverse,
+    example=lambda s: {"service": "s3", "action": s.pick(("listObjectsV2", "getObject")),
+                       "parameters": {"Bucket": "data", "Key": "k"} if s.flag() else {"Bucket": "data"}},
 ))
+register_service("aws-sdk", Service(check=sdk.check, grants=sdk.grants))
+
+__all__ = ["SdkCall"]

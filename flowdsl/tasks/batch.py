@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import attrs
@@ -12,7 +13,22 @@ from flowdsl.iam import Allow
 from flowdsl.refs import PARTITION, Ref, ResourceAttr, join
 from flowdsl.source import caller_location
 from flowdsl.states import JSON, _TaskBase
-from flowdsl.tasks import Integration, register, service_action, states_arn
+from flowdsl.tasks.registry import (
+    REQUEST_RESPONSE,
+    SYNC,
+    TOKEN,
+    Call,
+    Integration,
+    arn,
+    integration,
+    is_arn,
+    known,
+    name_or_arn,
+    register,
+    service_action,
+    states_arn,
+    sync_rule,
+)
 from flowdsl.terraform_expr import TF_IDENT, Expr, Module, addr
 
 
@@ -176,7 +192,49 @@ def _inverse(resource: str, parameters: Any) -> dict[str, Any] | None:
     return kw
 
 
-# The IAM comes from the catalog (flowdsl.tasks.catalog, "batch:submitJob"): the job
-# definition (every revision of one flowdsl creates) and queue; for .sync, the job's end.
 register(BatchTask, Integration(resource=_resource, parameters=_parameters, terraform=_terraform,
                                 inverse=_inverse))
+
+
+# IAM: the job definition (every revision of one flowdsl creates) and queue; for .sync, the
+# job's end --------------------------------------------------------------------------------
+
+_REVISION = r"(?:^|/)[^:/]+:\d+$"  # name:revision, alone or at an ARN's end
+
+
+def _definitions(value: Any) -> tuple[Any, ...]:
+    if isinstance(value, ResourceAttr) and value.type == "aws_batch_job_definition":
+        prefix = ResourceAttr(value.type, value.name, "arn_prefix")
+        return (join(prefix, ":*"), prefix)  # every revision of a definition flowdsl creates
+    if isinstance(value, str):
+        full = value if value.startswith("arn:") else arn("batch", "job-definition/", value)
+        return (full,) if re.search(_REVISION, value) else (full, join(full, ":*"))
+    if is_arn(value):
+        return (value,)
+    full = arn("batch", "job-definition/", value)  # a name held by a reference
+    return (full, join(full, ":*"))
+
+
+@integration("batch:submitJob", (REQUEST_RESPONSE, SYNC, TOKEN),
+             "JobDefinition (every revision of one flowdsl creates) and JobQueue; .sync: "
+             "TerminateJob on the account's jobs, DescribeJobs on * (it takes no resource), "
+             "the managed rule")
+def _grants(c: Call) -> list[Allow]:
+    definition, queue = c.get("JobDefinition"), c.get("JobQueue")
+    out: list[Allow] = []
+    if known(definition) and known(queue):
+        queue_arn = name_or_arn(queue, "batch", "job-queue/")
+        out.append(Allow("batch:SubmitJob", _definitions(definition) + (queue_arn,)))
+    else:
+        out.append(Allow("batch:SubmitJob", (arn("batch", "job-definition/*"),
+                                             arn("batch", "job-queue/*")),
+                         "BatchJobOrQueueChosenAtRunTime"))
+    if c.pattern == SYNC:
+        out.append(Allow("batch:TerminateJob", arn("batch", "job/*")))
+        # DescribeJobs has no resource-level permissions: AWS only accepts "*" for it.
+        out.append(Allow("batch:DescribeJobs", "*"))
+        out.append(sync_rule("StepFunctionsGetEventsForBatchJobsRule"))
+    return out
+
+
+__all__ = ["BatchTask", "JobDefinition"]

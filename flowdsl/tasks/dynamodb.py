@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import attrs
 
 from flowdsl.frozen import frozen
+from flowdsl.iam import Allow
 from flowdsl.refs import Ref
 from flowdsl.states import JSON, _TaskBase
-from flowdsl.tasks import Integration, register, states_arn
-from flowdsl.tasks.catalog import compact, inverse
+from flowdsl.tasks.registry import (
+    REQUEST_RESPONSE,
+    Call,
+    Integration,
+    Sampler,
+    arn,
+    compact,
+    integration,
+    inverse,
+    known,
+    name_or_arn,
+    register,
+    states_arn,
+)
 
 _COMMON = {"TableName": "table", "ConditionExpression": "condition_expression",
            "ExpressionAttributeNames": "expression_attribute_names",
@@ -79,6 +93,16 @@ def _parameters(st: Any) -> dict[str, Any]:
     return compact({key: getattr(st, name) for key, name in fields.items()}, st.options)
 
 
+def _table(s: Sampler) -> str:
+    return s.pick(("jobs", "arn:aws:dynamodb:us-east-1:123456789012:table/jobs"))
+
+
+# For property tests: reads and writes (the other two take the same IAM, by table).
+_EXAMPLES: dict[type, Callable[[Sampler], dict[str, Any]]] = {
+    DynamoGetItem: lambda s: {"table": _table(s), "key": {"id": {"S": "1"}}},
+    DynamoPutItem: lambda s: {"table": _table(s), "item": {"id": {"S.$": "$$.Execution.Id"}}},
+}
+
 for _cls, (_action, _fields) in _FIELDS.items():
     register(_cls, Integration(
         resource=lambda st, a=_action: states_arn(f"dynamodb:{a}"),
@@ -86,4 +110,25 @@ for _cls, (_action, _fields) in _FIELDS.items():
         inverse=inverse(f"dynamodb:{_action}", _fields,
                         required=tuple(n for n in ("table", "key", "item", "update_expression")
                                        if n in _fields.values()), patterns=False),
+        example=_EXAMPLES.get(_cls),
     ))
+
+
+# IAM: the table, by name or ARN ----------------------------------------------------------------
+
+def _grants(action: str) -> Callable[[Call], list[Allow]]:
+    def grants(c: Call) -> list[Allow]:
+        table = c.get("TableName")
+        if known(table):
+            return [Allow(f"dynamodb:{action}", name_or_arn(table, "dynamodb", "table/"))]
+        return [Allow(f"dynamodb:{action}", arn("dynamodb", "table/*"),
+                      "DynamodbTableChosenAtRunTime")]
+    return grants
+
+
+for _action in ("getItem", "putItem", "updateItem", "deleteItem"):
+    integration(f"dynamodb:{_action}", (REQUEST_RESPONSE,), "TableName → the table's ARN")(
+        _grants(_action[0].upper() + _action[1:]))
+
+
+__all__ = ["DynamoDeleteItem", "DynamoGetItem", "DynamoPutItem", "DynamoUpdateItem"]

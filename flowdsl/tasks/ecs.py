@@ -4,6 +4,7 @@ its log group) or an existing one's family, ``family:revision`` or ARN."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import attrs
@@ -14,8 +15,29 @@ from flowdsl.iam import Allow
 from flowdsl.refs import PARTITION, REGION, Ref, ResourceAttr, join
 from flowdsl.source import caller_location
 from flowdsl.states import JSON, _TaskBase
-from flowdsl.tasks import Integration, register, states_arn
-from flowdsl.tasks.catalog import compact, pattern_field, pattern_of, suffix_of, take
+from flowdsl.tasks.registry import (
+    DYNAMIC,
+    MISSING,
+    REQUEST_RESPONSE,
+    SYNC,
+    TOKEN,
+    Call,
+    Integration,
+    Sampler,
+    arn,
+    compact,
+    integration,
+    is_arn,
+    known,
+    param,
+    pattern_field,
+    pattern_of,
+    register,
+    states_arn,
+    suffix_of,
+    sync_rule,
+    take,
+)
 from flowdsl.terraform_expr import KMS, TF_IDENT, Expr, Module, addr
 
 FILE = "ecs.tf.json"
@@ -199,10 +221,86 @@ def _resources(m: Module, td: TaskDefinition) -> None:
     }, owner, td.source)
 
 
-# The IAM comes from the catalog (flowdsl.tasks.catalog, "ecs:runTask"): RunTask on every
-# revision of the family, iam:PassRole on a created definition's two roles, and for .sync the
-# task's end through the managed rule.
+def _example(s: Sampler) -> dict[str, Any]:
+    definition: Any = "worker:1"
+    if s.refs and s.flag():
+        definition = s.shared("ecs:worker", lambda: TaskDefinition(
+            "worker", image="public.ecr.aws/docker/library/python:3.12",
+            command=("python", "-c", "print(1)"),
+            permissions=s.pick(((), (Allow("s3:GetObject", "arn:aws:s3:::b/*"),)))))
+    cluster = s.var("cluster_arn") if s.refs else "jobs"
+    subnet = s.var("subnet_id") if s.refs else "subnet-0123456789abcdef0"
+    return {"task_definition": definition, "cluster": cluster, "subnets": [subnet],
+            "pattern": s.pick(("sync", "request_response"))}
+
+
 register(EcsRunTask, Integration(
     resource=lambda st: states_arn("ecs:runTask" + suffix_of(st.pattern)),
-    parameters=_parameters, terraform=_terraform, inverse=_inverse,
+    parameters=_parameters, terraform=_terraform, inverse=_inverse, example=_example,
 ))
+
+
+# IAM: RunTask on every revision of the family, iam:PassRole on a created definition's two
+# roles, and for .sync the task's end through the managed rule -----------------------------
+
+_REVISION = r"(?:^|/)[^:/]+:\d+$"  # family:revision, alone or at an ARN's end
+_PASSED_TO_ECS = ("StringEquals", "iam:PassedToService", "ecs-tasks.amazonaws.com")
+
+
+def _task_definitions(value: Any) -> tuple[Any, ...]:
+    if isinstance(value, ResourceAttr) and value.type == "aws_ecs_task_definition":
+        return (join(ResourceAttr(value.type, value.name, "arn_without_revision"), ":*"),)
+    if isinstance(value, str):
+        full = value if value.startswith("arn:") else arn("ecs", "task-definition/", value)
+        return (full,) if re.search(_REVISION, value) else (join(full, ":*"),)
+    if is_arn(value):
+        return (value,)
+    return (arn("ecs", "task-definition/", value, ":*"),)  # a family held by a reference
+
+
+@integration("ecs:runTask", (REQUEST_RESPONSE, SYNC, TOKEN),
+             "TaskDefinition (family → every revision); iam:PassRole on the task and execution "
+             "roles; .sync: StopTask/DescribeTasks on the account's tasks, the managed rule")
+def _grants(c: Call) -> list[Allow]:
+    definition = c.get("TaskDefinition")
+    out: list[Allow] = []
+    if known(definition):
+        out.append(Allow("ecs:RunTask", _task_definitions(definition)))
+    else:
+        out.append(Allow("ecs:RunTask", arn("ecs", "task-definition/*"),
+                         "EcsTaskDefinitionChosenAtRunTime"))
+    roles = _pass_roles(c)
+    if roles is None:
+        out.append(Allow("iam:PassRole", arn("iam", "role/*", region=False),
+                         "EcsTaskRolesNotKnownAtDeployTime", conditions=[_PASSED_TO_ECS]))
+    elif roles:
+        out.append(Allow("iam:PassRole", roles, conditions=[_PASSED_TO_ECS]))
+    if c.pattern == SYNC:
+        out.append(Allow(("ecs:DescribeTasks", "ecs:StopTask"), arn("ecs", "task/*/*")))
+        out.append(sync_rule("StepFunctionsGetEventsForECSTaskRule"))
+    return out
+
+
+def _pass_roles(c: Call) -> tuple[Any, ...] | None:
+    """The roles RunTask passes to ECS: the task definition's (when flowdsl creates it) and any
+    in Overrides. ``None`` when a role is not known at deploy time."""
+    definition = c.get("TaskDefinition")
+    roles: list[Any] = []
+    if isinstance(definition, ResourceAttr) and definition.type == "aws_ecs_task_definition":
+        roles += [ResourceAttr("aws_iam_role", f"{definition.name}_task", "arn"),
+                  ResourceAttr("aws_iam_role", f"{definition.name}_execution", "arn")]
+    else:
+        return None
+    overrides = c.get("Overrides")
+    if overrides is DYNAMIC:
+        return None
+    for key in ("TaskRoleArn", "ExecutionRoleArn"):
+        value = param(overrides, key)
+        if value is DYNAMIC:
+            return None
+        if value is not MISSING:
+            roles.append(value)
+    return tuple(roles)
+
+
+__all__ = ["EcsRunTask", "TaskDefinition"]

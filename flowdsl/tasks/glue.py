@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 
 from flowdsl.frozen import frozen
+from flowdsl.iam import Allow
 from flowdsl.refs import Ref
 from flowdsl.states import JSON, _TaskBase
-from flowdsl.tasks import Integration, register, states_arn
-from flowdsl.tasks.catalog import compact, inverse, suffix_of
+from flowdsl.tasks.registry import (
+    REQUEST_RESPONSE,
+    SYNC,
+    Call,
+    Integration,
+    Sampler,
+    arn,
+    compact,
+    integration,
+    inverse,
+    known,
+    register,
+    states_arn,
+    suffix_of,
+)
 
 
 @frozen
@@ -22,10 +38,31 @@ class GlueJob(_TaskBase):
     pattern: str = attrs.field(default="sync", kw_only=True)
 
 
+def _example(s: Sampler) -> dict[str, Any]:
+    return {"job_name": "etl", "arguments": {"--day.$": "$.day"} if s.flag() else None,
+            "pattern": s.pick(("sync", "request_response"))}
+
+
 register(GlueJob, Integration(
     resource=lambda st: states_arn("glue:startJobRun" + suffix_of(st.pattern)),
     parameters=lambda st: compact({"JobName": st.job_name, "Arguments": st.arguments},
                                   st.options),
     inverse=inverse("glue:startJobRun", {"JobName": "job_name", "Arguments": "arguments"},
                     required=("job_name",)),
+    example=_example,
 ))
+
+
+@integration("glue:startJobRun", (REQUEST_RESPONSE, SYNC),
+             "JobName → the job's ARN; .sync polls: GetJobRun/GetJobRuns/BatchStopJobRun")
+def _grants(c: Call) -> list[Allow]:
+    name = c.get("JobName")
+    job = arn("glue", "job/", name) if known(name) else arn("glue", "job/*")
+    sid = None if known(name) else "GlueJobChosenAtRunTime"
+    actions = ("glue:StartJobRun",)
+    if c.pattern == SYNC:
+        actions += ("glue:BatchStopJobRun", "glue:GetJobRun", "glue:GetJobRuns")
+    return [Allow(actions, job, sid)]
+
+
+__all__ = ["GlueJob"]

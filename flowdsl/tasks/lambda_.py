@@ -8,9 +8,26 @@ from typing import Any
 import attrs
 
 from flowdsl.frozen import frozen
-from flowdsl.refs import Join, Ref, join
+from flowdsl.iam import Allow
+from flowdsl.refs import PARTITION, REGION, Join, Ref, join
 from flowdsl.states import JSON, _TaskBase
-from flowdsl.tasks import Integration, register, service_action, states_arn
+from flowdsl.tasks.registry import (
+    DYNAMIC,
+    MISSING,
+    REQUEST_RESPONSE,
+    TOKEN,
+    Arn,
+    Call,
+    Integration,
+    arn,
+    integration,
+    is_arn,
+    register,
+    resource_arns,
+    service_action,
+    split_qualifier,
+    states_arn,
+)
 
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 
@@ -78,7 +95,40 @@ def _inverse(resource: str, parameters: Any) -> dict[str, Any] | None:
     return kw
 
 
-# The IAM comes from the catalog (flowdsl.tasks.catalog, "lambda:invoke"): the function, by
-# name or ARN, with and without a qualifier.
 register(LambdaTask, Integration(resource=_resource, parameters=_parameters,
                                  inverse=_inverse))
+
+
+# IAM: the function, by name or ARN, with and without a qualifier -----------------------------
+
+def lambda_function_grant(function: Any, sid: str | None = None) -> Allow:
+    """Invoking a function is authorised on its ARN; ``fn:qualifier`` on ``fn:*``."""
+    if function is MISSING or function is DYNAMIC:
+        return Allow("lambda:InvokeFunction", arn("lambda", "function:*"),
+                     sid or "LambdaFunctionChosenAtRunTime")
+    if is_arn(function):
+        base = split_qualifier(function, 7)
+    elif isinstance(function, str) and re.fullmatch(r"\d{12}:function:.+", function):
+        acct, _, rest = function.split(":", 2)  # account:function:name[:qualifier]
+        base = join("arn:", PARTITION, ":lambda:", REGION, f":{acct}:function:",
+                    split_qualifier(rest, 1))
+    else:  # a name, perhaps with a qualifier
+        base = arn("lambda", "function:", split_qualifier(function, 1))
+    return Allow("lambda:InvokeFunction", (base, join(base, ":*")), sid)
+
+
+@integration("lambda:invoke", (REQUEST_RESPONSE, TOKEN), "FunctionName (name, ARN, with or "
+             "without qualifier) → the function's ARN and its qualifiers")
+def _grants(c: Call) -> list[Allow]:
+    return [lambda_function_grant(c.get("FunctionName"))]
+
+
+@resource_arns("lambda")
+def _function_resource(resource: Any, parsed: Arn) -> list[Allow] | None:
+    """A Task whose Resource is the function's ARN itself (the older form)."""
+    if re.fullmatch(r"function:[^:]+(:[^:]+)?", parsed.resource):
+        return [lambda_function_grant(resource)]
+    return None
+
+
+__all__ = ["LambdaTask"]

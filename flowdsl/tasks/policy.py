@@ -1,5 +1,5 @@
 """The state machine role's statements, derived from the graph: every task's Resource and
-Parameters through the catalog, Distributed Map's reader, writer and child executions, and the
+Parameters through the registry's grants, Distributed Map's reader, writer and child executions, and the
 ``permissions=`` escape hatch on tasks and the workflow."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from typing import Any
 
 from flowdsl.iam import Allow
 from flowdsl.states import Map, Task, iter_states
-from flowdsl.tasks import catalog
-from flowdsl.tasks.registry import INTEGRATIONS, Context
-from flowdsl.tasks.catalog import MISSING, arn, known, param
+from flowdsl.tasks import registry
+from flowdsl.tasks.registry import INTEGRATIONS, MISSING, Context, arn, known, param
+from flowdsl.vocabulary import walk_states
 
 
 def statements(workflow: Any, module: Any = None) -> list[Allow]:
@@ -34,7 +34,7 @@ def statements(workflow: Any, module: Any = None) -> list[Allow]:
             params = st.parameters if st.parameters is not None else st.arguments
         else:
             continue
-        granted = catalog.grants(resource, params, context)
+        granted = registry.grants(resource, params, context)
         if granted is not None:
             out += granted
         elif not permissions and module is not None:
@@ -44,12 +44,12 @@ def statements(workflow: Any, module: Any = None) -> list[Allow]:
 
 
 def _report(module: Any, st: Any, resource: Any, path: str) -> None:
-    text = catalog.resource_text(resource)
-    if text is not None and catalog.check(text):
+    text = registry.resource_text(resource)
+    if text is not None and registry.check(text):
         return  # the validator already reports an unknown integration or pattern
     shown = text if text is not None else f"${{{resource.address}}}" \
         if hasattr(resource, "address") else repr(resource)
-    if text is not None and catalog.split(text) and catalog.split(text)[0] == "aws-sdk":
+    if text is not None and registry.split(text) and registry.split(text)[0] == "aws-sdk":
         why = "its IAM action is not in the IAM dataset"
     else:
         why = "flowdsl does not know what IAM it needs"
@@ -59,20 +59,9 @@ def _report(module: Any, st: Any, resource: Any, path: str) -> None:
                  st.source)
 
 
-def _paths(definition: Any, path: str = "$") -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name, body in (definition.get("States") or {}).items():
-        here = f"{path}.States.{name}"
-        out[name] = here
-        if not isinstance(body, dict):
-            continue
-        for i, branch in enumerate(body.get("Branches") or ()):
-            if isinstance(branch, dict):
-                out.update(_paths(branch, f"{here}.Branches[{i}]"))
-        for key in ("ItemProcessor", "Iterator"):
-            if isinstance(body.get(key), dict):
-                out.update(_paths(body[key], f"{here}.{key}"))
-    return out
+def _paths(definition: Any) -> dict[str, str]:
+    """Each state's path in the compiled definition, by name (names are unique)."""
+    return {name: path for path, name, _ in walk_states(definition)}
 
 
 # Distributed Map ------------------------------------------------------------------------------
@@ -97,8 +86,8 @@ def map_grants(st: Map, context: Context) -> list[Allow]:
     out: list[Allow] = []
     reader = st.item_reader if isinstance(st.item_reader, dict) else None
     if reader is not None:
-        text = catalog.resource_text(reader.get("Resource")) or ""
-        parts = catalog.split(text)
+        text = registry.resource_text(reader.get("Resource")) or ""
+        parts = registry.split(text)
         params = reader.get("Parameters")
         action = f"{parts[0]}:{parts[1]}" if parts else ""
         if action == "s3:getObject":

@@ -7,10 +7,30 @@ from typing import Any
 import attrs
 
 from flowdsl.frozen import frozen
-from flowdsl.refs import Ref
+from flowdsl.iam import Allow
+from flowdsl.refs import Ref, ResourceAttr, StateMachineArn, join
 from flowdsl.states import JSON, _TaskBase
-from flowdsl.tasks import Integration, register, states_arn
-from flowdsl.tasks.catalog import compact, inverse, suffix_of
+from flowdsl.tasks.registry import (
+    REQUEST_RESPONSE,
+    SYNC,
+    SYNC2,
+    TOKEN,
+    Arn,
+    Call,
+    Integration,
+    Sampler,
+    arn,
+    compact,
+    integration,
+    inverse,
+    known,
+    parse_arn,
+    register,
+    resource_arns,
+    states_arn,
+    suffix_of,
+    sync_rule,
+)
 
 
 @frozen
@@ -42,8 +62,64 @@ def _inverse(resource: str, params: Any) -> dict[str, Any] | None:
     return kwargs
 
 
+def _example(s: Sampler) -> dict[str, Any]:
+    machine = s.var("child_arn") if s.refs and s.flag() else \
+        "arn:aws:states:us-east-1:123456789012:stateMachine:child"
+    return {"state_machine": machine, "pattern": s.pick(("sync:2", "sync", "request_response"))}
+
+
 register(StartExecution, Integration(
     resource=lambda st: states_arn("states:startExecution" + suffix_of(st.pattern)),
     parameters=_parameters,
     inverse=_inverse,
+    example=_example,
 ))
+
+
+# IAM: the state machine; for .sync its executions and the managed rule ------------------------
+
+def _executions_of(machine: Any) -> Any:
+    """``execution:<name>:*`` for a state machine ARN, where its name is known."""
+    if isinstance(machine, str):
+        parsed = parse_arn(machine)
+        if parsed and parsed.resource.startswith("stateMachine:"):
+            name = parsed.resource.split(":", 2)[1]
+            return join(f"arn:{parsed.partition}:states:{parsed.region}:"
+                        f"{parsed.account}:execution:{name}:*")
+    if isinstance(machine, ResourceAttr) and machine.type == "aws_sfn_state_machine":
+        return arn("states", "execution:",
+                   ResourceAttr(machine.type, machine.name, "name"), ":*")
+    if isinstance(machine, StateMachineArn):  # another flowdsl workflow: other.arn
+        return machine.executions
+    return None
+
+
+@integration("states:startExecution", (REQUEST_RESPONSE, SYNC, SYNC2, TOKEN),
+             "StateMachineArn; .sync: DescribeExecution/StopExecution on its executions, "
+             "the managed rule")
+def _grants(c: Call) -> list[Allow]:
+    machine = c.get("StateMachineArn")
+    out: list[Allow] = []
+    if known(machine):
+        out.append(Allow("states:StartExecution", machine))
+    else:
+        out.append(Allow("states:StartExecution", arn("states", "stateMachine:*"),
+                         "StateMachineChosenAtRunTime"))
+    if c.pattern in (SYNC, SYNC2):
+        executions = _executions_of(machine) if known(machine) else None
+        if executions is not None:
+            out.append(Allow(("states:DescribeExecution", "states:StopExecution"), executions))
+        else:
+            out.append(Allow(("states:DescribeExecution", "states:StopExecution"),
+                             arn("states", "execution:*:*"), "ChildExecutionsNamedAtRunTime"))
+        out.append(sync_rule("StepFunctionsGetEventsForStepFunctionsExecutionRule"))
+    return out
+
+
+@resource_arns("states")
+def _activity(resource: Any, parsed: Arn) -> list[Allow] | None:
+    """A Task whose Resource is an activity: workers poll it with their own credentials."""
+    return [] if parsed.resource.startswith("activity:") else None
+
+
+__all__ = ["StartExecution"]

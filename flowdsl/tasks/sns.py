@@ -7,10 +7,26 @@ from typing import Any
 import attrs
 
 from flowdsl.frozen import frozen
+from flowdsl.iam import Allow
 from flowdsl.refs import Ref
 from flowdsl.states import JSON, _TaskBase
-from flowdsl.tasks import Integration, register, states_arn
-from flowdsl.tasks.catalog import compact, inverse, suffix_of
+from flowdsl.tasks.registry import (
+    DYNAMIC,
+    MISSING,
+    REQUEST_RESPONSE,
+    TOKEN,
+    Call,
+    Integration,
+    Sampler,
+    arn,
+    compact,
+    integration,
+    inverse,
+    known,
+    register,
+    states_arn,
+    suffix_of,
+)
 
 
 @frozen
@@ -36,6 +52,12 @@ def _parameters(st: SnsPublish) -> dict[str, Any]:
                     "MessageGroupId": st.message_group_id}, st.options)
 
 
+def _example(s: Sampler) -> dict[str, Any]:
+    topic = s.var("topic_arn") if s.refs and s.flag() else "arn:aws:sns:us-east-1:123456789012:t"
+    message = {"status.$": "$.status"} if s.flag() else None
+    return {"topic": topic, "message": message, "message_path": "$" if message is None else None}
+
+
 register(SnsPublish, Integration(
     resource=lambda st: states_arn("sns:publish" + suffix_of(st.pattern)),
     parameters=_parameters,
@@ -43,4 +65,23 @@ register(SnsPublish, Integration(
                                     "Message.$": "message_path", "Subject": "subject", "MessageAttributes": "message_attributes",
                                     "MessageGroupId": "message_group_id"},
                     required=("topic",)),
+    example=_example,
 ))
+
+
+@integration("sns:publish", (REQUEST_RESPONSE, TOKEN),
+             "TopicArn or TargetArn; a PhoneNumber (SMS) takes *")
+def _grants(c: Call) -> list[Allow]:
+    for key in ("TopicArn", "TargetArn"):
+        value = c.get(key)
+        if known(value):
+            return [Allow("sns:Publish", value)]
+        if value is DYNAMIC:
+            return [Allow("sns:Publish", arn("sns", "*"), "SnsTopicChosenAtRunTime")]
+    if c.get("PhoneNumber") is not MISSING:
+        # an SMS to a phone number is not a resource: AWS only accepts "*"
+        return [Allow("sns:Publish", "*", "SnsSmsHasNoResource")]
+    return [Allow("sns:Publish", arn("sns", "*"), "SnsTopicNotGiven")]
+
+
+__all__ = ["SnsPublish"]

@@ -8,7 +8,7 @@ from hypothesis import given
 
 from flowdsl.build import build
 from flowdsl.states import Task, _TaskBase, iter_states
-from flowdsl.tasks import INTEGRATIONS, catalog, state_machine_statements
+from flowdsl.tasks import INTEGRATIONS, registry, state_machine_statements
 from flowdsl.tasks.sdk import dataset_problems
 from flowdsl.testing.strategies import workflows
 
@@ -20,12 +20,12 @@ def test_generated_pipelines_have_complete_iam_the_dataset_confirms(wf):
     assert dataset_problems(statements) == []
     for st in iter_states(wf.states):
         if isinstance(st, Task):  # a plain task: the catalog knows it, or it says what it needs
-            assert st.permissions or catalog.grants(
+            assert st.permissions or registry.grants(
                 st.resource, st.parameters if st.parameters is not None else st.arguments
             ) is not None, st
         elif isinstance(st, _TaskBase):  # a typed task: its catalog entry knows it
             integration = INTEGRATIONS[type(st)]
-            assert catalog.grants(integration.resource(st), integration.parameters(st)) \
+            assert registry.grants(integration.resource(st), integration.parameters(st)) \
                 is not None, st
 
 
@@ -40,5 +40,5 @@ def test_a_plain_task_with_a_typed_tasks_resource_gets_the_same_grants(wf):
         resource = template(integration.resource(st)).replace(
             "${data.aws_partition.current.partition}", "aws")
         plain = Task("Plain", resource=resource, parameters=integration.parameters(st))
-        assert catalog.grants(plain.resource, plain.parameters) == \
-            catalog.grants(integration.resource(st), integration.parameters(st)), st
+        assert registry.grants(plain.resource, plain.parameters) == \
+            registry.grants(integration.resource(st), integration.parameters(st)), st

@@ -29,6 +29,7 @@ from flowdsl.states import (
     When,
     Workflow,
 )
+from flowdsl.tasks import INTEGRATIONS, load_all
 from flowdsl.tasks.batch import BatchTask, JobDefinition
 from flowdsl.tasks.lambda_ import LambdaTask
 
@@ -358,68 +359,41 @@ def _batch(ctx: _Ctx, scope: _Scope, depth: int) -> BatchTask:
     )
 
 
-def _service(ctx: _Ctx, scope: _Scope, depth: int) -> State:
-    """A typed service integration (flowdsl.tasks), its fields drawn from typical values."""
-    from flowdsl.tasks import athena, aws_sdk, codebuild, dynamodb, ecs, eventbridge, glue, sfn, sns, sqs
+class _Sampler:
+    """What an integration's ``example`` draws with (flowdsl.tasks.registry.Sampler)."""
 
+    def __init__(self, ctx: _Ctx) -> None:
+        self._ctx, self.refs = ctx, ctx.refs
+
+    def pick(self, options: Any) -> Any:
+        return self._ctx.draw(_one(tuple(options)))
+
+    def flag(self) -> bool:
+        return self._ctx.draw(_BOOL)
+
+    def var(self, name: str) -> Any:
+        return self._ctx.var(name)
+
+    def shared(self, key: str, make: Callable[[], Any]) -> Any:
+        if key not in self._ctx.jobs:
+            self._ctx.jobs[key] = make()
+        return self._ctx.jobs[key]
+
+
+def _examples() -> tuple[tuple[type, Callable[[Any], dict[str, Any]]], ...]:
+    """Every typed integration that has an example, with it, in a stable order."""
+    load_all()
+    found = [(cls, i.example) for cls, i in INTEGRATIONS.items() if i.example is not None]
+    return tuple(sorted(found, key=lambda pair: (pair[0].__module__, pair[0].__qualname__)))
+
+
+def _service(ctx: _Ctx, scope: _Scope, depth: int) -> State:
+    """A typed service integration (flowdsl.tasks), its fields drawn by its own example."""
     d = ctx.draw
     name = ctx.name("Service")
     kw = {**_timeouts(ctx, JSONPATH), **_catching_fields(ctx, scope, depth, JSONPATH)}
-    kind = d(_one(("sns", "sqs", "dynamodb", "sfn", "events", "glue", "athena", "codebuild", "ecs",
-                   "sdk")))
-    refs = ctx.refs
-    if kind == "sns":
-        topic = ctx.var("topic_arn") if refs and d(_BOOL) else "arn:aws:sns:us-east-1:123456789012:t"
-        message = {"status.$": "$.status"} if d(_BOOL) else None
-        return sns.SnsPublish(name, topic=topic, message=message,
-                              message_path="$" if message is None else None, **kw)
-    if kind == "sqs":
-        token = d(_BOOL)
-        return sqs.SqsSendMessage(
-            name, queue_url="https://sqs.us-east-1.amazonaws.com/123456789012/callbacks",
-            message_body={"token.$": "$$.Task.Token"} if token else {"n": 1},
-            pattern="wait_for_task_token" if token else "request_response", **kw)
-    if kind == "dynamodb":
-        table = d(_one(("jobs", "arn:aws:dynamodb:us-east-1:123456789012:table/jobs")))
-        if d(_BOOL):
-            return dynamodb.DynamoPutItem(name, table=table, item={"id": {"S.$": "$$.Execution.Id"}},
-                                          **kw)
-        return dynamodb.DynamoGetItem(name, table=table, key={"id": {"S": "1"}}, **kw)
-    if kind == "sfn":
-        machine = ctx.var("child_arn") if refs and d(_BOOL) else \
-            "arn:aws:states:us-east-1:123456789012:stateMachine:child"
-        return sfn.StartExecution(name, state_machine=machine,
-                                  pattern=d(_one(("sync:2", "sync", "request_response"))), **kw)
-    if kind == "events":
-        bus = {"EventBusName": "orders"} if d(_BOOL) else {}
-        return eventbridge.PutEvents(name, entries=[{"Source": "jobs", "DetailType": "done",
-                                                     "Detail": {"ok": True}, **bus}], **kw)
-    if kind == "glue":
-        return glue.GlueJob(name, job_name="etl", arguments={"--day.$": "$.day"} if d(_BOOL) else None,
-                            pattern=d(_one(("sync", "request_response"))), **kw)
-    if kind == "athena":
-        return athena.AthenaQuery(name, query="SELECT 1", work_group=d(_one((None, "reports"))),
-                                  output_location="s3://results/", **kw)
-    if kind == "codebuild":
-        return codebuild.CodeBuildStart(name, project="build",
-                                        pattern=d(_one(("sync", "request_response"))), **kw)
-    if kind == "ecs":
-        definition: Any = "worker:1"
-        if refs and d(_BOOL):
-            key = "ecs:worker"
-            if key not in ctx.jobs:
-                ctx.jobs[key] = ecs.TaskDefinition(
-                    "worker", image="public.ecr.aws/docker/library/python:3.12",
-                    command=("python", "-c", "print(1)"),
-                    permissions=d(_one(((), (Allow("s3:GetObject", "arn:aws:s3:::b/*"),)))))
-            definition = ctx.jobs[key]
-        cluster = ctx.var("cluster_arn") if refs else "jobs"
-        subnet = ctx.var("subnet_id") if refs else "subnet-0123456789abcdef0"
-        return ecs.EcsRunTask(name, task_definition=definition, cluster=cluster, subnets=[subnet],
-                              pattern=d(_one(("sync", "request_response"))), **kw)
-    return aws_sdk.SdkCall(name, service="s3", action=d(_one(("listObjectsV2", "getObject"))),
-                           parameters={"Bucket": "data", "Key": "k"} if d(_BOOL) else {"Bucket": "data"},
-                           **kw)
+    cls, example = d(_one(_examples()))
+    return cls(name, **example(_Sampler(ctx)), **kw)
 
 
 def _branch(ctx: _Ctx, path: str, depth: int) -> Branch:
