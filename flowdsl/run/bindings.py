@@ -20,7 +20,7 @@ import traceback
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, NamedTuple, Protocol, Union, runtime_checkable
+from typing import Any, Callable, Iterable, Mapping, NamedTuple, Protocol, Union, cast, runtime_checkable
 
 from flowdsl.errors import did_you_mean
 from flowdsl.lang.jsonata import is_expression
@@ -564,7 +564,7 @@ class TaskBinder:
             what = "" if kind == TASK else f" ({kind})"
             raise RunError(f"cannot bind state {state_name!r}{what} to {binding!r}: {spec.accepts}")
         if kind == TASK:
-            self._handlers[state_name] = handler
+            self._handlers[state_name] = cast(TaskHandler, handler)
         else:
             self._resources[(state_name, kind)] = handler
         return self

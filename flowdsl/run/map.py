@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Protocol
 
-from flowdsl.vocabulary import JSONATA
+from flowdsl.vocabulary import JSONATA, processor_key
 
 from . import jsonata_support as jn
 from .bindings import ItemReaderCall, MapIteration, ResultWriterCall, TaskBinder
@@ -191,9 +191,10 @@ class Iterations:
 def run_map(host: Host, name: str, st: dict[str, Any], raw: Any, scope: Scope, ql: str,
             ctx: dict[str, Any], retry_count: int = 0) -> tuple[Any, dict[str, Any] | None]:
     """One attempt of a Map state: its ``(output, assigned variables)``."""
-    proc = st.get("ItemProcessor") or st.get("Iterator")
-    if not isinstance(proc, dict):
+    key = processor_key(st)
+    if key is None:
         raise RunError(f"state {name!r}: Map needs 'ItemProcessor' (or legacy 'Iterator')")
+    proc = st[key]
     flow = host.flow
     prefix = f"An error occurred while executing the state '{name}'."
     reader = _bound(host, name, st, READER)
