@@ -1,4 +1,12 @@
-"""Local bindings for Task states: mocked responses, Python Lambda callables, Batch subprocesses."""
+"""Local bindings: what runs a Task state (mocked responses, Python Lambda callables, Batch
+subprocesses, or any object with ``invoke``), and what reads a Map's items or writes its results.
+
+The engine reaches the outside world only through a :class:`TaskBinder`. A binding is looked
+up by state name and kind (:data:`BINDING_KINDS`): ``"Task"`` for a Task state,
+``"ItemReader"`` and ``"ResultWriter"`` for a Map state's reader and writer. Each kind has a
+protocol (:class:`TaskBinding`, :class:`ItemReaderBinding`, :class:`ResultWriterBinding`);
+a new reader or writer is a class with that method, bound by name, not a branch in the engine.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +20,11 @@ import traceback
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Protocol, Union
+from typing import Any, Callable, Iterable, Mapping, NamedTuple, Protocol, Union, cast, runtime_checkable
+
+from flowdsl.errors import did_you_mean
+from flowdsl.lang.jsonata import is_expression
+from flowdsl.vocabulary import parse_states_arn
 
 from .errors import RunError, StatesError
 
@@ -32,7 +44,79 @@ class TaskCall:
 
 
 class TaskHandler(Protocol):
+    """What a :class:`TaskBinder` calls for one attempt of a Task state."""
+
     def __call__(self, call: TaskCall) -> Any: ...
+
+
+@runtime_checkable
+class TaskBinding(Protocol):
+    """What any object offers to be bound to a Task state: ``invoke(call)`` runs one attempt
+    and returns the task's result, or raises :class:`StatesError` with the task's error."""
+
+    def invoke(self, call: TaskCall) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ItemReaderCall:
+    """What an ItemReader binding receives: the Map state's ``ItemReader`` as written, with its
+    ``Parameters`` (JSONPath) or ``Arguments`` (JSONata) evaluated."""
+
+    state_name: str
+    reader: Mapping[str, Any]  # the ItemReader field as written (Resource, ReaderConfig, ...)
+    parameters: Any  # its Parameters / Arguments, evaluated; None when it has none
+    input: Any  # the Map state's effective input
+    context: Mapping[str, Any]
+    state: Mapping[str, Any]  # the Map state's definition
+
+    @property
+    def resource(self) -> Any:
+        return self.reader.get("Resource")
+
+
+@runtime_checkable
+class ItemReaderBinding(Protocol):
+    """What any object offers to be bound to a Map state's ItemReader: ``read(call)`` returns
+    (or yields) the items the Map iterates over."""
+
+    def read(self, call: ItemReaderCall) -> Iterable[Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class MapIteration:
+    """One iteration of a Map state, as a ResultWriter sees it."""
+
+    index: int
+    input: Any  # the iteration's input (after ItemSelector)
+    status: str  # SUCCEEDED | FAILED
+    output: Any  # its output, or its error output ({"Error", "Cause"}) when it failed
+
+
+@dataclass(frozen=True, slots=True)
+class ResultWriterCall:
+    """What a ResultWriter binding receives: the Map state's ``ResultWriter`` as written (its
+    ``Parameters`` / ``Arguments`` evaluated) and the iterations' results."""
+
+    state_name: str
+    writer: Mapping[str, Any]  # the ResultWriter field as written (Resource, WriterConfig, ...)
+    parameters: Any  # its Parameters / Arguments, evaluated; None when it has none
+    results: list[Any]  # what the Map state's result would be without a writer
+    iterations: tuple[MapIteration, ...]
+    context: Mapping[str, Any]
+    state: Mapping[str, Any]  # the Map state's definition
+
+    @property
+    def resource(self) -> Any:
+        return self.writer.get("Resource")
+
+
+@runtime_checkable
+class ResultWriterBinding(Protocol):
+    """What any object offers to be bound to a Map state's ResultWriter: ``write(call)``
+    receives the results and returns the Map state's result (AWS returns the written
+    location, ``ResultWriterDetails``)."""
+
+    def write(self, call: ResultWriterCall) -> Any: ...
 
 
 # ---------------------------------------------------------------- mocked responses (SFN Local format)
@@ -62,7 +146,7 @@ class MockedTask:
             entries.append((lo, hi, resp))
         return cls(name, tuple(sorted(entries, key=lambda e: e[0])))
 
-    def __call__(self, call: TaskCall) -> Any:
+    def invoke(self, call: TaskCall) -> Any:
         for lo, hi, resp in self.responses:
             if lo <= call.invocation <= hi:
                 if "Throw" in resp:
@@ -73,6 +157,8 @@ class MockedTask:
             "States.Runtime",
             f"mocked response {self.name!r} has no entry for invocation #{call.invocation} of state {call.state_name!r}",
         )
+
+    __call__ = invoke
 
 
 @dataclass(frozen=True)
@@ -170,8 +256,11 @@ def check_mock_config(data: Any, label: str = "mock config") -> None:
 
 # ---------------------------------------------------------------- Lambda callables
 
-# lambda:invoke in any partition (arn:aws:, arn:aws-cn:, arn:aws-us-gov:, ...)
-LAMBDA_INVOKE = re.compile(r"arn:[a-z-]+:states:::lambda:invoke")
+def _is_lambda_invoke(resource: str) -> bool:
+    """``arn:<partition>:states:::lambda:invoke`` (any pattern): the optimised integration,
+    whose request and response wrap the function's payload."""
+    arn = parse_states_arn(resource)
+    return arn is not None and arn.integration == "lambda:invoke"
 
 
 def import_callable(ref: str) -> Callable[..., Any]:
@@ -200,8 +289,8 @@ class LocalLambda:
     def of(cls, fn: Callable[[Any], Any] | str) -> "LocalLambda":
         return cls(import_callable(fn) if isinstance(fn, str) else fn)
 
-    def __call__(self, call: TaskCall) -> Any:
-        optimised = LAMBDA_INVOKE.match(call.resource) is not None
+    def invoke(self, call: TaskCall) -> Any:
+        optimised = _is_lambda_invoke(call.resource)
         payload = call.payload.get("Payload") if optimised and isinstance(call.payload, dict) else call.payload
         started = time.monotonic()
         try:
@@ -240,6 +329,8 @@ class LocalLambda:
             "StatusCode": 200,
         }
 
+    __call__ = invoke
+
 
 # ---------------------------------------------------------------- Batch jobs as local subprocesses
 
@@ -250,7 +341,7 @@ def _is_dynamic(value: Any) -> bool:
     todo = [value]
     while todo:
         v = todo.pop()
-        if isinstance(v, str) and v.startswith("{%") and v.endswith("%}"):
+        if is_expression(v):
             return True
         if isinstance(v, dict):
             if any(isinstance(k, str) and k.endswith(".$") for k in v):
@@ -350,7 +441,7 @@ class LocalBatch:
                     shown.append({"Name": str(item["Name"]), "Value": str(item.get("Value", ""))})
         return argv, env, shown
 
-    def __call__(self, call: TaskCall) -> Any:
+    def invoke(self, call: TaskCall) -> Any:
         req = call.payload if isinstance(call.payload, dict) else {}
         argv, env, shown_env = self.resolve_command(call)
         params = {str(k): str(v) for k, v in (req.get("Parameters") or {}).items()} \
@@ -382,6 +473,8 @@ class LocalBatch:
         job["Status"] = "SUCCEEDED"
         return job
 
+    __call__ = invoke
+
 
 # ---------------------------------------------------------------- the binder
 
@@ -392,34 +485,104 @@ def unbound_message(state: str, resource: str) -> str:
             f"flowdsl.testing.run) or bind it in the workflow file's RunConfig(tasks={{{state!r}: ...}})")
 
 
-Binding = Union[TaskHandler, Callable[[Any], Any], str]
+Binding = Union[TaskBinding, ItemReaderBinding, ResultWriterBinding, Callable[[Any], Any], str]
+
+
+def _task_handler(binding: Any) -> TaskHandler | None:
+    if isinstance(binding, str):
+        return LocalLambda.of(binding)
+    invoke = None if isinstance(binding, type) else getattr(binding, "invoke", None)
+    if callable(invoke):
+        return invoke  # type: ignore[no-any-return]
+    if callable(binding):
+        return LocalLambda(binding)  # a plain function receives the Payload, as a Lambda handler does
+    return None
+
+
+def _method_or_callable(method: str) -> Callable[[Any], Callable[[Any], Any] | None]:
+    def adapt(binding: Any) -> Callable[[Any], Any] | None:
+        if isinstance(binding, type):  # a class, where an instance was meant
+            return None
+        bound = getattr(binding, method, None)
+        if callable(bound):
+            return bound  # type: ignore[no-any-return]
+        return binding if callable(binding) else None
+    return adapt
+
+
+class BindingKind(NamedTuple):
+    """One kind of thing a state can be bound to: how a binding becomes the callable the engine
+    calls, and what it accepts (for the error naming a binding that fits nothing)."""
+
+    adapt: Callable[[Any], Callable[[Any], Any] | None]
+    accepts: str
+
+
+TASK = "Task"
+BINDING_KINDS: dict[str, BindingKind] = {
+    TASK: BindingKind(_task_handler, "a Task binding is an object with invoke(call) (MockedTask, LocalLambda, "
+                      "LocalBatch or your own), a function of the task's payload (run like a Lambda "
+                      "handler), or a 'module:function' string"),
+    "ItemReader": BindingKind(_method_or_callable("read"), "an ItemReader binding is an object with "
+                              "read(call) returning the items, or a function of the ItemReaderCall"),
+    "ResultWriter": BindingKind(_method_or_callable("write"), "a ResultWriter binding is an object with "
+                                "write(call) returning the Map state's result, or a function of the "
+                                "ResultWriterCall"),
+}
 
 
 class TaskBinder:
-    """Chooses, per Task state name, how the task runs locally.
+    """Chooses, per state name, what runs locally: a Task state's task, a Map state's
+    ItemReader and ResultWriter.
 
-    A binding is a :class:`TaskHandler` (``MockedTask``, ``LocalLambda``, ``LocalBatch`` or any callable
-    taking a :class:`TaskCall`), or a plain callable / ``"module:function"`` string treated as a Lambda.
+    ``bindings`` maps a Task state's name to its binding (a :class:`TaskBinding` such as
+    ``MockedTask``, ``LocalLambda`` or ``LocalBatch``; a plain callable or
+    ``"module:function"`` string, run like a Lambda handler), and ``(state name, kind)`` to a
+    binding of that kind, e.g. ``("Process", "ItemReader")`` to an :class:`ItemReaderBinding`.
+    ``fallback`` runs every Task state bound to nothing (it takes the :class:`TaskCall`).
     """
 
-    def __init__(self, bindings: Mapping[str, Binding] | None = None, *, fallback: TaskHandler | None = None) -> None:
+    def __init__(self, bindings: Mapping[Any, Binding] | None = None, *, fallback: TaskHandler | None = None) -> None:
         self._handlers: dict[str, TaskHandler] = {}
+        self._resources: dict[tuple[str, str], Callable[[Any], Any]] = {}
         self.fallback = fallback
-        for name, b in (bindings or {}).items():
-            self.bind(name, b)
+        for key, b in (bindings or {}).items():
+            if isinstance(key, tuple) and len(key) == 2:
+                self.bind(key[0], b, kind=key[1])
+            else:
+                self.bind(key, b)
 
-    def bind(self, state_name: str, binding: Binding) -> "TaskBinder":
-        if isinstance(binding, (MockedTask, LocalLambda, LocalBatch)):
-            handler: TaskHandler = binding
-        elif isinstance(binding, str) or callable(binding):
-            handler = LocalLambda.of(binding)  # type: ignore[arg-type]
+    def bind(self, state_name: str, binding: Binding, *, kind: str = TASK) -> "TaskBinder":
+        """Bind ``state_name``'s ``kind`` (``"Task"``, ``"ItemReader"`` or ``"ResultWriter"``)."""
+        spec = BINDING_KINDS.get(kind)
+        if spec is None:
+            hint = did_you_mean(kind, BINDING_KINDS).hint
+            raise RunError(f"cannot bind state {state_name!r}: no binding kind {kind!r}{hint} "
+                           f"(kinds: {', '.join(BINDING_KINDS)})")
+        handler = spec.adapt(binding)
+        if handler is None:
+            what = "" if kind == TASK else f" ({kind})"
+            raise RunError(f"cannot bind state {state_name!r}{what} to {binding!r}: {spec.accepts}")
+        if kind == TASK:
+            self._handlers[state_name] = cast(TaskHandler, handler)
         else:
-            raise RunError(f"cannot bind state {state_name!r} to {binding!r}")
-        self._handlers[state_name] = handler
+            self._resources[(state_name, kind)] = handler
+        return self
+
+    def update(self, other: "TaskBinder") -> "TaskBinder":
+        """Take every binding of ``other`` (its bindings win)."""
+        self._handlers.update(other._handlers)
+        self._resources.update(other._resources)
         return self
 
     def handler_for(self, state_name: str) -> TaskHandler | None:
         return self._handlers.get(state_name, self.fallback)
+
+    def binding_for(self, state_name: str, kind: str) -> Callable[[Any], Any] | None:
+        """The callable bound to ``state_name``'s ``kind`` (its ``read``/``write`` method), if any."""
+        if kind == TASK:
+            return self.handler_for(state_name)
+        return self._resources.get((state_name, kind))
 
     def invoke(self, call: TaskCall) -> Any:
         handler = self.handler_for(call.state_name)

@@ -49,6 +49,7 @@ from typing import Any, Iterator, Mapping
 
 from flowdsl.errors import FlowError, LoadError
 from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, DataAttr, Ref, ResourceAttr, StateMachineArn, Var
+from flowdsl.vocabulary import walk_states
 
 from .bindings import LocalBatch, LocalLambda, MockedTask, TaskBinder, import_callable
 from .trace import format_trace, history_json  # noqa: F401  (re-exported)
@@ -187,8 +188,7 @@ class RunConfig:
                 binding = self._local_batch(binding, jobs.get(state), values or {}, resolve)
             binder.bind(state, binding)
         if isinstance(mocks, TaskBinder):
-            for state, handler in mocks._handlers.items():
-                binder.bind(state, handler)
+            binder.update(mocks)
         elif mocks:
             for state, handler in mocks.items():
                 binder.bind(state, handler)
@@ -262,16 +262,7 @@ class _HostBatch(LocalBatch):
 
 def state_names(definition: Mapping[str, Any]) -> set[str]:
     """Every state name of an ASL document, branches and Map processors included."""
-    names: set[str] = set()
-    states = definition.get("States") if isinstance(definition, Mapping) else None
-    for name, st in (states or {}).items():
-        names.add(name)
-        if not isinstance(st, Mapping):
-            continue
-        for sub in list(st.get("Branches") or []) + [st.get("ItemProcessor"), st.get("Iterator")]:
-            if isinstance(sub, Mapping):
-                names |= state_names(sub)
-    return names
+    return {name for _, name, _ in walk_states(definition)}
 
 
 def _batch_states(workflow: Any) -> Iterator[tuple[str, Any]]:
