@@ -5,7 +5,8 @@ installed botocore's service models and the IAM dataset: ``python tests/sdk_tabl
   "service" dropped (``Config Service`` -> ``config``, ``Directory Service`` -> ``directory``).
 - An operation's SDK action is its name with the first letter in lower case.
 - The IAM prefix is, of the names the model goes by (its signing name, its endpoint prefix, its
-  botocore name, the SDK name, each also up to its first dash), the IAM dataset's prefix that
+  botocore name, the SDK name, each also up to its first dash and after its last dot), the IAM
+  dataset's prefix that
   has the most of the service's operations as actions; ``PREFIXES`` names those whose IAM
   actions are not named after the operations. A service the dataset has no prefix for gets "".
 - An operation needs no IAM permission when the model says it is not signed (``authtype``
@@ -35,8 +36,9 @@ PREFIXES = {
     "resourcegroupstaggingapi": "tag",  # tag:GetResources, tag:TagResources, ...
 }
 
-# IAM prefixes whose actions are HTTP verbs
-VERB_PREFIXES = {"apigateway"}
+# services authorised by HTTP verb on the request's path (API Gateway's management APIs), or
+# on the path under the API's stage (its WebSocket connections API)
+ROUTED = {"apigateway", "apigatewayv2", "apigatewaymanagementapi"}
 
 
 def sdk_name(service_id: str) -> str:
@@ -50,7 +52,7 @@ def sdk_action(operation: str) -> str:
 def _candidates(botocore_name: str, metadata: dict[str, Any], name: str) -> list[str]:
     out: list[str] = []
     for c in (metadata.get("signingName"), metadata["endpointPrefix"], botocore_name, name):
-        for form in (c, (c or "").split("-")[0]):
+        for form in (c, (c or "").split("-")[0], (c or "").split(".")[-1]):
             if form and form not in out:
                 out.append(form)
     return out
@@ -115,7 +117,7 @@ def generate() -> str:
                 raise ValueError(f"{name}: two botocore models that differ")
             continue
         table[name] = (prefix, calls, free)
-        if prefix in VERB_PREFIXES or prefix == "execute-api":
+        if name in ROUTED:
             routes[name] = {sdk_action(o): _route(model, spec) for o, spec in sorted(ops.items())}
 
     lines = [

@@ -382,6 +382,12 @@ def _concrete(resource: Any) -> str | None:
 DOCUMENTED = {"states:InvokeHTTPEndpoint": re.compile(r"arn:[^:]+:states:[^:]*:[^:]*:stateMachine:.+")}
 
 
+# Prefixes whose actions take any of the prefix's resource types: the dataset lists API
+# Gateway's verbs (apigateway:GET, ...) with the REST APIs' types only, and the HTTP and
+# WebSocket APIs' (``/apis/<id>/routes``) under none.
+ANY_TYPE = {"apigateway"}
+
+
 def dataset_problems(statements: Any) -> list[str]:
     """What in these statements the IAM dataset does not confirm: an action that does not
     exist, or a resource ARN that fits none of the action's resource types' formats."""
@@ -397,8 +403,9 @@ def dataset_problems(statements: Any) -> list[str]:
                 problems.append(f"{action}: no such IAM action")
                 continue
             formats = _data()("resourceTypes", f"{prefix}.json")
-            patterns = [format_regex(formats[t["name"].lower()]["arn"])
-                        for t in entry["resourceTypes"] if t["name"].lower() in formats]
+            types = formats if prefix in ANY_TYPE else \
+                [t["name"].lower() for t in entry["resourceTypes"]]
+            patterns = [format_regex(formats[t]["arn"]) for t in types if t in formats]
             if action in DOCUMENTED:
                 patterns.append(DOCUMENTED[action])
             for resource in st.resources:

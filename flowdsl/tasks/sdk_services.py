@@ -1606,7 +1606,7 @@ SERVICES = {
         'startMedicalScribeListeningSession startPatientInsightsJob submitFeedback tagResource '
         'untagResource'
     ), ''),
-    'connectparticipant': ('execute-api', (
+    'connectparticipant': ('connect', (
         'cancelParticipantAuthentication completeAttachmentUpload createParticipantConnection '
         'describeView disconnectParticipant getAttachment getAuthenticationUrl getTranscript '
         'sendEvent sendMessage startAttachmentUpload'
@@ -3276,7 +3276,7 @@ SERVICES = {
         'updateEventLogConfiguration updateManagedThing updateNotificationConfiguration '
         'updateOtaTask'
     ), ''),
-    'iotsecuretunneling': ('', (
+    'iotsecuretunneling': ('iot', (
         'closeTunnel describeTunnel listTagsForResource listTunnels openTunnel '
         'rotateTunnelAccessToken tagResource untagResource'
     ), ''),
@@ -6510,6 +6510,11 @@ ROUTES = {
         'updateUsagePlan': 'PATCH /usageplans/{UsagePlanId}',
         'updateVpcLink': 'PATCH /vpclinks/{VpcLinkId}',
     },
+    'apigatewaymanagementapi': {
+        'deleteConnection': 'DELETE /@connections/{ConnectionId}',
+        'getConnection': 'GET /@connections/{ConnectionId}',
+        'postToConnection': 'POST /@connections/{ConnectionId}',
+    },
     'apigatewayv2': {
         'createApi': 'POST /v2/apis',
         'createApiMapping': 'POST /v2/domainnames/{DomainName}/apimappings',
@@ -6614,53 +6619,5 @@ ROUTES = {
         'updateRouteResponse': 'PATCH /v2/apis/{ApiId}/routes/{RouteId}/routeresponses/{RouteResponseId}',
         'updateStage': 'PATCH /v2/apis/{ApiId}/stages/{StageName}',
         'updateVpcLink': 'PATCH /v2/vpclinks/{VpcLinkId}',
-    },
-    'apiportal': {
-        'associateManagedApis': 'POST /products/{ProductId}/associate',
-        'createManagedApi': 'POST /managedapis',
-        'createPortal': 'POST /portals',
-        'createPortalPreview': 'POST /portals/{PortalId}/preview',
-        'createProduct': 'POST /products',
-        'createProductApiPage': 'POST /products/{ProductId}/apipages',
-        'createProductPage': 'POST /products/{ProductId}/productpages',
-        'deleteDiscoveryConfiguration': 'DELETE /discovery-configuration',
-        'deleteManagedApi': 'DELETE /managedapis/{ManagedApiId}',
-        'deleteOrganizationDiscoveryConfiguration': 'DELETE /org-discovery-configuration',
-        'deletePortal': 'DELETE /portals/{PortalId}',
-        'deleteProduct': 'DELETE /products/{ProductId}',
-        'deleteProductApiPage': 'DELETE /products/{ProductId}/apipages/{ProductApiPageId}',
-        'deleteProductPage': 'DELETE /products/{ProductId}/productpages/{ProductPageId}',
-        'deleteProductSharingPolicy': 'DELETE /products/{ProductId}/sharingpolicy',
-        'disassociateManagedApis': 'POST /products/{ProductId}/disassociate',
-        'getApiInventoryItem': 'GET /api-inventory/item',
-        'getDiscoveryConfiguration': 'GET /discovery-configuration',
-        'getManagedApi': 'GET /managedapis/{ManagedApiId}',
-        'getOrganizationDiscoveryConfiguration': 'GET /org-discovery-configuration',
-        'getPortal': 'GET /portals/{PortalId}',
-        'getProduct': 'GET /products/{ProductId}',
-        'getProductApiPage': 'GET /products/{ProductId}/apipages/{ProductApiPageId}',
-        'getProductPage': 'GET /products/{ProductId}/productpages/{ProductPageId}',
-        'getProductSharingPolicy': 'GET /products/{ProductId}/sharingpolicy',
-        'listApiInventoryItems': 'POST /api-inventory',
-        'listDiscoveryStatuses': 'GET /discovery/statuses',
-        'listManagedApiEvents': 'GET /managedapis/{ManagedApiId}/events',
-        'listManagedApis': 'GET /managedapis',
-        'listPortals': 'GET /portals',
-        'listProductApiPages': 'GET /products/{ProductId}/apipages',
-        'listProductPages': 'GET /products/{ProductId}/productpages',
-        'listProducts': 'GET /products',
-        'listTagsForResource': 'GET /tags/{ResourceArn}',
-        'putDiscoveryConfiguration': 'PUT /discovery-configuration',
-        'putOrganizationDiscoveryConfiguration': 'PUT /org-discovery-configuration',
-        'putProductSharingPolicy': 'PUT /products/{ProductId}/sharingpolicy',
-        'startDiscovery': 'POST /discovery/start',
-        'stopDiscovery': 'POST /discovery/stop',
-        'tagResource': 'POST /tags/{ResourceArn}',
-        'untagResource': 'DELETE /tags/{ResourceArn}',
-        'updatePortal': 'PATCH /portals/{PortalId}',
-        'updatePortalPublishStatus': 'POST /portals/{PortalId}/publish',
-        'updateProduct': 'PATCH /products/{ProductId}',
-        'updateProductApiPage': 'PATCH /products/{ProductId}/apipages/{ProductApiPageId}',
-        'updateProductPage': 'PATCH /products/{ProductId}/productpages/{ProductPageId}',
     },
 }
