@@ -437,14 +437,14 @@ def test_sdk_actions_and_renames() -> None:
 
 
 def test_sdk_action_without_an_iam_action_needs_permissions() -> None:
-    state = SdkCall("S", service="s3", action="selectObjectContentStream", parameters={})
+    state = SdkCall("S", service="s3", action="writeGetObjectResponse", parameters={})
     with pytest.raises(CompileError, match=r"\$\.States\.S\.Resource: state 'S' calls "
                        r"'arn:\$\{data\.aws_partition\.current\.partition\}:states:::aws-sdk:s3:"
-                       r"selectObjectContentStream', and its IAM action is not in the IAM "
+                       r"writeGetObjectResponse', and its IAM action is not in the IAM "
                        r"dataset: grant it with permissions=\[Allow\(actions, resources\)\] on the "
                        r"state \(or the Workflow\) \[unknown-iam\]"):
         grants(state)
-    allowed = SdkCall("S", service="s3", action="selectObjectContentStream", parameters={},
+    allowed = SdkCall("S", service="s3", action="writeGetObjectResponse", parameters={},
                       permissions=[Allow("s3:GetObject", "arn:aws:s3:::b/*")])
     assert grants(allowed) == {(None, ("s3:GetObject",), ("arn:aws:s3:::b/*",))}
 
