@@ -484,62 +484,6 @@ def _codebuild(c: Call) -> list[Allow]:
     return [Allow(actions, project, sid), *out]
 
 
-# SageMaker ------------------------------------------------------------------------------------
-
-_PASSED_TO_SAGEMAKER = ("StringEquals", "iam:PassedToService", "sagemaker.amazonaws.com")
-
-@integration("sagemaker:createTrainingJob", (REQUEST_RESPONSE, SYNC),
-             "TrainingJobName → training-job/<name>*; iam:PassRole on RoleArn; .sync: "
-             "DescribeTrainingJob/StopTrainingJob, the managed rule")
-def _sagemaker_training(c: Call) -> list[Allow]:
-    name = c.get("TrainingJobName")
-    jobs = arn("sagemaker", "training-job/", name, "*") if known(name) \
-        else arn("sagemaker", "training-job/*")
-    actions = ("sagemaker:CreateTrainingJob",)
-    out = []
-    if c.pattern == SYNC:
-        actions += ("sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob")
-        out.append(sync_rule("StepFunctionsGetEventsForSageMakerTrainingJobsRule"))
-    role = c.get("RoleArn")
-    out += [
-        Allow(actions, jobs, None if known(name) else "TrainingJobNamedAtRunTime"),
-        # CreateTrainingJob copies the request's tags; AWS's generated policies allow
-        # ListTags on every resource
-        Allow("sagemaker:ListTags", "*", "SagemakerListTagsHasNoScope"),
-        Allow("iam:PassRole", role, conditions=[_PASSED_TO_SAGEMAKER]) if known(role) else
-        Allow("iam:PassRole", arn("iam", "role/*", region=False), "TrainingRoleChosenAtRunTime",
-              conditions=[_PASSED_TO_SAGEMAKER]),
-    ]
-    return out
-
-
-# HTTP task ------------------------------------------------------------------------------------
-
-@integration("http:invoke", (REQUEST_RESPONSE,),
-             "states:InvokeHTTPEndpoint on this state machine; the EventBridge connection "
-             "(Authentication.ConnectionArn) and its secret")
-def _http(c: Call) -> list[Allow]:
-    machine = c.context.state_machine_arn if c.context is not None \
-        else arn("states", "stateMachine:*")
-    out = [Allow("states:InvokeHTTPEndpoint", machine)]
-    connection = param(c.get("Authentication"), "ConnectionArn")
-    secret: Any = arn("secretsmanager", "secret:events!connection/*")
-    if known(connection):
-        out.append(Allow("events:RetrieveConnectionCredentials", connection))
-        m = re.fullmatch(_ARN, connection) if isinstance(connection, str) else None
-        if m and m.group("resource").startswith("connection/"):
-            name = m.group("resource").split("/")[1]
-            secret = arn("secretsmanager", f"secret:events!connection/{name}/*")
-        out.append(Allow(("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"),
-                         secret, None if m else "ConnectionSecretNamedByEventBridge"))
-    else:
-        out.append(Allow("events:RetrieveConnectionCredentials", arn("events", "connection/*"),
-                         "ConnectionChosenAtRunTime"))
-        out.append(Allow(("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"),
-                         secret, "ConnectionChosenAtRunTime"))
-    return out
-
-
 # Resources ------------------------------------------------------------------------------------
 
 def resource_text(resource: Any) -> str | None:
@@ -686,3 +630,12 @@ def inverse(name: str, fields: dict[str, str], required: tuple[str, ...] = (),
             kwargs["pattern"] = pattern_field(suffix)
         return kwargs
     return invert
+
+
+# Integrations in modules of their own --------------------------------------------------------
+# (imported by name, as flowdsl.tasks.load_all does: each imports this module's helpers)
+import importlib as _importlib  # noqa: E402
+
+for _module in ("apigateway", "bedrock", "databrew", "eks", "emr", "emr_containers",
+                "emr_serverless", "http", "mediaconvert", "sagemaker"):
+    _importlib.import_module(f"flowdsl.tasks.{_module}")
