@@ -54,7 +54,7 @@ def _invoke(c: Call) -> list[Allow]:
     if m is None:
         why = "ApiGatewayEndpointChosenAtRunTime" if endpoint is DYNAMIC \
             else "ApiGatewayEndpointIsNotAnExecuteApiHost"
-        return [Allow("execute-api:Invoke", arn("execute-api", "*"), why)]
+        return [Allow("execute-api:Invoke", arn("execute-api", "*/*/*/*"), why)]
     api, region = m.group(1), m.group(2)
     stage, stage_dynamic = _part(c.get("Stage"))
     method, method_dynamic = _part(c.get("Method"), upper=True)

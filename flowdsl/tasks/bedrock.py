@@ -107,8 +107,8 @@ def _customize(c: Call) -> list[Allow]:
         models, sid = _foundation("*"), "BedrockBaseModelChosenAtRunTime"
     jobs = arn("bedrock", "model-customization-job/*")
     out = [Allow("bedrock:CreateModelCustomizationJob", models, sid),
-           Allow("bedrock:CreateModelCustomizationJob",
-                 (arn("bedrock", "custom-model/*"), jobs), "BedrockNamesTheModelAndJob")]
+           Allow("bedrock:CreateModelCustomizationJob", arn("bedrock", "custom-model/*"),
+                 "BedrockNamesTheModelAndJob")]
     if c.pattern == SYNC:
         out.append(Allow(("bedrock:GetModelCustomizationJob", "bedrock:StopModelCustomizationJob"),
                          jobs, "BedrockNamesTheModelAndJob"))

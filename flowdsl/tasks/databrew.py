@@ -40,16 +40,16 @@ def _start(c: Call) -> list[Allow]:
 
 @frozen
 class DataBrewStartJobRun(_TaskBase):
-    """Run the DataBrew job ``name``, and by default wait for it. ``pattern``: ``"sync"`` or
+    """Run the DataBrew job ``job_name``, and by default wait for it. ``pattern``: ``"sync"`` or
     ``"request_response"``."""
 
-    name: str | Ref = attrs.field(kw_only=True)
+    job_name: str | Ref = attrs.field(kw_only=True)
     options: JSON = attrs.field(default=None, kw_only=True)
     pattern: str = attrs.field(default="sync", kw_only=True)
 
 
 register(DataBrewStartJobRun, Integration(
     resource=lambda st: states_arn("databrew:startJobRun" + suffix_of(st.pattern)),
-    parameters=lambda st: compact({"Name": st.name}, st.options),
-    inverse=inverse("databrew:startJobRun", {"Name": "name"}, required=("name",)),
+    parameters=lambda st: compact({"Name": st.job_name}, st.options),
+    inverse=inverse("databrew:startJobRun", {"Name": "job_name"}, required=("job_name",)),
 ))

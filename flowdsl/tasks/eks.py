@@ -60,7 +60,7 @@ def _delete_cluster(c: Call) -> list[Allow]:
       "on the account's node groups; iam:PassRole on NodeRole to eks.amazonaws.com")
 def _create_nodegroup(c: Call) -> list[Allow]:
     return [Allow(("ec2:DescribeSubnets", "eks:CreateNodegroup"), "*", "EksNodegroupDoesNotExistYet"),
-            Allow(("eks:DeleteNodegroup", "eks:DescribeNodegroup"), arn("eks", "nodegroup/*")),
+            Allow(("eks:DeleteNodegroup", "eks:DescribeNodegroup"), arn("eks", "nodegroup/*/*/*")),
             Allow(("iam:GetRole", "iam:ListAttachedRolePolicies"),
                   arn("iam", "role/*", region=False), "EksChecksTheNodeRole"),
             _pass_role(c.get("NodeRole"), _PASSED_TO_EKS, "EksNodeRoleChosenAtRunTime")]
@@ -74,7 +74,7 @@ def _delete_nodegroup(c: Call) -> list[Allow]:
         where: Any = arn("eks", "nodegroup/", cluster, "/", group, "/*")
         sid = None
     else:
-        where, sid = arn("eks", "nodegroup/*"), "EksNodegroupChosenAtRunTime"
+        where, sid = arn("eks", "nodegroup/*/*/*"), "EksNodegroupChosenAtRunTime"
     return [Allow(("eks:DeleteNodegroup", "eks:DescribeNodegroup"), where, sid)]
 
 
@@ -84,7 +84,7 @@ def _delete_nodegroup(c: Call) -> list[Allow]:
 def _create_profile(c: Call) -> list[Allow]:
     return [Allow("eks:CreateFargateProfile", "*", "EksProfileDoesNotExistYet"),
             Allow(("eks:DeleteFargateProfile", "eks:DescribeFargateProfile"),
-                  arn("eks", "fargateprofile/*")),
+                  arn("eks", "fargateprofile/*/*/*")),
             _pass_role(c.get("PodExecutionRoleArn"), _PASSED_TO_FARGATE,
                        "EksPodRoleChosenAtRunTime")]
 
@@ -96,7 +96,7 @@ def _delete_profile(c: Call) -> list[Allow]:
         where: Any = arn("eks", "fargateprofile/", cluster, "/", profile, "/*")
         sid = None
     else:
-        where, sid = arn("eks", "fargateprofile/*"), "EksProfileChosenAtRunTime"
+        where, sid = arn("eks", "fargateprofile/*/*/*"), "EksProfileChosenAtRunTime"
     return [Allow(("eks:DeleteFargateProfile", "eks:DescribeFargateProfile"), where, sid)]
 
 

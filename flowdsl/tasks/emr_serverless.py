@@ -50,8 +50,8 @@ def _spec(action: str, scope: str) -> Any:
 @_spec("createApplication", "CreateApplication on the account's applications; .sync: "
        "Get/DeleteApplication, the managed rule; the service-linked role")
 def _create(c: Call) -> list[Allow]:
-    out = [Allow("emr-serverless:CreateApplication", arn("emr-serverless", "/*"),
-                 "EmrServerlessApplicationDoesNotExistYet")]
+    # CreateApplication takes no resource in IAM (AWS's template writes "/*")
+    out = [Allow("emr-serverless:CreateApplication", "*", "EmrServerlessApplicationDoesNotExistYet")]
     if c.pattern == SYNC:
         out += [Allow(("emr-serverless:DeleteApplication", "emr-serverless:GetApplication"),
                       arn("emr-serverless", "/applications/*"), "EmrServerlessNamesTheApplication"),
@@ -138,14 +138,14 @@ class EmrServerlessStartJobRun(_TaskBase):
     application_id: str | Ref = attrs.field(kw_only=True)
     execution_role_arn: str | Ref = attrs.field(kw_only=True)
     job_driver: JSON = attrs.field(kw_only=True)
-    name: str | None = attrs.field(default=None, kw_only=True)
+    job_name: str | None = attrs.field(default=None, kw_only=True)
     configuration_overrides: JSON = attrs.field(default=None, kw_only=True)
     options: JSON = attrs.field(default=None, kw_only=True)
     pattern: str = attrs.field(default="sync", kw_only=True)
 
 
 _FIELDS = {"ApplicationId": "application_id", "ExecutionRoleArn": "execution_role_arn",
-           "JobDriver": "job_driver", "Name": "name",
+           "JobDriver": "job_driver", "Name": "job_name",
            "ConfigurationOverrides": "configuration_overrides"}
 
 register(EmrServerlessStartJobRun, Integration(
