@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from test_services_classes import CASES as SERVICE_CASES
+
 from flowdsl.build import check
 from flowdsl.codegen import generate, partition_of, workflow_name, write_new
 from flowdsl.errors import CompileError, FlowError
@@ -455,6 +457,8 @@ TYPED_STATES = {
     "CodeBuildStart": lambda f: f.CodeBuildStart("T", project="p", pattern="request_response"),
     "SdkCall": lambda f: f.SdkCall(
         "T", service="s3", action="getObject", parameters={"Bucket": "b", "Key": "k"}),
+    # the integrations of tests/test_services_classes.py, one case each
+    **{type(case[0]).__name__: (lambda f, state=case[0]: state) for case in SERVICE_CASES},
 }
 
 

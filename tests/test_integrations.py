@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from test_services_classes import CASES as SERVICE_CASES
+
 from flowdsl import (Allow, AthenaQuery, BatchTask, CodeBuildStart, DynamoDeleteItem, DynamoGetItem,
                      DynamoPutItem, DynamoUpdateItem, EcsRunTask, GlueJob, LambdaTask,
                      Map, OnDemandJob, Pass, PutEvents, SdkCall, SnsPublish, SqsSendMessage,
@@ -393,13 +395,14 @@ def test_sagemaker_training_job() -> None:
         "TrainingJobName": "churn", "RoleArn": "arn:aws:iam::111122223333:role/sm",
         "AlgorithmSpecification": {}, "OutputDataConfig": {}, "ResourceConfig": {},
         "StoppingCondition": {}})) == {
-        (None, ("sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob",
+        # sagemaker-iam.md: the job's tags are written with AddTags
+        (None, ("sagemaker:AddTags", "sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob",
                 "sagemaker:StopTrainingJob"), (arn("sagemaker", "training-job/churn*"),)),
         ("SagemakerListTagsHasNoScope", ("sagemaker:ListTags",), ("*",)),
         (None, ("iam:PassRole",), ("arn:aws:iam::111122223333:role/sm",)),
         (None, RULE, (arn("events", "rule/StepFunctionsGetEventsForSageMakerTrainingJobsRule"),)),
     }
-    assert ("TrainingRoleChosenAtRunTime", ("iam:PassRole",),
+    assert ("SagemakerRoleChosenAtRunTime", ("iam:PassRole",),
             (f"arn:{P}:iam::${{data.aws_caller_identity.current.account_id}}:role/*",)) in grants(
         plain("arn:aws:states:::sagemaker:createTrainingJob", {"TrainingJobName.$": "$.n",
                                                                 "RoleArn.$": "$.r"}))
@@ -579,6 +582,8 @@ TYPED = [
     AthenaQuery("T", query="SELECT 1", work_group="w", database="d", output_location="s3://b/"),
     CodeBuildStart("T", project="p", pattern="request_response"),
     SdkCall("T", service="s3", action="getObject", parameters={"Bucket": "b", "Key": "k"}),
+    # the integrations of tests/test_services_classes.py, one case each
+    *(case[0] for case in SERVICE_CASES),
 ]
 
 

@@ -445,7 +445,7 @@ def inverse(name: str, fields: dict[str, str], required: tuple[str, ...] = (),
 # What the package offers ``flowdsl`` ------------------------------------------------------------
 
 # The modules of this package that are no integration: what the integrations are written with.
-MACHINERY = frozenset({"params", "policy", "registry", "sdk"})
+MACHINERY = frozenset({"offered", "params", "policy", "registry", "sdk", "sdk_services"})
 _exports: dict[str, str] | None = None
 
 
