@@ -186,7 +186,7 @@ def load_all() -> None:
     if _loaded:
         return
     for info in sorted(pkgutil.iter_modules([str(Path(__file__).parent)]), key=lambda i: i.name):
-        if not info.name.startswith("_"):
+        if not info.name.startswith("_") and info.name not in MACHINERY:
             importlib.import_module(f"{__package__}.{info.name}")
     _loaded = True
 
