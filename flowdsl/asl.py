@@ -8,13 +8,15 @@ are first met; a target that is already placed, or a string, is a jump.
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from typing import Any
 
 import attrs
 
 from flowdsl.conditions import And, Comparison, Condition, Not, Or
-from flowdsl.errors import Diagnostic
+from flowdsl.errors import Diagnostic, PathSyntaxError
+from flowdsl.lang import jsonpath
 from flowdsl.refs import Ref
 from flowdsl.states import (
     Branch,
@@ -30,9 +32,10 @@ from flowdsl.states import (
     Workflow,
     _Catching,
     _Null,
+    _TaskBase,
 )
 from flowdsl.tasks import INTEGRATIONS, states_arn
-from flowdsl.vocabulary import TERMINAL_TYPES, parse_states_arn, states_arn_rest
+from flowdsl.vocabulary import JSONATA, JSONPATH, TERMINAL_TYPES, parse_states_arn, states_arn_rest
 
 
 @attrs.frozen
@@ -54,6 +57,87 @@ def _asl_fields(cls: type) -> tuple[attrs.Attribute, ...]:
 
 _FIELD_CACHE: dict[type, tuple[attrs.Attribute, ...]] = {}
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ROOTS = {"$": "$states.input", "$$": "$states.context"}
+
+
+# A typed task under JSONata -------------------------------------------------------------------
+#
+# A typed class writes its payload the JSONPath way: a value taken from the execution is a
+# ``key.$`` whose value is a path (``"Payload.$": "$"``). JSONata has no ``.$`` keys: a value
+# is an expression ``{% ... %}`` under the plain key. AWS's guide ("Transforming data with
+# JSONata in Step Functions") converts ``"title.$": "$.title"`` to
+# ``"title": "{% $states.input.title %}"`` and ``"name.$": "$customerName"`` to
+# ``"name": "{% $customerName %}"``; the context object ``$$`` is ``$states.context``. That
+# is what flowdsl writes for a reference path (names and indexes only). Anything else under a
+# ``.$`` key (an intrinsic function, a filter, a wildcard) has no one JSONata form, and is
+# refused: the value must be given as a JSONata expression.
+
+def jsonata_arguments(payload: Any) -> tuple[Any, list[tuple[str, str, Any]]]:
+    """A typed task's Parameters as JSONata Arguments, and what cannot be translated:
+    (the key's path below the payload, the key, its value)."""
+    refused: list[tuple[str, str, Any]] = []
+    return _as_jsonata(payload, "", refused), refused
+
+
+def _as_jsonata(value: Any, at: str, refused: list[tuple[str, str, Any]]) -> Any:
+    if isinstance(value, dict):
+        out: dict[Any, Any] = {}
+        for key, item in value.items():
+            if isinstance(key, str) and key.endswith(".$"):
+                expression = jsonata_of_path(item)
+                if expression is None:
+                    refused.append((f"{at}.{key}", key, item))
+                    continue
+                out[key[:-2]] = expression
+            else:
+                out[key] = _as_jsonata(item, f"{at}.{key}", refused)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_as_jsonata(v, f"{at}[{i}]", refused) for i, v in enumerate(value)]
+    return value
+
+
+def jsonata_of_path(text: Any) -> str | None:
+    """``{% $states.input.a.b %}`` for the reference path ``$.a.b`` (``$$...`` reads
+    ``$states.context``, ``$name...`` the variable); None for anything else."""
+    if not isinstance(text, str):
+        return None
+    try:
+        path = jsonpath.parse(text)
+    except PathSyntaxError:
+        return None
+    if not path.is_reference or path.root not in ("$", "$$", "var"):
+        return None
+    parts = [_ROOTS.get(path.root) or f"${path.variable}"]
+    for step in path.steps:
+        if step.kind == "index":
+            parts.append(f"[{step.arg}]")
+        elif _NAME.fullmatch(step.arg):
+            parts.append(f".{step.arg}")
+        elif "`" not in step.arg:
+            parts.append(f".`{step.arg}`")
+        else:
+            return None
+    return "{% " + "".join(parts) + " %}"
+
+
+def _field_giving(st: Any, key: str, value: Any) -> str | None:
+    """The typed class's own field whose value holds ``key`` (or is ``value``), for a message."""
+    own = {f.name for f in attrs.fields(_TaskBase)}
+    for f in attrs.fields(type(st)):
+        if f.name not in own and _holds(getattr(st, f.name), key, value):
+            return f.name
+    return None
+
+
+def _holds(v: Any, key: str, value: Any) -> bool:
+    if isinstance(v, dict):
+        return key in v or any(_holds(x, key, value) for x in v.values())
+    if isinstance(v, (list, tuple)):
+        return any(_holds(x, key, value) for x in v)
+    return isinstance(v, str) and v == value
+
 
 class _Compiler:
     def __init__(self, partition_refs: bool = False) -> None:
@@ -62,6 +146,7 @@ class _Compiler:
         self.diagnostics: list[Diagnostic] = []
         self.sources: dict[str, str] = {}
         self.names: dict[str, str] = {}  # state name -> path where first placed
+        self.language = JSONPATH  # the query language of the scope being compiled
 
     def error(self, code: str, path: str, message: str, source: str | None) -> None:
         self.diagnostics.append(Diagnostic(code, path, message, source))
@@ -186,7 +271,10 @@ class _Compiler:
             self.error("bad-branch", path, f"a branch must be a Branch, not {type(branch).__name__}",
                        None)
             return {"StartAt": None, "States": {}}
+        outer = self.language
+        self.language = branch.query_language or outer
         start, states = self.scope(branch.states, path, branch)
+        self.language = outer
         out: dict[str, Any] = {}
         self.fields(branch, out, path)
         if start is None:
@@ -197,6 +285,30 @@ class _Compiler:
 
     # states -------------------------------------------------------------------------------
     def state(self, st: State, path: str, target: Any) -> dict[str, Any]:
+        outer = self.language
+        self.language = st.query_language or outer
+        try:
+            return self._state(st, path, target)
+        finally:
+            self.language = outer
+
+    def typed_payload(self, st: State, params: Any, path: str) -> tuple[str, Any]:
+        """The ASL key and value of a typed task's payload: Parameters, or under JSONata the
+        same payload as Arguments (``.$`` keys written as expressions)."""
+        if self.language != JSONATA:
+            return "Parameters", self.value(params, f"{path}.Parameters", st.source)
+        arguments, refused = jsonata_arguments(params)
+        for below, key, value in refused:
+            field = _field_giving(st, key, value)
+            given = f"{type(st).__name__}.{field}" if field else type(st).__name__
+            self.error("query-language", f"{path}.Arguments{below}",
+                       f"{given} gives {key!r}: {value!r}; this state uses JSONata, where "
+                       f"flowdsl writes only a reference path ($.a.b, $$.Task.Token, $name.a) as "
+                       f"an expression: give {key[:-2]!r} a JSONata expression '{{% ... %}}' "
+                       f"instead", st.source)
+        return "Arguments", self.value(arguments, f"{path}.Arguments", st.source)
+
+    def _state(self, st: State, path: str, target: Any) -> dict[str, Any]:
         if st.source:
             self.sources[path] = st.source
         out: dict[str, Any] = {"Type": st.TYPE}
@@ -208,8 +320,8 @@ class _Compiler:
             out["Resource"] = states_arn(states_arn_rest(st.resource))
         if integration is not None:
             out["Resource"] = self.value(integration.resource(st), f"{path}.Resource", st.source)
-            out["Parameters"] = self.value(integration.parameters(st), f"{path}.Parameters",
-                                           st.source)
+            key, payload = self.typed_payload(st, integration.parameters(st), path)
+            out[key] = payload
         if isinstance(st, _Catching):
             if st.retry:
                 out["Retry"] = [self.retry(r, f"{path}.Retry[{i}]") for i, r in enumerate(st.retry)]
@@ -295,6 +407,7 @@ class _Compiler:
 def compile_workflow(workflow: Workflow) -> Compiled:
     """Compile the model to an ASL dict. Structural problems come back as diagnostics."""
     c = _Compiler(partition_refs=workflow.deployment is not None)
+    c.language = workflow.query_language or c.language
     start, states = c.scope(workflow.states, "$", workflow)
     doc: dict[str, Any] = {}
     c.fields(workflow, doc, "$")
@@ -305,4 +418,4 @@ def compile_workflow(workflow: Workflow) -> Compiled:
     return Compiled(doc, tuple(c.diagnostics), c.sources)
 
 
-__all__ = ["Compiled", "compile_workflow"]
+__all__ = ["Compiled", "compile_workflow", "jsonata_arguments", "jsonata_of_path"]

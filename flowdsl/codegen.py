@@ -7,10 +7,11 @@ hand-written workflow does), and a target shared by several transitions is a nam
 
 Three rewrites make the result read like a workflow written by hand:
 
-* a plain ``Task`` whose ``Resource`` and ``Parameters`` a typed task class produces
-  (every integration of ``flowdsl.tasks`` that registers an ``inverse``: ``LambdaTask``,
-  ``BatchTask``, ``EcsRunTask``, ``SnsPublish``, ``SdkCall``...) becomes that class; the rewrite is kept only when the class gives back exactly the same
-  ``Resource`` and ``Parameters``;
+* a plain ``Task`` whose ``Resource`` and ``Parameters`` (or JSONata ``Arguments``) a typed
+  task class produces (every integration of ``flowdsl.tasks`` that registers an ``inverse``:
+  ``LambdaTask``, ``BatchTask``, ``EcsRunTask``, ``SnsPublish``, ``SdkCall``...) becomes that
+  class; the rewrite is kept only when the class gives back exactly the same ``Resource`` and
+  ``Parameters`` (or ``Arguments``);
 * an ARN that names an account (``arn:aws:lambda:us-east-1:123456789012:function:f``)
   becomes a module variable, ``var("f_function_arn")``, declared with the ARN as its default:
   the module deploys as the definition did, and each environment can pass its own;
@@ -39,6 +40,7 @@ import flowdsl
 from flowdsl import pysource as py
 from flowdsl.conditions import And, Comparison, Condition, Not, Or
 from flowdsl.errors import CompileError, FlowError
+from flowdsl.asl import jsonata_arguments
 from flowdsl.asl_to_model import import_definition
 from flowdsl.atomic import write_atomic
 from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, DataAttr, Join, Ref, Var, Variable
@@ -212,8 +214,12 @@ class _Rewriter:
 
     # typed tasks ---------------------------------------------------------------------------
     def typed(self, st: Task) -> State:
-        if not isinstance(st.resource, str) or st.arguments is not None:
+        if not isinstance(st.resource, str) or None not in (st.arguments, st.parameters):
             return st
+        # a JSONata Task's Arguments: the typed class writes them as its Parameters with each
+        # ``.$`` value as an expression (flowdsl.asl.jsonata_arguments)
+        jsonata = st.arguments is not None
+        given = st.arguments if jsonata else st.parameters
         common = {f.name: getattr(st, f.name) for f in attrs.fields(Task)
                   if f.init and f.name not in ("resource", "parameters", "arguments", "source")
                   and not _same(getattr(st, f.name), _default(f))}
@@ -224,7 +230,7 @@ class _Rewriter:
             if inverse is None:
                 continue
             try:
-                kw = inverse(resource, st.parameters)
+                kw = inverse(resource, given)
             except (TypeError, ValueError, KeyError):
                 kw = None
             if kw is None:
@@ -236,8 +242,11 @@ class _Rewriter:
                 typed = cls(**common, **kw, source=None)
             except (TypeError, ValueError):
                 continue
-            if self.same(integration.resource(typed), resource) and \
-                    self.same(integration.parameters(typed), st.parameters):
+            produced, refused = integration.parameters(typed), []
+            if jsonata:
+                produced, refused = jsonata_arguments(produced)
+            if not refused and self.same(integration.resource(typed), resource) and \
+                    self.same(produced, given):
                 return typed
         return st
 

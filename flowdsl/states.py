@@ -273,6 +273,9 @@ class Map(_Catching):
 
 @frozen
 class _TaskBase(_Catching):
+    """Fields every Task has. A typed task's class gives its payload; it is written as
+    ``Parameters``, or as ``Arguments`` where the state uses JSONata (see flowdsl.asl)."""
+
     timeout_seconds: int | str | None = asl("TimeoutSeconds")
     timeout_seconds_path: str | None = asl("TimeoutSecondsPath", "refpath")
     heartbeat_seconds: int | str | None = asl("HeartbeatSeconds")

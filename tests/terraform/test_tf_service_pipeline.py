@@ -1,13 +1,14 @@
 """A pipeline of many service integrations, end to end on the moto server: build, apply
 (child module, a KMS key), empty plan, checkov on the plan, destroy; the state machine role's
-grants read back through IAM."""
+grants read back through IAM. API Gateway, Bedrock and EMR Serverless are only called by the
+state machine (no Terraform resource of theirs is created), so moto needs nothing for them."""
 
 import json
 from pathlib import Path
 
 import pytest
 from harness import lifecycle
-from harness.aws_checks import check_generic, role_grants
+from harness.aws_checks import as_list, check_generic, role_grants
 
 from flowdsl.build import build, write
 from flowdsl.loader import load_workflows
@@ -26,11 +27,13 @@ def test_service_pipeline_lifecycle_and_grants(fresh_moto, tmp_path):
     child = f"arn:aws:states:{region}:{account}:stateMachine:app-dev-publish"
     fn = f"arn:aws:lambda:{region}:{account}:function:score"
     queue = f"https://sqs.{region}.amazonaws.com/{account}/approvals"
+    emr_role = f"arn:aws:iam::{account}:role/emr-jobs"
     tfvars = {"app_name": "app", "stage": "dev", "topic_arn": topic, "child_arn": child,
               "cluster_arn": f"arn:aws:ecs:{region}:{account}:cluster/jobs",
               "subnet_id": "subnet-0123456789abcdef0", "fn_arn": fn, "callback_queue_url": queue,
-              "kms_key_arn": key}
+              "emr_role_arn": emr_role, "kms_key_arn": key}
     here = f"{region}:{account}"
+    machine_arn = f"arn:aws:states:{here}:stateMachine:app-dev-services"
 
     def inspect(rep, ep):
         found = check_generic(rep, ep)
@@ -45,18 +48,38 @@ def test_service_pipeline_lifecycle_and_grants(fresh_moto, tmp_path):
             "lambda:InvokeFunction": {fn, fn + ":*"},
             "ecs:RunTask": {f"arn:aws:ecs:{here}:task-definition/app-dev-services-report:*"},
             "ecs:StopTask": {f"arn:aws:ecs:{here}:task/*/*"},
-            "iam:PassRole": {task_role, exe_role},
+            "iam:PassRole": {task_role, exe_role, emr_role},
             "dynamodb:PutItem": {f"arn:aws:dynamodb:{here}:table/job-runs",
                                  f"arn:aws:dynamodb:{here}:table/job-audit"},
             "dynamodb:UpdateItem": {f"arn:aws:dynamodb:{here}:table/job-stats"},
             "sqs:SendMessage": {f"arn:aws:sqs:{here}:*"},
-            "states:StartExecution": {child},
-            "states:DescribeExecution": {f"arn:aws:states:{here}:execution:*:*"},
+            # the nested workflow, and the Distributed Map's child executions of this one
+            "states:StartExecution": {child, machine_arn},
+            "states:DescribeExecution": {f"arn:aws:states:{here}:execution:*:*",
+                                         f"arn:aws:states:{here}:execution:app-dev-services/*:*"},
+            "states:StopExecution": {f"arn:aws:states:{here}:execution:*:*",
+                                     f"arn:aws:states:{here}:execution:app-dev-services/*:*"},
             "s3:ListBucket": {"arn:aws:s3:::app-dev-results", "arn:aws:s3:::*"},
+            # Athena's results anywhere; the Map's CSV object; its ResultWriter's prefix
+            "s3:GetObject": {"arn:aws:s3:::*/*", "arn:aws:s3:::app-dev-input/rows.csv",
+                             "arn:aws:s3:::app-dev-results/rows/*"},
+            "s3:PutObject": {"arn:aws:s3:::*/*", "arn:aws:s3:::app-dev-results/rows/*"},
+            "s3:ListMultipartUploadParts": {"arn:aws:s3:::*/*",
+                                            "arn:aws:s3:::app-dev-results/rows/*"},
+            "s3:AbortMultipartUpload": {"arn:aws:s3:::*/*", "arn:aws:s3:::app-dev-results/rows/*"},
             "sns:Publish": {topic},
             "events:PutRule": {
                 f"arn:aws:events:{here}:rule/StepFunctionsGetEventsForECSTaskRule",
+                f"arn:aws:events:{here}:rule/StepFunctionsGetEventsForEMRServerlessJobRule",
                 f"arn:aws:events:{here}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"},
+            "execute-api:Invoke": {f"arn:aws:execute-api:{here}:a1b2c3d4e5/prod/POST/runs"},
+            "bedrock:InvokeModel": {
+                f"arn:aws:bedrock:{region}::foundation-model/amazon.titan-text-express-v1"},
+            "emr-serverless:StartJobRun": {f"arn:aws:emr-serverless:{here}:/applications/00f1a2b3c4d5e6f7"},
+            "emr-serverless:GetJobRun": {
+                f"arn:aws:emr-serverless:{here}:/applications/00f1a2b3c4d5e6f7/jobruns/*"},
+            "emr-serverless:CancelJobRun": {
+                f"arn:aws:emr-serverless:{here}:/applications/00f1a2b3c4d5e6f7/jobruns/*"},
         }
         for action, resources in expected.items():
             assert grants.get(action) == resources, (action, grants.get(action))
@@ -66,12 +89,18 @@ def test_service_pipeline_lifecycle_and_grants(fresh_moto, tmp_path):
             PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"])["PolicyVersion"]
         document = version["Document"]
         document = json.loads(document) if isinstance(document, str) else document
-        (passes,) = [st for st in document["Statement"] if st["Action"] == "iam:PassRole"]
-        assert passes["Condition"] == {
-            "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
+        passes = {json.dumps(sorted(as_list(st["Resource"]))): st["Condition"]
+                  for st in document["Statement"] if st["Action"] == "iam:PassRole"}
+        assert passes == {
+            json.dumps(sorted([exe_role, task_role])): {
+                "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+            json.dumps([emr_role]): {
+                "StringEquals": {"iam:PassedToService": "emr-serverless.amazonaws.com"}}}
         (machine,) = found["state_machines"].values()
-        assert machine["definition"]["States"]["Audit"]["Resource"] == \
-            "arn:aws:states:::dynamodb:putItem"
+        states = machine["definition"]["States"]
+        assert states["Audit"]["Resource"] == "arn:aws:states:::dynamodb:putItem"
+        assert states["Rows"]["ItemReader"]["Resource"] == "arn:aws:states:::s3:getObject"
+        assert states["Rows"]["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED"
         ecs = ep.client("ecs").describe_task_definition(taskDefinition="app-dev-services-report")
         td = ecs["taskDefinition"]
         assert (td["taskRoleArn"], td["executionRoleArn"]) == (task_role, exe_role)
