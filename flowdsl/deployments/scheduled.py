@@ -253,14 +253,24 @@ def input_text(m: Module, value: Any) -> Any:
     """The schedule's input as JSON text. EventBridge Scheduler replaces ``<aws.scheduler.*>``
     in that text, so '<' and '>' must stay literal: Terraform's jsonencode writes them as
     \\u003c/\\u003e, so a literal input is encoded here, and one with references is
-    jsonencode'd and the escapes undone."""
+    jsonencode'd and its own escapes of them undone.
+
+    Only jsonencode's escapes: a literal ``\\u003c`` in the input is written ``\\\\u003c``
+    (an escaped backslash, then ``u003c``), which must stay. So each escaped backslash is first
+    set aside as U+2028, a character jsonencode never writes (it escapes it), the escapes of
+    '<', '>' and '&' are undone, and the backslashes put back. Scanning left to right, every
+    pair of backslashes is one escaped backslash: no other escape has one as second character."""
     if not any(True for _ in iter_refs(value)):
         return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     local = m.local("scheduler.tf.json", "schedule_input", value, "deployment.input")
-    out = f"jsonencode({local.text})"
+    out = f'replace(jsonencode({local.text}), "{_BACKSLASHES}", "{_ASIDE}")'
     for char, escaped in (("<", "u003c"), (">", "u003e"), ("&", "u0026")):
         out = f'replace({out}, "\\\\{escaped}", "{char}")'
-    return Expr(out)
+    return Expr(f'replace({out}, "{_ASIDE}", "{_BACKSLASHES}")')
+
+
+# HCL string literals: two backslashes, and U+2028 (which jsonencode always writes escaped).
+_BACKSLASHES, _ASIDE = "\\\\\\\\", "\\u2028"
 
 
 def _terraform(m: Module) -> None:
