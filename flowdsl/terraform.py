@@ -19,7 +19,8 @@ from flowdsl.deployments.registry import kind_of, known
 from flowdsl.errors import Diagnostic
 from flowdsl.iam import Allow, merge
 from flowdsl.refs import ACCOUNT_ID, Join, Ref, ResourceAttr, StateMachineArn, join
-from flowdsl.placeholders import dumps, escape, refs_with_paths, template
+from flowdsl.placeholders import (describe_number, dumps, escape, imprecise_numbers,
+                                  refs_with_paths, template)
 from flowdsl.states import State, Workflow, iter_states
 from flowdsl.tasks import INTEGRATIONS
 from flowdsl.tasks.policy import statements as state_machine_statements
@@ -92,6 +93,7 @@ class Module:
         self.limits = {**LIMITS, **(kind.limits if kind is not None else {})}
         self.files: dict[str, dict[str, Any]] = {}
         self.owners: dict[tuple[str, str, str], str] = {}  # block -> the file holding it
+        self.origins: dict[tuple[str, str, str], tuple[str, str | None]] = {}  # (owner, source)
         self.diagnostics: list[Diagnostic] = []
         self.uses: list[tuple[str, Ref]] = []  # references that rendering turns into Expr
         self.outputs: dict[str, Any] = {}  # what integrations add to outputs.tf.json
@@ -110,6 +112,7 @@ class Module:
                            source)
             return addr(type_, name, "arn")
         self.owners[key] = file
+        self.origins[key] = (owner, source)
         limit = self.limits.get(type_)
         if limit and kind == "resource" and "name" in body and min_length(body["name"]) > limit:
             self.error("name-too-long", owner,
@@ -331,7 +334,50 @@ def _flatten(blocks: dict[str, Any]) -> dict[str, Any]:
 def check_module(workflow: Workflow, m: Module) -> list[Diagnostic]:
     """What went wrong while assembling the module. Variables are checked on the model, before
     assembly (``flowdsl.variables``), so each undeclared one is reported once, where it is used."""
-    return list(m.diagnostics)
+    return list(m.diagnostics) + _imprecise(m)
+
+
+def _imprecise(m: Module) -> list[Diagnostic]:
+    """An integer Terraform would round (see ``survives_terraform``): the definition, the job
+    and task definitions, the event pattern and the schedule input all pass through Terraform
+    as numbers, so it would deploy as another number. A local run keeps it; the build refuses."""
+    out = []
+    by_owner: dict[str, str] = {}  # a local has no source of its own: its owner's other blocks
+    for owner, source in m.origins.values():
+        if source:
+            by_owner.setdefault(owner, source)
+    for file in sorted(m.files):
+        for kind, by_type in m.files[file].items():
+            if kind not in ("resource", "data", "locals"):
+                continue  # inputs, outputs and settings: flowdsl's own values
+            for type_, named in by_type.items():
+                for name, body in named.items():
+                    owner, source = m.origins.get((kind, type_, name), (name, None))
+                    definition = (kind, name) == ("locals", "definition")
+                    for path, number in imprecise_numbers(body, "$" if definition else owner):
+                        where = (_nearest(path, m.compiled.sources) if definition
+                                 else source or _nearest(owner, by_owner))
+                        out.append(Diagnostic(
+                            "number-too-precise", path,
+                            f"the integer {describe_number(number)} has more digits than "
+                            "Terraform keeps (it would deploy rounded): write it as a string, "
+                            "or as a float if an approximation will do",
+                            where or m.workflow.source))
+    return out
+
+
+def _nearest(path: str, sources: dict[str, str]) -> str | None:
+    """The ``file:line`` of the state or field nearest above ``path`` (a definition path, or
+    an owner like ``deployment.input``)."""
+    probe = path
+    while probe:
+        if probe in sources:
+            return sources[probe]
+        cut = max(probe.rfind("."), probe.rfind("["))
+        if cut <= 0:
+            return sources.get("$")
+        probe = probe[:cut]
+    return None
 
 
 def render_files(m: Module) -> dict[str, str]:
