@@ -8,8 +8,14 @@ from typing import Any, Union
 import attrs
 
 from flowdsl.frozen import frozen
-from flowdsl.refs import Ref
+from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, Ref, join
 from flowdsl.placeholders import template
+
+
+# The aws:SourceArn of an ECS task role's trust policy, as AWS documents it against the
+# confused deputy: any ECS task of the account, in the region. (An execution role keeps a
+# trust policy without conditions, as AWS documents that one.)
+ECS_TASKS = join("arn:", PARTITION, ":ecs:", REGION, ":", ACCOUNT_ID, ":*")
 
 
 def _strs(value: Any) -> tuple[Any, ...]:

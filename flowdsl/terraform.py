@@ -18,7 +18,8 @@ from flowdsl.asl import Compiled
 from flowdsl.deployments.registry import kind_of, known
 from flowdsl.errors import Diagnostic
 from flowdsl.iam import Allow, merge
-from flowdsl.refs import ACCOUNT_ID, Join, Ref, ResourceAttr, StateMachineArn, join
+from flowdsl.refs import (ACCOUNT_ID, PARTITION, REGION, Join, Ref, ResourceAttr,
+                          StateMachineArn, join)
 from flowdsl.placeholders import (describe_number, dumps, escape, imprecise_numbers,
                                   refs_with_paths, template)
 from flowdsl.states import State, Workflow, iter_states
@@ -138,23 +139,32 @@ class Module:
         return Expr(f"data.aws_iam_policy_document.{name}.json")
 
     def role(self, file: str, name: str, role_name: Any, service: str, owner: str,
-             source: str | None, same_account: bool = False) -> ResourceAttr:
-        """A role ``service`` assumes; ``same_account`` adds the ``aws:SourceAccount`` condition
-        AWS recommends against the confused-deputy problem for service principals that act for
-        a resource (EventBridge, EventBridge Scheduler)."""
+             source: str | None, same_account: bool = False, source_arn: Any = None) -> ResourceAttr:
+        """A role ``service`` assumes. Against the confused-deputy problem, ``same_account``
+        adds the ``aws:SourceAccount`` condition, and ``source_arn`` both it and
+        ``aws:SourceArn`` (ArnLike: the one resource, or a pattern, acting through the role).
+        A role scoped to its resource has a trust policy of its own, ``assume_<name>``; the
+        others share ``assume_<principal>``."""
         principal = service.split(".")[0].replace("-", "_")  # ecs-tasks.amazonaws.com -> ecs_tasks
         statement: dict[str, Any] = {
             "actions": ["sts:AssumeRole"],
             "principals": [{"type": "Service", "identifiers": [service]}]}
-        if same_account:
-            statement["condition"] = [{"test": "StringEquals", "variable": "aws:SourceAccount",
-                                       "values": [ACCOUNT_ID]}]
-        self.block("iam.tf.json", "data", "aws_iam_policy_document", f"assume_{principal}", {
+        conditions = []
+        if same_account or source_arn is not None:
+            conditions.append({"test": "StringEquals", "variable": "aws:SourceAccount",
+                               "values": [ACCOUNT_ID]})
+        if source_arn is not None:
+            conditions.append({"test": "ArnLike", "variable": "aws:SourceArn",
+                               "values": [source_arn]})
+        if conditions:
+            statement["condition"] = conditions
+        trust = f"assume_{name}" if source_arn is not None else f"assume_{principal}"
+        self.block("iam.tf.json", "data", "aws_iam_policy_document", trust, {
             "statement": [statement],
-        }, f"assume_{principal}")
+        }, trust)
         self.resource(file, "aws_iam_role", name, {
             "name": role_name,
-            "assume_role_policy": Expr(f"data.aws_iam_policy_document.assume_{principal}.json"),
+            "assume_role_policy": Expr(f"data.aws_iam_policy_document.{trust}.json"),
         }, owner, source)
         return addr("aws_iam_role", name, "arn")
 
@@ -204,8 +214,12 @@ def state_machine_piece(m: Module) -> None:
         "retention_in_days": Expr("var.log_retention_days"),
         "kms_key_id": KMS,
     }, "deployment.logging", src)
+    # Built from its name: the state machine refers to the role, so the role's trust policy
+    # cannot refer to the state machine.
     m.role("state_machine.tf.json", "state_machine", prefixed(m, "-SfnRole"),
-           "states.amazonaws.com", "deployment", src)
+           "states.amazonaws.com", "deployment", src,
+           source_arn=join("arn:", PARTITION, ":states:", REGION, ":", ACCOUNT_ID,
+                           ":stateMachine:", d.resource_name))
     statements: list[Allow] = [LOG_DELIVERY, *state_machine_statements(m.workflow, m)]
     doc = m.policy_document("state_machine.tf.json", "state_machine", tuple(statements),
                             "deployment", extra=kms_statement("kms:Decrypt", "kms:GenerateDataKey"))

@@ -328,8 +328,13 @@ def test_the_schedule_its_group_role_and_dead_letter_queue() -> None:
         (["sqs:SendMessage"], ["${aws_sqs_queue.dlq.arn}"]),
         (["states:StartExecution"], ["${aws_sfn_state_machine.state_machine.arn}"])]
     trust = blocks(files, "data")["aws_iam_policy_document"]["assume_scheduler"]["statement"][0]
-    assert trust["condition"] == [{"test": "StringEquals", "variable": "aws:SourceAccount",
-                                   "values": ["${data.aws_caller_identity.current.account_id}"]}]
+    assert trust["condition"] == [
+        {"test": "StringEquals", "variable": "aws:SourceAccount",
+         "values": ["${data.aws_caller_identity.current.account_id}"]},
+        {"test": "ArnLike", "variable": "aws:SourceArn",
+         "values": ["arn:${data.aws_partition.current.partition}:scheduler:"
+                    "${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}"
+                    ":schedule-group/${aws_scheduler_schedule_group.schedule.name}"]}]
     assert sorted(files["outputs.tf.json"]["output"]) == [
         "dlq_arn", "dlq_url", "log_group_name", "schedule_arn", "schedule_group_name", "schedule_name",
         "scheduler_role_arn", "state_machine_arn", "state_machine_name"]

@@ -22,7 +22,7 @@ from flowdsl.deployments.registry import Choices, Deployment, Kind, LocalInput, 
 from flowdsl.frozen import frozen
 from flowdsl.iam import Allow
 from flowdsl.placeholders import iter_refs, walk
-from flowdsl.refs import Ref
+from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, Ref, join
 from flowdsl.terraform_expr import Expr, Module, addr, kms_statement, prefixed, sqs_encryption
 
 # EventBridge Scheduler's context attributes, replaced in the target input at each invocation.
@@ -287,12 +287,6 @@ def _terraform(m: Module) -> None:
             **sqs_encryption(),
         }, "deployment.dead_letter_queue", src)
         statements.append(Allow(("sqs:SendMessage",), (addr("aws_sqs_queue", "dlq", "arn"),)))
-    m.role(file, "scheduler", prefixed(m, "-SchedulerRole"), "scheduler.amazonaws.com",
-           "deployment", src, same_account=True)
-    doc = m.policy_document(file, "scheduler", tuple(statements), "deployment",
-                            extra=kms_statement("kms:Decrypt", "kms:GenerateDataKey"))
-    attachment = m.policy(file, "scheduler", prefixed(m, "-SchedulerPolicy"), "scheduler", doc,
-                          "deployment", src)
     if d.group is None:
         m.resource(file, "aws_scheduler_schedule_group", "schedule", {
             "name": d.resource_name,
@@ -300,6 +294,15 @@ def _terraform(m: Module) -> None:
         group: Any = addr("aws_scheduler_schedule_group", "schedule", "name")
     else:
         group = d.group
+    # Scheduler acts for the schedule group (its ARN is the aws:SourceArn AWS recommends);
+    # the group does not refer to the role, the schedule does.
+    m.role(file, "scheduler", prefixed(m, "-SchedulerRole"), "scheduler.amazonaws.com",
+           "deployment", src, source_arn=join("arn:", PARTITION, ":scheduler:", REGION, ":",
+                                              ACCOUNT_ID, ":schedule-group/", group))
+    doc = m.policy_document(file, "scheduler", tuple(statements), "deployment",
+                            extra=kms_statement("kms:Decrypt", "kms:GenerateDataKey"))
+    attachment = m.policy(file, "scheduler", prefixed(m, "-SchedulerPolicy"), "scheduler", doc,
+                          "deployment", src)
     target: dict[str, Any] = {
         "arn": addr("aws_sfn_state_machine", "state_machine", "arn"),
         "role_arn": addr("aws_iam_role", "scheduler", "arn"),

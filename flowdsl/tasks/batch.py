@@ -9,7 +9,7 @@ import attrs
 
 from flowdsl.fields import check_fields
 from flowdsl.frozen import frozen
-from flowdsl.iam import Allow
+from flowdsl.iam import ECS_TASKS, Allow
 from flowdsl.refs import PARTITION, Ref, ResourceAttr, Var, join
 from flowdsl.source import caller_location
 from flowdsl.states import JSON, _TaskBase
@@ -142,7 +142,7 @@ def _job_resources(m: Module, job: JobDefinition) -> None:
                            ":iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"),
     }, owner, job.source)
     m.role("batch.tf.json", task, join(name, "-EcsTaskRole"), "ecs-tasks.amazonaws.com",
-           owner, job.source)
+           owner, job.source, source_arn=ECS_TASKS)  # Batch runs a Fargate job as an ECS task
     if job.permissions:
         doc = m.policy_document("batch.tf.json", task, tuple(job.permissions), owner)
         m.policy("batch.tf.json", task, join(name, "-EcsTaskRolePolicy"), task, doc, owner,
