@@ -17,7 +17,7 @@ import attrs
 from flowdsl.asl import Compiled
 from flowdsl.deployments.registry import kind_of, known
 from flowdsl.errors import Diagnostic
-from flowdsl.iam import Allow, merge
+from flowdsl.iam import Allow, merge, review
 from flowdsl.refs import (ACCOUNT_ID, PARTITION, REGION, Join, Ref, ResourceAttr,
                           StateMachineArn, join)
 from flowdsl.placeholders import (describe_number, dumps, escape, imprecise_numbers,
@@ -397,3 +397,35 @@ def _nearest(path: str, sources: dict[str, str]) -> str | None:
 def render_files(m: Module) -> dict[str, str]:
     """The module's ``*.tf.json`` files, deterministic text."""
     return {name: dumps(render(_flatten(blocks))) for name, blocks in sorted(m.files.items())}
+
+
+def permission_warnings(workflow: Workflow) -> list[Diagnostic]:
+    """Warnings about what the workflow grants by hand: the ``permissions=`` of its states,
+    of the resources they define (a job or task definition's role), and of the workflow."""
+    out: list[Diagnostic] = []
+    seen: set[int] = set()
+    for st in iter_states(workflow.states):
+        if id(st) in seen:
+            continue
+        seen.add(id(st))
+        out += review(getattr(st, "permissions", ()) or (), f"state {st.name!r}",
+                      f"states.{st.name}.permissions", st.source)
+        for field in attrs.fields(type(st)):
+            held = getattr(st, field.name)
+            if isinstance(held, State) or id(held) in seen or not attrs.has(type(held)):
+                continue
+            grants = getattr(held, "permissions", None)
+            ident = getattr(held, "id", None)
+            if grants and isinstance(ident, str):  # a definition the state brings, with a role
+                seen.add(id(held))
+                out += review(grants, f"{_words(type(held).__name__)} {ident!r}",
+                              f"states.{st.name}.{field.name}.permissions",
+                              getattr(held, "source", None))
+    out += review(getattr(workflow, "permissions", ()) or (), f"workflow {workflow.name!r}",
+                  "permissions", workflow.source)
+    return out
+
+
+def _words(name: str) -> str:
+    """``JobDefinition`` -> ``job definition``."""
+    return "".join(f" {c.lower()}" if c.isupper() else c for c in name).strip()

@@ -223,8 +223,6 @@ class _Parser:
 def parse(text: str) -> Call:
     """Parse ``States.Name(arg, ...)``; raises :class:`IntrinsicSyntaxError` with the offset."""
     p = _Parser(text)
-    if text[:1].isspace():
-        raise p.fail("an intrinsic function must start with 'States.', not a blank")
     call = p.call()
     p.ws()
     if p.i != len(text):
