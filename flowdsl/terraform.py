@@ -10,6 +10,7 @@ kind (``flowdsl.deployments``), and each task integration adds what it brings
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import attrs
@@ -410,20 +411,26 @@ def permission_warnings(workflow: Workflow) -> list[Diagnostic]:
         seen.add(id(st))
         out += review(getattr(st, "permissions", ()) or (), f"state {st.name!r}",
                       f"states.{st.name}.permissions", st.source)
-        for field in attrs.fields(type(st)):
-            held = getattr(st, field.name)
-            if isinstance(held, State) or id(held) in seen or not attrs.has(type(held)):
+        for field in _fields(type(st)):
+            held = getattr(st, field)
+            if isinstance(held, (str, tuple, State)) or held is None or id(held) in seen \
+                    or not attrs.has(type(held)):
                 continue
             grants = getattr(held, "permissions", None)
             ident = getattr(held, "id", None)
             if grants and isinstance(ident, str):  # a definition the state brings, with a role
                 seen.add(id(held))
                 out += review(grants, f"{_words(type(held).__name__)} {ident!r}",
-                              f"states.{st.name}.{field.name}.permissions",
+                              f"states.{st.name}.{field}.permissions",
                               getattr(held, "source", None))
     out += review(getattr(workflow, "permissions", ()) or (), f"workflow {workflow.name!r}",
                   "permissions", workflow.source)
     return out
+
+
+@functools.cache
+def _fields(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in attrs.fields(cls) if f.name not in ("name", "source", "comment"))
 
 
 def _words(name: str) -> str:
