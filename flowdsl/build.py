@@ -15,7 +15,7 @@ from flowdsl.errors import CompileError, Diagnostic
 from flowdsl.placeholders import dumps, to_template
 from flowdsl.states import Workflow
 from flowdsl.deployments import kind_of, load_all
-from flowdsl.terraform import assemble, check_module, render_files
+from flowdsl.terraform import assemble, check_module, permission_warnings, render_files
 from flowdsl.validate import validate
 from flowdsl.variables import check_variables
 from flowdsl.vocabulary import is_state_machine_name
@@ -27,6 +27,7 @@ class Artifacts:
 
     name: str
     files: dict[str, str]
+    warnings: tuple[Diagnostic, ...] = ()  # what `flowdsl build` prints, without failing
 
 
 @contextlib.contextmanager
@@ -101,7 +102,7 @@ def _build(workflow: Workflow) -> Artifacts:
     files = {f"{workflow.name}.asl.json": dumps(to_template(compiled.definition))}
     if module is not None:
         files.update(render_files(module))
-    return Artifacts(workflow.name, files)
+    return Artifacts(workflow.name, files, tuple(permission_warnings(workflow)))
 
 
 def write(artifacts: Iterable[Artifacts], out_dir: str | Path) -> list[Path]:

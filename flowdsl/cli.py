@@ -71,6 +71,8 @@ def build(
         except FlowError as e:
             errors.append(str(e))
             lines.append(str(e))
+    for warning in (w for a in artifacts for w in a.warnings):
+        typer.echo(f"warning: {warning.render()}", err=True)
     names = [a.name for a in artifacts]
     for dup in sorted({n for n in names if names.count(n) > 1}):
         errors.append(f"two workflows are named {dup!r}; they would write the same build/{dup}/")

@@ -10,6 +10,7 @@ kind (``flowdsl.deployments``), and each task integration adds what it brings
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import attrs
@@ -17,9 +18,11 @@ import attrs
 from flowdsl.asl import Compiled
 from flowdsl.deployments.registry import kind_of, known
 from flowdsl.errors import Diagnostic
-from flowdsl.iam import Allow, merge
-from flowdsl.refs import ACCOUNT_ID, Join, Ref, ResourceAttr, StateMachineArn, join
-from flowdsl.placeholders import dumps, escape, refs_with_paths, template
+from flowdsl.iam import Allow, merge, review
+from flowdsl.refs import (ACCOUNT_ID, PARTITION, REGION, Join, Ref, ResourceAttr,
+                          StateMachineArn, join)
+from flowdsl.placeholders import (describe_number, dumps, escape, imprecise_numbers,
+                                  refs_with_paths, template)
 from flowdsl.states import State, Workflow, iter_states
 from flowdsl.tasks import INTEGRATIONS
 from flowdsl.tasks.policy import statements as state_machine_statements
@@ -92,6 +95,7 @@ class Module:
         self.limits = {**LIMITS, **(kind.limits if kind is not None else {})}
         self.files: dict[str, dict[str, Any]] = {}
         self.owners: dict[tuple[str, str, str], str] = {}  # block -> the file holding it
+        self.origins: dict[tuple[str, str, str], tuple[str, str | None]] = {}  # (owner, source)
         self.diagnostics: list[Diagnostic] = []
         self.uses: list[tuple[str, Ref]] = []  # references that rendering turns into Expr
         self.outputs: dict[str, Any] = {}  # what integrations add to outputs.tf.json
@@ -110,6 +114,7 @@ class Module:
                            source)
             return addr(type_, name, "arn")
         self.owners[key] = file
+        self.origins[key] = (owner, source)
         limit = self.limits.get(type_)
         if limit and kind == "resource" and "name" in body and min_length(body["name"]) > limit:
             self.error("name-too-long", owner,
@@ -135,23 +140,32 @@ class Module:
         return Expr(f"data.aws_iam_policy_document.{name}.json")
 
     def role(self, file: str, name: str, role_name: Any, service: str, owner: str,
-             source: str | None, same_account: bool = False) -> ResourceAttr:
-        """A role ``service`` assumes; ``same_account`` adds the ``aws:SourceAccount`` condition
-        AWS recommends against the confused-deputy problem for service principals that act for
-        a resource (EventBridge, EventBridge Scheduler)."""
+             source: str | None, same_account: bool = False, source_arn: Any = None) -> ResourceAttr:
+        """A role ``service`` assumes. Against the confused-deputy problem, ``same_account``
+        adds the ``aws:SourceAccount`` condition, and ``source_arn`` both it and
+        ``aws:SourceArn`` (ArnLike: the one resource, or a pattern, acting through the role).
+        A role scoped to its resource has a trust policy of its own, ``assume_<name>``; the
+        others share ``assume_<principal>``."""
         principal = service.split(".")[0].replace("-", "_")  # ecs-tasks.amazonaws.com -> ecs_tasks
         statement: dict[str, Any] = {
             "actions": ["sts:AssumeRole"],
             "principals": [{"type": "Service", "identifiers": [service]}]}
-        if same_account:
-            statement["condition"] = [{"test": "StringEquals", "variable": "aws:SourceAccount",
-                                       "values": [ACCOUNT_ID]}]
-        self.block("iam.tf.json", "data", "aws_iam_policy_document", f"assume_{principal}", {
+        conditions = []
+        if same_account or source_arn is not None:
+            conditions.append({"test": "StringEquals", "variable": "aws:SourceAccount",
+                               "values": [ACCOUNT_ID]})
+        if source_arn is not None:
+            conditions.append({"test": "ArnLike", "variable": "aws:SourceArn",
+                               "values": [source_arn]})
+        if conditions:
+            statement["condition"] = conditions
+        trust = f"assume_{name}" if source_arn is not None else f"assume_{principal}"
+        self.block("iam.tf.json", "data", "aws_iam_policy_document", trust, {
             "statement": [statement],
-        }, f"assume_{principal}")
+        }, trust)
         self.resource(file, "aws_iam_role", name, {
             "name": role_name,
-            "assume_role_policy": Expr(f"data.aws_iam_policy_document.assume_{principal}.json"),
+            "assume_role_policy": Expr(f"data.aws_iam_policy_document.{trust}.json"),
         }, owner, source)
         return addr("aws_iam_role", name, "arn")
 
@@ -201,8 +215,12 @@ def state_machine_piece(m: Module) -> None:
         "retention_in_days": Expr("var.log_retention_days"),
         "kms_key_id": KMS,
     }, "deployment.logging", src)
+    # Built from its name: the state machine refers to the role, so the role's trust policy
+    # cannot refer to the state machine.
     m.role("state_machine.tf.json", "state_machine", prefixed(m, "-SfnRole"),
-           "states.amazonaws.com", "deployment", src)
+           "states.amazonaws.com", "deployment", src,
+           source_arn=join("arn:", PARTITION, ":states:", REGION, ":", ACCOUNT_ID,
+                           ":stateMachine:", d.resource_name))
     statements: list[Allow] = [LOG_DELIVERY, *state_machine_statements(m.workflow, m)]
     doc = m.policy_document("state_machine.tf.json", "state_machine", tuple(statements),
                             "deployment", extra=kms_statement("kms:Decrypt", "kms:GenerateDataKey"))
@@ -331,9 +349,90 @@ def _flatten(blocks: dict[str, Any]) -> dict[str, Any]:
 def check_module(workflow: Workflow, m: Module) -> list[Diagnostic]:
     """What went wrong while assembling the module. Variables are checked on the model, before
     assembly (``flowdsl.variables``), so each undeclared one is reported once, where it is used."""
-    return list(m.diagnostics)
+    return list(m.diagnostics) + _imprecise(m)
+
+
+def _imprecise(m: Module) -> list[Diagnostic]:
+    """An integer Terraform would round (see ``survives_terraform``): the definition, the job
+    and task definitions, the event pattern and the schedule input all pass through Terraform
+    as numbers, so it would deploy as another number. A local run keeps it; the build refuses."""
+    out = []
+    by_owner: dict[str, str] = {}  # a local has no source of its own: its owner's other blocks
+    for owner, source in m.origins.values():
+        if source:
+            by_owner.setdefault(owner, source)
+    for file in sorted(m.files):
+        for kind, by_type in m.files[file].items():
+            if kind not in ("resource", "data", "locals"):
+                continue  # inputs, outputs and settings: flowdsl's own values
+            for type_, named in by_type.items():
+                for name, body in named.items():
+                    owner, source = m.origins.get((kind, type_, name), (name, None))
+                    definition = (kind, name) == ("locals", "definition")
+                    for path, number in imprecise_numbers(body, "$" if definition else owner):
+                        where = (_nearest(path, m.compiled.sources) if definition
+                                 else source or _nearest(owner, by_owner))
+                        out.append(Diagnostic(
+                            "number-too-precise", path,
+                            f"the integer {describe_number(number)} has more digits than "
+                            "Terraform keeps (it would deploy rounded): write it as a string, "
+                            "or as a float if an approximation will do",
+                            where or m.workflow.source))
+    return out
+
+
+def _nearest(path: str, sources: dict[str, str]) -> str | None:
+    """The ``file:line`` of the state or field nearest above ``path`` (a definition path, or
+    an owner like ``deployment.input``)."""
+    probe = path
+    while probe:
+        if probe in sources:
+            return sources[probe]
+        cut = max(probe.rfind("."), probe.rfind("["))
+        if cut <= 0:
+            return sources.get("$")
+        probe = probe[:cut]
+    return None
 
 
 def render_files(m: Module) -> dict[str, str]:
     """The module's ``*.tf.json`` files, deterministic text."""
     return {name: dumps(render(_flatten(blocks))) for name, blocks in sorted(m.files.items())}
+
+
+def permission_warnings(workflow: Workflow) -> list[Diagnostic]:
+    """Warnings about what the workflow grants by hand: the ``permissions=`` of its states,
+    of the resources they define (a job or task definition's role), and of the workflow."""
+    out: list[Diagnostic] = []
+    seen: set[int] = set()
+    for st in iter_states(workflow.states):
+        if id(st) in seen:
+            continue
+        seen.add(id(st))
+        out += review(getattr(st, "permissions", ()) or (), f"state {st.name!r}",
+                      f"states.{st.name}.permissions", st.source)
+        for field in _fields(type(st)):
+            held = getattr(st, field)
+            if isinstance(held, (str, tuple, State)) or held is None or id(held) in seen \
+                    or not attrs.has(type(held)):
+                continue
+            grants = getattr(held, "permissions", None)
+            ident = getattr(held, "id", None)
+            if grants and isinstance(ident, str):  # a definition the state brings, with a role
+                seen.add(id(held))
+                out += review(grants, f"{_words(type(held).__name__)} {ident!r}",
+                              f"states.{st.name}.{field}.permissions",
+                              getattr(held, "source", None))
+    out += review(getattr(workflow, "permissions", ()) or (), f"workflow {workflow.name!r}",
+                  "permissions", workflow.source)
+    return out
+
+
+@functools.cache
+def _fields(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in attrs.fields(cls) if f.name not in ("name", "source", "comment"))
+
+
+def _words(name: str) -> str:
+    """``JobDefinition`` -> ``job definition``."""
+    return "".join(f" {c.lower()}" if c.isupper() else c for c in name).strip()

@@ -73,8 +73,11 @@ class Module(Protocol):
         """Add a ``data.aws_iam_policy_document`` and return its ``.json``."""
 
     def role(self, file: str, name: str, role_name: Any, service: str, owner: str,
-             source: str | None, same_account: bool = False) -> ResourceAttr:
-        """Add an IAM role that ``service`` (``"events.amazonaws.com"``) assumes."""
+             source: str | None, same_account: bool = False,
+             source_arn: Any = None) -> ResourceAttr:
+        """Add an IAM role that ``service`` (``"events.amazonaws.com"``) assumes; its trust
+        policy has ``aws:SourceAccount`` with ``same_account``, and also ``aws:SourceArn``
+        with ``source_arn`` (the resource acting through the role, or an ARN pattern)."""
 
     def policy(self, file: str, name: str, policy_name: Any, role: str, document: Expr,
                owner: str, source: str | None, count: Expr | None = None) -> str:

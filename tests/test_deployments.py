@@ -328,8 +328,13 @@ def test_the_schedule_its_group_role_and_dead_letter_queue() -> None:
         (["sqs:SendMessage"], ["${aws_sqs_queue.dlq.arn}"]),
         (["states:StartExecution"], ["${aws_sfn_state_machine.state_machine.arn}"])]
     trust = blocks(files, "data")["aws_iam_policy_document"]["assume_scheduler"]["statement"][0]
-    assert trust["condition"] == [{"test": "StringEquals", "variable": "aws:SourceAccount",
-                                   "values": ["${data.aws_caller_identity.current.account_id}"]}]
+    assert trust["condition"] == [
+        {"test": "StringEquals", "variable": "aws:SourceAccount",
+         "values": ["${data.aws_caller_identity.current.account_id}"]},
+        {"test": "ArnLike", "variable": "aws:SourceArn",
+         "values": ["arn:${data.aws_partition.current.partition}:scheduler:"
+                    "${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}"
+                    ":schedule-group/${aws_scheduler_schedule_group.schedule.name}"]}]
     assert sorted(files["outputs.tf.json"]["output"]) == [
         "dlq_arn", "dlq_url", "log_group_name", "schedule_arn", "schedule_group_name", "schedule_name",
         "scheduler_role_arn", "state_machine_arn", "state_machine_name"]
@@ -351,8 +356,31 @@ def test_an_input_with_references_keeps_the_context_attributes_literal() -> None
         "stage": "${var.stage}", "at": "<aws.scheduler.scheduled-time>"}
     # jsonencode writes < > & as \u003c \u003e \u0026; Scheduler must see the placeholders as written
     assert s["target"]["input"] == (
-        '${replace(replace(replace(jsonencode(local.schedule_input), "\\\\u003c", "<"), '
-        '"\\\\u003e", ">"), "\\\\u0026", "&")}')
+        '${replace(replace(replace(replace(replace(jsonencode(local.schedule_input), '
+        '"\\\\\\\\", "\\u2028"), "\\\\u003c", "<"), "\\\\u003e", ">"), "\\\\u0026", "&"), '
+        '"\\u2028", "\\\\\\\\")}')
+
+
+def test_a_literal_escape_in_an_input_with_references_deploys_as_written(tmp_path) -> None:
+    """Terraform itself evaluates the input: only jsonencode's own escapes are undone."""
+    import shutil
+    import subprocess
+
+    literal = "\\u003c, \\\\u003e, \\\\\\u0026, \\\"q\\\", <a> & \u2028 end\\"
+    files = tf(nightly_like(input={"lit": literal, "at": "<aws.scheduler.scheduled-time>",
+                                   "stage": var("stage"), "nested": [{"x": "\\u003e"}]}))
+    expression = blocks(files, "resource")["aws_scheduler_schedule"]["schedule"]["target"]["input"]
+    doc = {"variable": {"stage": {"type": "string", "default": "dev"}},
+           "locals": files["scheduler.tf.json"]["locals"]}
+    (tmp_path / "main.tf.json").write_text(json.dumps(doc))
+    terraform = shutil.which("terraform")
+    assert terraform, "terraform is not installed (the README's quick start lists it)"
+    env = {"TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([terraform, "console"], input=expression[2:-1] + "\n", cwd=tmp_path,
+                         env=env, capture_output=True, text=True, timeout=60, check=True)
+    deployed = json.loads(json.loads(out.stdout.strip()))  # the console quotes the string
+    assert deployed == {"lit": literal, "at": "<aws.scheduler.scheduled-time>", "stage": "dev",
+                        "nested": [{"x": "\\u003e"}]}
 
 
 def test_the_scheduled_input_fills_in_the_context_attributes() -> None:

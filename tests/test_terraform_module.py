@@ -248,3 +248,61 @@ def test_task_role_permissions_render() -> None:
                   deployment=OnDemandJob("w"))
     files = {n: json.loads(t) for n, t in build(wf).files.items() if n.endswith(".tf.json")}
     assert statements(files, "job_task") == [(("s3:GetObject",), ("arn:aws:s3:::b/*",))]
+
+
+# trust policies: each role only for its own resource (confused deputy) ----------------------
+
+ACCOUNT = "${data.aws_caller_identity.current.account_id}"
+ARN_HEAD = "arn:${data.aws_partition.current.partition}:{service}:${data.aws_region.current.name}:" + ACCOUNT
+
+
+def trust(files: dict[str, Any], role: str) -> dict[str, Any]:
+    """The one statement of a role's trust policy, its role pointing at it."""
+    body = blocks(files, "resource")["aws_iam_role"][role]
+    name = re.fullmatch(r"\$\{data\.aws_iam_policy_document\.(\w+)\.json\}",
+                        body["assume_role_policy"]).group(1)
+    [statement] = blocks(files, "data")["aws_iam_policy_document"][name]["statement"]
+    return statement
+
+
+def scoped(service: str, source_arn: str) -> list[dict[str, Any]]:
+    return [{"test": "StringEquals", "variable": "aws:SourceAccount", "values": [ACCOUNT]},
+            {"test": "ArnLike", "variable": "aws:SourceArn",
+             "values": [ARN_HEAD.replace("{service}", service) + source_arn]}]
+
+
+def test_the_state_machine_pipe_and_task_roles_trust_only_their_own_resources() -> None:
+    files = fibonacci_files()
+    name = "${var.app_name}-${var.stage}-fibonacci-OnDemandJob"
+    assert trust(files, "state_machine") == {
+        "actions": ["sts:AssumeRole"],
+        "principals": [{"type": "Service", "identifiers": ["states.amazonaws.com"]}],
+        "condition": scoped("states", f":stateMachine:{name}")}
+    assert trust(files, "pipe")["condition"] == scoped("pipes", f":pipe/{name}-Pipe")
+    assert trust(files, "fibonacci_task")["condition"] == scoped("ecs", ":*")
+    # the execution role (the ECS agent pulling the image) keeps AWS's documented trust policy
+    assert "condition" not in trust(files, "fibonacci_execution")
+
+
+def test_no_trust_policy_refers_to_a_resource_that_refers_to_its_role() -> None:
+    files = fibonacci_files()
+    documents = blocks(files, "data")["aws_iam_policy_document"]
+    for doc in (documents[name] for name in documents if name.startswith("assume_")):
+        text = json.dumps(doc)
+        assert "aws_sfn_state_machine." not in text and "aws_pipes_pipe." not in text
+
+
+def test_an_ecs_task_role_and_an_event_rule_role_are_scoped() -> None:
+    from flowdsl import EventJob, EventPattern
+    from flowdsl.tasks.ecs import EcsRunTask, TaskDefinition
+
+    td = TaskDefinition("web", image="i")
+    wf = Workflow("w", [EcsRunTask("Run", task_definition=td, cluster="c", subnets=["s"])],
+                  deployment=EventJob("w", EventPattern({"source": ["shop"]}), dead_letter_queue=False))
+    files = {n: json.loads(t) for n, t in build(wf).files.items() if n.endswith(".tf.json")}
+    assert trust(files, "web_task")["condition"] == scoped("ecs", ":*")
+    assert "condition" not in trust(files, "web_execution")
+    assert trust(files, "events")["condition"] == [
+        {"test": "StringEquals", "variable": "aws:SourceAccount", "values": [ACCOUNT]},
+        {"test": "ArnLike", "variable": "aws:SourceArn",
+         "values": ["${aws_cloudwatch_event_rule.rule.arn}"]}]

@@ -250,8 +250,9 @@ def _terraform(m: Module) -> None:
         return
     file = "events.tf.json"
     rule = addr("aws_cloudwatch_event_rule", "rule", "arn")
+    # The rule does not refer to the role (its target does): the trust policy names the rule.
     m.role(file, "events", prefixed(m, "-EventsRole"), "events.amazonaws.com", "deployment", src,
-           same_account=True)
+           source_arn=rule)
     doc = m.policy_document(file, "events", (
         Allow(("states:StartExecution",), (addr("aws_sfn_state_machine", "state_machine", "arn"),)),
     ), "deployment")

@@ -15,7 +15,7 @@ from flowdsl.deployments.registry import (STATE_MACHINE_TYPES, Choices, Kind, Lo
                                          Logging, Scaffold, register)
 from flowdsl.frozen import frozen
 from flowdsl.iam import Allow
-from flowdsl.refs import Ref
+from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, Ref, join
 from flowdsl.source import caller_location
 from flowdsl.strict_json import check_value
 from flowdsl.terraform_expr import Expr, Module, addr, kms_statement, prefixed, sqs_encryption
@@ -85,8 +85,11 @@ def _terraform(m: Module) -> None:
         **sqs_encryption(),
     }, "deployment.queue", src)
 
+    pipe_name = prefixed(m, "-Pipe")
+    # Built from its name: the pipe refers to the role, so the role cannot refer to the pipe.
     m.role("pipe.tf.json", "pipe", prefixed(m, "-PipesRole"), "pipes.amazonaws.com",
-           "deployment.pipe", src)
+           "deployment.pipe", src, source_arn=join("arn:", PARTITION, ":pipes:", REGION, ":",
+                                                   ACCOUNT_ID, ":pipe/", pipe_name))
     source_doc = m.policy_document("pipe.tf.json", "pipe_source", (
         Allow(("sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"),
               (addr("aws_sqs_queue", "queue", "arn"),)),
@@ -107,7 +110,7 @@ def _terraform(m: Module) -> None:
                 "a pipe invokes a STANDARD state machine only with FIRE_AND_FORGET; "
                 "REQUEST_RESPONSE needs OnDemandJob(type=\"EXPRESS\")", src)
     m.resource("pipe.tf.json", "aws_pipes_pipe", "pipe", {
-        "name": prefixed(m, "-Pipe"),
+        "name": pipe_name,
         "role_arn": addr("aws_iam_role", "pipe", "arn"),
         "source": addr("aws_sqs_queue", "queue", "arn"),
         "target": addr("aws_sfn_state_machine", "state_machine", "arn"),

@@ -22,7 +22,7 @@ from flowdsl.deployments.registry import Choices, Deployment, Kind, LocalInput, 
 from flowdsl.frozen import frozen
 from flowdsl.iam import Allow
 from flowdsl.placeholders import iter_refs, walk
-from flowdsl.refs import Ref
+from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, Ref, join
 from flowdsl.terraform_expr import Expr, Module, addr, kms_statement, prefixed, sqs_encryption
 
 # EventBridge Scheduler's context attributes, replaced in the target input at each invocation.
@@ -253,14 +253,24 @@ def input_text(m: Module, value: Any) -> Any:
     """The schedule's input as JSON text. EventBridge Scheduler replaces ``<aws.scheduler.*>``
     in that text, so '<' and '>' must stay literal: Terraform's jsonencode writes them as
     \\u003c/\\u003e, so a literal input is encoded here, and one with references is
-    jsonencode'd and the escapes undone."""
+    jsonencode'd and its own escapes of them undone.
+
+    Only jsonencode's escapes: a literal ``\\u003c`` in the input is written ``\\\\u003c``
+    (an escaped backslash, then ``u003c``), which must stay. So each escaped backslash is first
+    set aside as U+2028, a character jsonencode never writes (it escapes it), the escapes of
+    '<', '>' and '&' are undone, and the backslashes put back. Scanning left to right, every
+    pair of backslashes is one escaped backslash: no other escape has one as second character."""
     if not any(True for _ in iter_refs(value)):
         return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     local = m.local("scheduler.tf.json", "schedule_input", value, "deployment.input")
-    out = f"jsonencode({local.text})"
+    out = f'replace(jsonencode({local.text}), "{_BACKSLASHES}", "{_ASIDE}")'
     for char, escaped in (("<", "u003c"), (">", "u003e"), ("&", "u0026")):
         out = f'replace({out}, "\\\\{escaped}", "{char}")'
-    return Expr(out)
+    return Expr(f'replace({out}, "{_ASIDE}", "{_BACKSLASHES}")')
+
+
+# HCL string literals: two backslashes, and U+2028 (which jsonencode always writes escaped).
+_BACKSLASHES, _ASIDE = "\\\\\\\\", "\\u2028"
 
 
 def _terraform(m: Module) -> None:
@@ -277,12 +287,6 @@ def _terraform(m: Module) -> None:
             **sqs_encryption(),
         }, "deployment.dead_letter_queue", src)
         statements.append(Allow(("sqs:SendMessage",), (addr("aws_sqs_queue", "dlq", "arn"),)))
-    m.role(file, "scheduler", prefixed(m, "-SchedulerRole"), "scheduler.amazonaws.com",
-           "deployment", src, same_account=True)
-    doc = m.policy_document(file, "scheduler", tuple(statements), "deployment",
-                            extra=kms_statement("kms:Decrypt", "kms:GenerateDataKey"))
-    attachment = m.policy(file, "scheduler", prefixed(m, "-SchedulerPolicy"), "scheduler", doc,
-                          "deployment", src)
     if d.group is None:
         m.resource(file, "aws_scheduler_schedule_group", "schedule", {
             "name": d.resource_name,
@@ -290,6 +294,15 @@ def _terraform(m: Module) -> None:
         group: Any = addr("aws_scheduler_schedule_group", "schedule", "name")
     else:
         group = d.group
+    # Scheduler acts for the schedule group (its ARN is the aws:SourceArn AWS recommends);
+    # the group does not refer to the role, the schedule does.
+    m.role(file, "scheduler", prefixed(m, "-SchedulerRole"), "scheduler.amazonaws.com",
+           "deployment", src, source_arn=join("arn:", PARTITION, ":scheduler:", REGION, ":",
+                                              ACCOUNT_ID, ":schedule-group/", group))
+    doc = m.policy_document(file, "scheduler", tuple(statements), "deployment",
+                            extra=kms_statement("kms:Decrypt", "kms:GenerateDataKey"))
+    attachment = m.policy(file, "scheduler", prefixed(m, "-SchedulerPolicy"), "scheduler", doc,
+                          "deployment", src)
     target: dict[str, Any] = {
         "arn": addr("aws_sfn_state_machine", "state_machine", "arn"),
         "role_arn": addr("aws_iam_role", "scheduler", "arn"),

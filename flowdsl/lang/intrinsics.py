@@ -116,8 +116,13 @@ _NAME = re.compile(r"States\.([A-Za-z0-9_]*)")
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
 
+# A call starts at the value's first character: " States.Array($.a)" is not one. statelint
+# rejects it, and LocalStack's ASL lexer (whose behaviour is recorded against AWS) reads a
+# value as an intrinsic only when ``States.`` follows the opening quote at once
+# (``STRINGINTRINSICFUNC: '"States.' ... ')"'``); anything else in a ``.$`` field is read as a
+# path, and a path cannot start with a blank. Blanks between a call's arguments are fine.
 def is_intrinsic(text: Any) -> bool:
-    return isinstance(text, str) and text.lstrip().startswith("States.")
+    return isinstance(text, str) and text.startswith("States.")
 
 
 class _Parser:

@@ -9,8 +9,8 @@ import attrs
 
 from flowdsl.fields import check_fields
 from flowdsl.frozen import frozen
-from flowdsl.iam import Allow
-from flowdsl.refs import PARTITION, Ref, ResourceAttr, join
+from flowdsl.iam import ECS_TASKS, Allow
+from flowdsl.refs import PARTITION, Ref, ResourceAttr, Var, join
 from flowdsl.source import caller_location
 from flowdsl.states import JSON, _TaskBase
 from flowdsl.tasks.registry import (
@@ -30,6 +30,7 @@ from flowdsl.tasks.registry import (
     sync_rule,
 )
 from flowdsl.terraform_expr import TF_IDENT, Expr, Module, addr
+from flowdsl.vocabulary import json_type
 
 
 def _tuple(value: Any) -> tuple[Any, ...]:
@@ -141,7 +142,7 @@ def _job_resources(m: Module, job: JobDefinition) -> None:
                            ":iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"),
     }, owner, job.source)
     m.role("batch.tf.json", task, join(name, "-EcsTaskRole"), "ecs-tasks.amazonaws.com",
-           owner, job.source)
+           owner, job.source, source_arn=ECS_TASKS)  # Batch runs a Fargate job as an ECS task
     if job.permissions:
         doc = m.policy_document("batch.tf.json", task, tuple(job.permissions), owner)
         m.policy("batch.tf.json", task, join(name, "-EcsTaskRolePolicy"), task, doc, owner,
@@ -152,6 +153,7 @@ def _job_resources(m: Module, job: JobDefinition) -> None:
         environment: Any = Expr(f"[for k in sort(keys({env.address})) : "
                                 f"{{name = k, value = {env.address}[k]}}]")
     else:
+        _check_environment(m, job, owner)
         environment = [{"name": k, "value": v} for k, v in sorted(dict(env).items())]
     container = {
         "image": job.image,
@@ -170,6 +172,32 @@ def _job_resources(m: Module, job: JobDefinition) -> None:
         "platform_capabilities": ["FARGATE"],
         "container_properties": Expr(f"jsonencode({properties.text})"),
     }, owner, job.source)
+
+
+def _check_environment(m: Module, job: JobDefinition, owner: str) -> None:
+    """Batch takes each variable's value as a string; a number or a list would be written as
+    JSON of another type and refused at apply, or deployed as text the code does not expect."""
+    env = job.environment
+    if not isinstance(env, dict):
+        m.error("bad-environment", f"{owner}.environment",
+                f"job definition {job.id!r}: environment must be a dict of names to strings or "
+                f"a reference to a map(string) variable, not {type(env).__name__}", job.source)
+        return
+    declared = {v.name: v.type for v in m.workflow.variables}
+    for key, value in env.items():
+        if not isinstance(key, str):
+            m.error("bad-environment", f"{owner}.environment",
+                    f"job definition {job.id!r}: environment name {key!r} must be a string",
+                    job.source)
+        elif isinstance(value, Var) and declared.get(value.name, "string") != "string":
+            m.error("bad-environment", f"{owner}.environment.{key}",
+                    f"job definition {job.id!r}: environment[{key!r}] is var({value.name!r}) of "
+                    f"type {declared[value.name]}; a variable's value must be a string",
+                    job.source)
+        elif not isinstance(value, (str, Ref)):
+            m.error("bad-environment", f"{owner}.environment.{key}",
+                    f"job definition {job.id!r}: environment[{key!r}] must be a string or a "
+                    f"reference to one, not {json_type(value)} ({value!r})", job.source)
 
 
 def _inverse(resource: str, parameters: Any) -> dict[str, Any] | None:

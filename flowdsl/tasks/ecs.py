@@ -11,7 +11,7 @@ import attrs
 
 from flowdsl.fields import check_fields
 from flowdsl.frozen import frozen
-from flowdsl.iam import Allow
+from flowdsl.iam import ECS_TASKS, Allow
 from flowdsl.refs import PARTITION, REGION, Ref, ResourceAttr, join
 from flowdsl.source import caller_location
 from flowdsl.states import JSON, _TaskBase
@@ -177,7 +177,8 @@ def _resources(m: Module, td: TaskDefinition) -> None:
         "policy_arn": join("arn:", PARTITION,
                            ":iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"),
     }, owner, td.source)
-    m.role(FILE, task, join(family, "-EcsTaskRole"), "ecs-tasks.amazonaws.com", owner, td.source)
+    m.role(FILE, task, join(family, "-EcsTaskRole"), "ecs-tasks.amazonaws.com", owner, td.source,
+           source_arn=ECS_TASKS)
     if td.permissions:
         doc = m.policy_document(FILE, task, tuple(td.permissions), owner)
         m.policy(FILE, task, join(family, "-EcsTaskRolePolicy"), task, doc, owner, td.source)

@@ -199,11 +199,12 @@ def role_name(role_arn: str) -> str:
     return role_arn.rsplit("/", 1)[1]
 
 
-def check_service_trust(iam, role_arn: str, service: str, account_id: str) -> None:
-    """Only ``service`` may assume the role, and only for resources of this account."""
+def check_service_trust(iam, role_arn: str, service: str, account_id: str, source_arn: str) -> None:
+    """Only ``service`` may assume the role, and only for ``source_arn`` in this account."""
     [st] = statements(assume_policy(iam, role_arn))
     assert st["Principal"] == {"Service": service} and st["Action"] == "sts:AssumeRole", st
-    assert st["Condition"] == {"StringEquals": {"aws:SourceAccount": account_id}}, st
+    assert st["Condition"] == {"StringEquals": {"aws:SourceAccount": account_id},
+                               "ArnLike": {"aws:SourceArn": source_arn}}, st
 
 
 def check_scheduled_job(ep: MotoEndpoint, out: dict, *, expression: str, timezone: str, window: int | None,
@@ -223,7 +224,9 @@ def check_scheduled_job(ep: MotoEndpoint, out: dict, *, expression: str, timezon
     assert s.get("KmsKeyArn") == kms_key_arn, s.get("KmsKeyArn")
     group = sch.get_schedule_group(Name=out["schedule_group_name"])
     assert group["State"] == "ACTIVE", group
-    check_service_trust(iam, out["scheduler_role_arn"], "scheduler.amazonaws.com", ep.account_id)
+    check_service_trust(iam, out["scheduler_role_arn"], "scheduler.amazonaws.com", ep.account_id,
+                        f"arn:aws:scheduler:{ep.region}:{ep.account_id}:schedule-group/"
+                        f"{out['schedule_group_name']}")
     grants = role_grants(iam, role_name(out["scheduler_role_arn"]))
     want = {"states:StartExecution": {out["state_machine_arn"]}, "sqs:SendMessage": {out["dlq_arn"]}}
     if kms_key_arn:
@@ -247,7 +250,8 @@ def check_event_job(ep: MotoEndpoint, out: dict, *, pattern: dict, paths: dict |
         assert target["InputTransformer"] == {"InputPathsMap": paths, "InputTemplate": template}, target
     assert target["DeadLetterConfig"] == {"Arn": out["dlq_arn"]}, target
     assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185}, target
-    check_service_trust(iam, out["events_role_arn"], "events.amazonaws.com", ep.account_id)
+    check_service_trust(iam, out["events_role_arn"], "events.amazonaws.com", ep.account_id,
+                        out["rule_arn"])
     grants = role_grants(iam, role_name(out["events_role_arn"]))
     assert grants == {"states:StartExecution": {out["state_machine_arn"]}}, grants
     policy = json.loads(sqs.get_queue_attributes(QueueUrl=out["dlq_url"], AttributeNames=["Policy"])
