@@ -275,6 +275,11 @@ def _grants(c: Call) -> list[Allow]:
                          "EcsTaskRolesNotKnownAtDeployTime", conditions=[_PASSED_TO_ECS]))
     elif roles:
         out.append(Allow("iam:PassRole", roles, conditions=[_PASSED_TO_ECS]))
+    if c.get("Tags") is not MISSING:
+        # tagging on creation is authorised as TagResource on the new task (its id is not
+        # known before it starts), for RunTask only
+        out.append(Allow("ecs:TagResource", arn("ecs", "task/*/*"), "EcsTagsTheTaskItStarts",
+                         conditions=[("StringEquals", "ecs:CreateAction", "RunTask")]))
     if c.pattern == SYNC:
         out.append(Allow(("ecs:DescribeTasks", "ecs:StopTask"), arn("ecs", "task/*/*")))
         out.append(sync_rule("StepFunctionsGetEventsForECSTaskRule"))
