@@ -267,7 +267,7 @@ def _grants(c: Call) -> list[Allow]:
     if known(definition):
         out.append(Allow("ecs:RunTask", _task_definitions(definition)))
     else:
-        out.append(Allow("ecs:RunTask", arn("ecs", "task-definition/*"),
+        out.append(Allow("ecs:RunTask", arn("ecs", "task-definition/*:*"),
                          "EcsTaskDefinitionChosenAtRunTime"))
     roles = _pass_roles(c)
     if roles is None:
