@@ -23,6 +23,8 @@ def statements(workflow: Any, module: Any = None) -> list[Allow]:
 def narrowed(workflow: Any) -> list[str]:
     """What ``derived_permissions=False`` keeps out of the role: one line per dropped
     statement (merged as the policy would), naming the state."""
+    if all(getattr(st, "derived_permissions", True) for st in iter_states(workflow.states)):
+        return []
     dropped: list[tuple[str, list[Allow]]] = []
     _statements(workflow, None, dropped)
     lines = []
