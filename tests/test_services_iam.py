@@ -178,6 +178,11 @@ def test_an_object_where_a_name_belongs_names_the_state_and_field() -> None:
     assert _failure(state) == [(
         "bad-parameter", "$.States.T.Parameters.FunctionName",
         "state 'T': FunctionName is an object, where lambda:invoke takes a name or an ARN")]
+    jsonata = Workflow("w", query_language="JSONata", deployment=OnDemandJob("w"), states=[
+        Task("T", resource=S + "lambda:invoke", arguments={"FunctionName": {"a": 1}})])
+    assert [(d.path, d.message) for d in check(jsonata)[1]] == [(
+        "$.States.T.Arguments.FunctionName",
+        "state 'T': FunctionName is an object, where lambda:invoke takes a name or an ARN")]
     listed = Task("T", resource=S + "glue:startJobRun", parameters={"JobName": ["etl"]})
     assert _failure(listed) == [(
         "bad-parameter", "$.States.T.Parameters.JobName",
