@@ -14,6 +14,7 @@ from flowdsl.asl import Compiled, compile_workflow
 from flowdsl.errors import CompileError, Diagnostic
 from flowdsl.placeholders import dumps, to_template
 from flowdsl.states import Workflow
+from flowdsl.tasks.policy import narrowed
 from flowdsl.deployments import kind_of, load_all
 from flowdsl.terraform import assemble, check_module, permission_warnings, render_files
 from flowdsl.validate import validate
@@ -28,6 +29,8 @@ class Artifacts:
     name: str
     files: dict[str, str]
     warnings: tuple[Diagnostic, ...] = ()  # what `flowdsl build` prints, without failing
+    # what the build reports beside the files (what derived_permissions=False left out)
+    notes: tuple[str, ...] = ()
 
 
 @contextlib.contextmanager
@@ -100,9 +103,11 @@ def _build(workflow: Workflow) -> Artifacts:
     if diags:
         raise CompileError(diags, compiled.definition)
     files = {f"{workflow.name}.asl.json": dumps(to_template(compiled.definition))}
+    notes: tuple[str, ...] = ()
     if module is not None:
         files.update(render_files(module))
-    return Artifacts(workflow.name, files, tuple(permission_warnings(workflow)))
+        notes = tuple(narrowed(workflow))
+    return Artifacts(workflow.name, files, tuple(permission_warnings(workflow)), notes)
 
 
 def write(artifacts: Iterable[Artifacts], out_dir: str | Path) -> list[Path]:

@@ -62,6 +62,8 @@ def build(
             for workflow in workflows:
                 try:
                     artifacts.append(build_one(workflow))
+                    for note in artifacts[-1].notes:
+                        typer.echo(note, err=True)
                 except CompileError as e:
                     errors += e.diagnostics
                     lines += render(e.diagnostics, e.document, verbose)

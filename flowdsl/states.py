@@ -284,6 +284,9 @@ class _TaskBase(_Catching):
     # IAM for the state machine's role beyond what flowdsl derives from the Resource
     # (flowdsl.iam.Allow statements): the way to grant what no catalog knows.
     permissions: tuple[Allow, ...] = attrs.field(factory=tuple, kw_only=True, converter=_tuple)
+    # False: the role gets ``permissions`` only, not what flowdsl derives for the integration
+    # (the build notes what it leaves out).
+    derived_permissions: bool = attrs.field(default=True, kw_only=True)
 
     TYPE = "Task"
 

@@ -363,8 +363,11 @@ def test_glue_job() -> None:
 
 def test_athena_query() -> None:
     got = grants(AthenaQuery("A", query="SELECT 1", work_group="reports"))
-    assert (None, ("athena:GetQueryExecution", "athena:StartQueryExecution",
-                   "athena:StopQueryExecution"), (arn("athena", "workgroup/reports"),)) in got
+    # connect-athena.md, "IAM policies for calling Amazon Athena", Run a Job (.sync)
+    assert (None, ("athena:BatchGetQueryExecution", "athena:GetQueryExecution",
+                   "athena:GetQueryResults", "athena:GetWorkGroup", "athena:ListQueryExecutions",
+                   "athena:StartQueryExecution", "athena:StopQueryExecution"),
+            (arn("athena", "workgroup/reports"),)) in got
     assert ("AthenaCatalogInQueryText", ("athena:GetDataCatalog",),
             (arn("athena", "datacatalog/*"),)) in got
     assert ("AthenaDataInQueryText", ("s3:AbortMultipartUpload", "s3:GetObject",
@@ -386,7 +389,8 @@ def test_codebuild() -> None:
          (arn("codebuild", "project/build"),)),
         ("CodebuildReportGroupsInBuildspec", ("codebuild:BatchGetReports",),
          (arn("codebuild", "report-group/*"),)),
-        (None, RULE, (arn("events", "rule/StepFunctionsGetEventsForCodeBuildStartBuildRule"),)),
+        # codebuild-iam.md: the rule's name is "GetEvent", not "GetEvents"
+        (None, RULE, (arn("events", "rule/StepFunctionsGetEventForCodeBuildStartBuildRule"),)),
     }
 
 
@@ -461,13 +465,15 @@ def test_distributed_map_reader_writer_and_children() -> None:
                          "Parameters": {"Bucket": "in", "Prefix": "raw/"}},
             result_writer={"Resource": "arn:aws:states:::s3:putObject",
                            "Parameters": {"Bucket": "out", "Prefix": "results"}})
+    # iam-policies-eg-dist-map.md (the s3:prefix condition: tests/test_services_iam.py)
     assert grants(m) == {
         (None, ("s3:ListBucket",), (f"arn:{P}:s3:::in",)),
+        (None, ("s3:GetObject",), (f"arn:{P}:s3:::in/raw/*",)),
         (None, ("s3:AbortMultipartUpload", "s3:GetObject", "s3:ListMultipartUploadParts",
                 "s3:PutObject"), (f"arn:{P}:s3:::out/results*",)),
         (None, ("states:StartExecution",), (arn("states", "stateMachine:w"),)),
         (None, ("states:DescribeExecution", "states:StopExecution"),
-         (arn("states", "execution:w/*:*"),)),
+         (arn("states", "execution:w:*"),)),
     }
     reader = Map("M", processor=[Pass("P")], processor_config={"Mode": "DISTRIBUTED"},
                  item_reader={"Resource": "arn:aws:states:::s3:getObject",
@@ -516,7 +522,7 @@ def test_permissions_on_tasks_and_the_workflow() -> None:
      "'arn:aws:states:::aws-sdk:<service>:<apiAction>'"),
     ("arn:aws:states:::glue:startJobRun.sync:2",
      "glue:startJobRun does not support the '.sync:2' "
-     "pattern (did you mean '.sync'?) (it supports request-response, .sync)"),
+     "pattern (did you mean '.sync'?) (it supports request-response, .sync, .waitForTaskToken)"),
     ("arn:aws:states:::aws-sdk:dynamodbb:getItem",
      "'dynamodbb' is not an AWS service the SDK "
      "integrations know (did you mean 'dynamodb'?)"),
@@ -620,12 +626,15 @@ def test_the_inverse_puts_api_fields_a_class_does_not_model_in_its_options() -> 
 
 
 def test_the_readme_table_lists_every_catalog_integration() -> None:
+    from flowdsl.tasks.offered import OFFERED
     from flowdsl.tasks.registry import specs
+    from flowdsl.tasks.table import HEADER, markdown
     from locations import ROOT
 
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    table = text[text.index("| integration | pattern | actions granted | resource scope |"):]
+    table = text[text.index(HEADER):]
     table = table[:table.index("\n\n")]
-    for name in specs():
-        service, action = name.split(":")
-        assert f"`{name}`" in table or f"`{service}:" in table and f"`{action}`" in table, name
+    # exactly the generated table: regenerate with `python -m flowdsl.tasks.table`
+    assert table == markdown()
+    rows = [line.split(" | ")[0].removeprefix("| ").strip("`") for line in table.splitlines()[2:]]
+    assert rows == sorted(set(specs()) | set(OFFERED))

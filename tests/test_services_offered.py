@@ -8,11 +8,7 @@ from flowdsl.tasks.offered import OFFERED, offered
 def test_every_catalog_integration_is_offered_with_the_same_patterns() -> None:
     differ = {name: (spec.patterns, offered(name)) for name, spec in specs().items()
               if set(spec.patterns) != set(offered(name) or ())}
-    # each difference, and the page that decides it
-    assert differ == {
-        # glue-iam.md documents a callback policy for startJobRun; the catalog lacks it
-        "glue:startJobRun": (("", ".sync"), ("", ".sync", ".waitForTaskToken")),
-    }
+    assert differ == {}
 
 
 def test_offered() -> None:

@@ -127,14 +127,19 @@ def _workgroup(c: Call) -> tuple[Any, str | None]:
 
 
 @integration("athena:startQueryExecution", (REQUEST_RESPONSE, SYNC),
-             "WorkGroup (none → primary) and the data catalogs; the query's tables and S3 "
+             "WorkGroup (none → primary) and the data catalogs; .sync: the work group's query "
+             "executions and results; the query's tables and S3 "
              "locations are in its SQL, so Glue's catalog, S3 and Lake Formation are granted "
              "account-wide, as AWS's generated policies do")
 def _start(c: Call) -> list[Allow]:
     group, sid = _workgroup(c)
     actions = ("athena:StartQueryExecution",)
     if c.pattern == SYNC:
-        actions += ("athena:GetQueryExecution", "athena:StopQueryExecution")
+        # connect-athena.md, "IAM policies for calling Amazon Athena": the .sync poller also
+        # reads the work group and the query's results
+        actions += ("athena:BatchGetQueryExecution", "athena:GetQueryExecution",
+                    "athena:GetQueryResults", "athena:GetWorkGroup",
+                    "athena:ListQueryExecutions", "athena:StopQueryExecution")
     return [Allow(actions, group, sid),
             Allow("athena:GetDataCatalog", arn("athena", "datacatalog/*"), "AthenaCatalogInQueryText"),
             *_data()]

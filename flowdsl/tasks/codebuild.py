@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import attrs
@@ -57,14 +58,44 @@ register(CodeBuildStart, Integration(
 ))
 
 
+# IAM, per codebuild-iam.md (the Developer Guide's "IAM policies for calling AWS CodeBuild") --
+
+def _project(name: Any) -> tuple[Any, str | None]:
+    """A project given by name or ARN, as its ARN; any project of the account when the
+    execution chooses it."""
+    if known(name):
+        return name_or_arn(name, "codebuild", "project/"), None
+    return arn("codebuild", "project/*"), "CodebuildProjectChosenAtRunTime"
+
+
+def _project_of_id(build_id: Any) -> tuple[Any, str | None]:
+    """The project of a build (or build batch) id, ``<project>:<uuid>`` or the build's ARN."""
+    if isinstance(build_id, str):
+        if build_id.startswith("arn:"):
+            # arn:<partition>:codebuild:<region>:<account>:build/<project>:<uuid>
+            head, _, rest = build_id.partition(":build")
+            rest = rest.lstrip("/").removeprefix("-batch/")
+            if rest and ":" in rest:
+                return f"{head}:project/{rest.split(':', 1)[0]}", None
+        elif ":" in build_id:
+            return arn("codebuild", "project/", build_id.split(":", 1)[0]), None
+    return arn("codebuild", "project/*"), "CodebuildBuildIdChosenAtRunTime"
+
+
+def _projects_of_ids(ids: Any) -> tuple[tuple[Any, ...], str | None]:
+    if not isinstance(ids, (list, tuple)) or not ids:
+        return (arn("codebuild", "project/*"),), "CodebuildBuildIdChosenAtRunTime"
+    found = [_project_of_id(i) for i in ids]
+    if any(sid for _, sid in found):
+        return (arn("codebuild", "project/*"),), "CodebuildBuildIdChosenAtRunTime"
+    return tuple(dict.fromkeys(a for a, _ in found)), None
+
+
 @integration("codebuild:startBuild", (REQUEST_RESPONSE, SYNC),
              "ProjectName → the project's ARN; .sync: StopBuild/BatchGetBuilds/BatchGetReports, "
              "the managed rule")
 def _grants(c: Call) -> list[Allow]:
-    name = c.get("ProjectName")
-    project = name_or_arn(name, "codebuild", "project/") if known(name) \
-        else arn("codebuild", "project/*")
-    sid = None if known(name) else "CodebuildProjectChosenAtRunTime"
+    project, sid = _project(c.get("ProjectName"))
     actions = ("codebuild:StartBuild",)
     out = []
     if c.pattern == SYNC:
@@ -72,8 +103,81 @@ def _grants(c: Call) -> list[Allow]:
         # the build's reports go to report groups its buildspec names
         out.append(Allow("codebuild:BatchGetReports", arn("codebuild", "report-group/*"),
                          "CodebuildReportGroupsInBuildspec"))
-        out.append(sync_rule("StepFunctionsGetEventsForCodeBuildStartBuildRule"))
+        out.append(sync_rule("StepFunctionsGetEventForCodeBuildStartBuildRule"))
     return [Allow(actions, project, sid), *out]
+
+
+@integration("codebuild:stopBuild", (REQUEST_RESPONSE,),
+             "Id (`<project>:<uuid>`) → its project's ARN")
+def _stop_build(c: Call) -> list[Allow]:
+    project, sid = _project_of_id(c.get("Id"))
+    return [Allow("codebuild:StopBuild", project, sid)]
+
+
+@integration("codebuild:batchDeleteBuilds", (REQUEST_RESPONSE,),
+             "each of Ids (`<project>:<uuid>`) → its project's ARN")
+def _batch_delete_builds(c: Call) -> list[Allow]:
+    projects, sid = _projects_of_ids(c.get("Ids"))
+    return [Allow("codebuild:BatchDeleteBuilds", projects, sid)]
+
+
+@integration("codebuild:batchGetReports", (REQUEST_RESPONSE,),
+             "ReportArns → their report groups (`report-group/<name>`)")
+def _batch_get_reports(c: Call) -> list[Allow]:
+    reports = c.get("ReportArns")
+    groups = []
+    if isinstance(reports, (list, tuple)) and reports:
+        for report in reports:
+            # arn:...:report/<group>:<uuid>
+            m = isinstance(report, str) and re.fullmatch(r"(arn:[^:]+:codebuild:[^:]*:[^:]*:)"
+                                                         r"report/([^:]+):.+", report)
+            if not m:
+                groups = []
+                break
+            groups.append(f"{m.group(1)}report-group/{m.group(2)}")
+    if groups:
+        return [Allow("codebuild:BatchGetReports", tuple(dict.fromkeys(groups)))]
+    return [Allow("codebuild:BatchGetReports", arn("codebuild", "report-group/*"),
+                  "CodebuildReportChosenAtRunTime")]
+
+
+def _batch_sync(action: str, project: Any, sid: str | None, pattern: str) -> list[Allow]:
+    actions = (f"codebuild:{action}",)
+    if pattern != SYNC:
+        return [Allow(actions, project, sid)]
+    actions += ("codebuild:BatchGetBuildBatches", "codebuild:StopBuildBatch")
+    return [Allow(actions, project, sid),
+            sync_rule("StepFunctionsGetEventForCodeBuildStartBuildBatchRule")]
+
+
+@integration("codebuild:startBuildBatch", (REQUEST_RESPONSE, SYNC),
+             "ProjectName → the project's ARN; .sync: StopBuildBatch/BatchGetBuildBatches, "
+             "the managed rule")
+def _start_build_batch(c: Call) -> list[Allow]:
+    project, sid = _project(c.get("ProjectName"))
+    return _batch_sync("StartBuildBatch", project, sid, c.pattern)
+
+
+@integration("codebuild:retryBuildBatch", (REQUEST_RESPONSE, SYNC),
+             "Id (`<project>:<uuid>`) → its project's ARN; .sync: StopBuildBatch/"
+             "BatchGetBuildBatches, the managed rule")
+def _retry_build_batch(c: Call) -> list[Allow]:
+    project, sid = _project_of_id(c.get("Id"))
+    return _batch_sync("RetryBuildBatch", project, sid, c.pattern)
+
+
+@integration("codebuild:stopBuildBatch", (REQUEST_RESPONSE,),
+             "Id (`<project>:<uuid>`) → its project's ARN")
+def _stop_build_batch(c: Call) -> list[Allow]:
+    project, sid = _project_of_id(c.get("Id"))
+    return [Allow("codebuild:StopBuildBatch", project, sid)]
+
+
+@integration("codebuild:deleteBuildBatch", (REQUEST_RESPONSE,),
+             "Id (`<project>:<uuid>`) → its project's ARN")
+def _delete_build_batch(c: Call) -> list[Allow]:
+    project, sid = _project_of_id(c.get("Id"))
+    return [Allow("codebuild:DeleteBuildBatch", project, sid)]
 
 
 __all__ = ["CodeBuildStart"]

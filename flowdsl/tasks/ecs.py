@@ -268,7 +268,7 @@ def _grants(c: Call) -> list[Allow]:
     if known(definition):
         out.append(Allow("ecs:RunTask", _task_definitions(definition)))
     else:
-        out.append(Allow("ecs:RunTask", arn("ecs", "task-definition/*"),
+        out.append(Allow("ecs:RunTask", arn("ecs", "task-definition/*:*"),
                          "EcsTaskDefinitionChosenAtRunTime"))
     roles = _pass_roles(c)
     if roles is None:
@@ -276,6 +276,11 @@ def _grants(c: Call) -> list[Allow]:
                          "EcsTaskRolesNotKnownAtDeployTime", conditions=[_PASSED_TO_ECS]))
     elif roles:
         out.append(Allow("iam:PassRole", roles, conditions=[_PASSED_TO_ECS]))
+    if c.get("Tags") is not MISSING:
+        # tagging on creation is authorised as TagResource on the new task (its id is not
+        # known before it starts), for RunTask only
+        out.append(Allow("ecs:TagResource", arn("ecs", "task/*/*"), "EcsTagsTheTaskItStarts",
+                         conditions=[("StringEquals", "ecs:CreateAction", "RunTask")]))
     if c.pattern == SYNC:
         out.append(Allow(("ecs:DescribeTasks", "ecs:StopTask"), arn("ecs", "task/*/*")))
         out.append(sync_rule("StepFunctionsGetEventsForECSTaskRule"))

@@ -14,6 +14,7 @@ from flowdsl.states import JSON, _TaskBase
 from flowdsl.tasks.registry import (
     REQUEST_RESPONSE,
     SYNC,
+    TOKEN,
     Call,
     Integration,
     Sampler,
@@ -72,7 +73,8 @@ register(GlueJob, Integration(
 ))
 
 
-@integration("glue:startJobRun", (REQUEST_RESPONSE, SYNC),
+# glue-iam.md: request-response and the callback grant StartJobRun alone; .sync polls the run
+@integration("glue:startJobRun", (REQUEST_RESPONSE, SYNC, TOKEN),
              "JobName → the job's ARN; .sync polls: GetJobRun/GetJobRuns/BatchStopJobRun")
 def _grants(c: Call) -> list[Allow]:
     name = c.get("JobName")

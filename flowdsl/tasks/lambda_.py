@@ -9,7 +9,7 @@ import attrs
 
 from flowdsl.frozen import frozen
 from flowdsl.iam import Allow
-from flowdsl.refs import PARTITION, REGION, Join, Ref, join
+from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, Join, Ref, join
 from flowdsl.states import JSON, _TaskBase
 from flowdsl.tasks.registry import (
     DYNAMIC,
@@ -19,6 +19,7 @@ from flowdsl.tasks.registry import (
     Arn,
     Call,
     Integration,
+    ParameterError,
     arn,
     integration,
     is_arn,
@@ -108,13 +109,30 @@ def lambda_function_grant(function: Any, sid: str | None = None) -> Allow:
                      sid or "LambdaFunctionChosenAtRunTime")
     if is_arn(function):
         base = split_qualifier(function, 7)
-    elif isinstance(function, str) and re.fullmatch(r"\d{12}:function:.+", function):
-        acct, _, rest = function.split(":", 2)  # account:function:name[:qualifier]
-        base = join("arn:", PARTITION, ":lambda:", REGION, f":{acct}:function:",
-                    split_qualifier(rest, 1))
-    else:  # a name, perhaps with a qualifier
+    elif isinstance(function, str):
+        base = _partial_arn(function)
+    else:  # a name held by a reference, perhaps with a qualifier
         base = arn("lambda", "function:", split_qualifier(function, 1))
     return Allow("lambda:InvokeFunction", (base, join(base, ":*")), sid)
+
+
+# What Lambda's Invoke takes as FunctionName short of a full ARN (its API reference):
+# [region:][account:][function:]name[:qualifier], the account twelve digits.
+_PARTIAL = re.compile(r"(?:(?P<region>[a-z]{2}(?:-gov)?-[a-z]+-\d):)?(?:(?P<account>\d{12}):)?"
+                      r"(?:function:)?(?P<name>[a-zA-Z0-9_.-]+)(?::(?:\$LATEST|[a-zA-Z0-9_-]+))?")
+
+
+def _partial_arn(function: str) -> Join:
+    m = _PARTIAL.fullmatch(function)
+    if m is None:
+        raise ParameterError("FunctionName", f"FunctionName {function!r} is not a function "
+                             f"name, a partial ARN ([region:]account:function:name, the account "
+                             f"twelve digits) or an ARN, so Lambda would refuse it")
+    region, account = m.group("region"), m.group("account")
+    if region is None and account is None:
+        return arn("lambda", "function:", m.group("name"))
+    return join("arn:", PARTITION, ":lambda:", region or REGION, ":", account or ACCOUNT_ID,
+                ":function:", m.group("name"))
 
 
 @integration("lambda:invoke", (REQUEST_RESPONSE, TOKEN), "FunctionName (name, ARN, with or "

@@ -6,18 +6,42 @@ from __future__ import annotations
 
 from typing import Any
 
-from flowdsl.iam import Allow
+from flowdsl.iam import Allow, merge
+from flowdsl.placeholders import template
+from flowdsl.refs import join
 from flowdsl.states import Map, Task, iter_states
 from flowdsl.tasks import registry
-from flowdsl.tasks.registry import INTEGRATIONS, MISSING, Context, arn, known, param
+from flowdsl.tasks.registry import (INTEGRATIONS, MISSING, Context, ParameterError, arn, known,
+                                    param)
 from flowdsl.vocabulary import walk_states
 
 
 def statements(workflow: Any, module: Any = None) -> list[Allow]:
+    return _statements(workflow, module, [])
+
+
+def narrowed(workflow: Any) -> list[str]:
+    """What ``derived_permissions=False`` keeps out of the role: one line per dropped
+    statement (merged as the policy would), naming the state."""
+    if all(getattr(st, "derived_permissions", True) for st in iter_states(workflow.states)):
+        return []
+    dropped: list[tuple[str, list[Allow]]] = []
+    _statements(workflow, None, dropped)
+    lines = []
+    for name, group in dropped:
+        for st in merge(group):
+            sid = f" ({st.sid})" if st.sid else ""
+            lines.append(f"note: state {name!r} has derived_permissions=False, so its role "
+                         f"does not get{sid} {', '.join(st.actions)} on "
+                         f"{', '.join(_text(r) for r in st.resources)}")
+    return lines
+
+
+def _statements(workflow: Any, module: Any, dropped: list[tuple[str, list[Allow]]]) -> list[Allow]:
     deployment = getattr(workflow, "deployment", None)
     name = getattr(deployment, "resource_name", None) or workflow.name
     context = Context(name)
-    paths = _paths(module.compiled.definition) if module is not None else {}
+    bodies = _bodies(module.compiled.definition) if module is not None else {}
     out: list[Allow] = []
     for st in iter_states(workflow.states):
         permissions = tuple(getattr(st, "permissions", ()) or ())
@@ -25,22 +49,42 @@ def statements(workflow: Any, module: Any = None) -> list[Allow]:
         if isinstance(st, Map):
             out += map_grants(st, context)
             continue
+        derived: list[Allow] = []
         integration = INTEGRATIONS.get(type(st))
         if integration is not None:
             resource, params = integration.resource(st), integration.parameters(st)
-            out += integration.iam(st)
+            derived += integration.iam(st)
         elif isinstance(st, Task):
             resource = st.resource
             params = st.parameters if st.parameters is not None else st.arguments
         else:
             continue
-        granted = registry.grants(resource, params, context)
+        path, body = bodies.get(st.name, (f"$.States.{st.name}", None))
+        try:
+            granted = registry.grants(resource, params, context)
+        except ParameterError as e:
+            where = "Arguments" if isinstance(body, dict) and "Arguments" in body or (
+                body is None and getattr(st, "arguments", None) is not None) else "Parameters"
+            message = f"state {st.name!r}: {e}"
+            if module is None:
+                raise ParameterError(e.field, f"{path}.{where}.{e.field}: {message}") from e
+            module.error("bad-parameter", f"{path}.{where}.{e.field}", message, st.source)
+            continue
         if granted is not None:
-            out += granted
-        elif not permissions and module is not None:
-            _report(module, st, resource, paths.get(st.name, f"$.States.{st.name}"))
+            derived += granted
+        if getattr(st, "derived_permissions", True) is False:
+            if derived:
+                dropped.append((st.name, derived))
+            continue
+        out += derived
+        if granted is None and not permissions and module is not None:
+            _report(module, st, resource, path)
     out += tuple(getattr(workflow, "permissions", ()) or ())
     return out
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else template(value)
 
 
 def _report(module: Any, st: Any, resource: Any, path: str) -> None:
@@ -59,9 +103,9 @@ def _report(module: Any, st: Any, resource: Any, path: str) -> None:
                  st.source)
 
 
-def _paths(definition: Any) -> dict[str, str]:
-    """Each state's path in the compiled definition, by name (names are unique)."""
-    return {name: path for path, name, _ in walk_states(definition)}
+def _bodies(definition: Any) -> dict[str, tuple[str, Any]]:
+    """Each state's path and body in the compiled definition, by name (names are unique)."""
+    return {name: (path, body) for path, name, body in walk_states(definition)}
 
 
 # Distributed Map ------------------------------------------------------------------------------
@@ -94,8 +138,18 @@ def map_grants(st: Map, context: Context) -> list[Allow]:
             _, sid, objects = _s3_objects(params, "Key", "ItemReaderBucketChosenAtRunTime")
             out.append(Allow("s3:GetObject", objects, sid))
         elif action == "s3:listObjectsV2":
-            bucket, sid, _ = _s3_objects(params, "Prefix", "ItemReaderBucketChosenAtRunTime")
-            out.append(Allow("s3:ListBucket", bucket, sid))
+            # iam-policies-eg-dist-map.md: list the bucket under the prefix, and read what
+            # it lists
+            bucket, sid, objects = _s3_objects(params, "Prefix", "ItemReaderBucketChosenAtRunTime")
+            prefix = param(params, "Prefix") if sid is None else MISSING
+            if known(prefix):
+                out.append(Allow("s3:ListBucket", bucket, sid,
+                                 conditions=[("StringLike", "s3:prefix",
+                                              prefix + "*" if isinstance(prefix, str)
+                                              else join(prefix, "*"))]))
+            else:
+                out.append(Allow("s3:ListBucket", bucket, sid))
+            out.append(Allow("s3:GetObject", objects, sid))
     writer = st.result_writer if isinstance(st.result_writer, dict) else None
     if writer is not None:
         params = writer.get("Parameters")
@@ -112,4 +166,4 @@ def map_grants(st: Map, context: Context) -> list[Allow]:
     return out
 
 
-__all__ = ["map_grants", "statements"]
+__all__ = ["map_grants", "narrowed", "statements"]

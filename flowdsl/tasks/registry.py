@@ -18,7 +18,7 @@ elsewhere. Beside the tables: the ARN vocabulary (``split``, ``check``, ``grants
 ``name_or_arn``, :class:`Call`) and the typed-task toolkit (``compact``, ``inverse``,
 ``take``, ``suffix_of``, ``pattern_field``).
 
-It imports the model's leaves only (refs, iam, errors, vocabulary, params), never an
+It imports the model's leaves only (refs, iam, errors, vocabulary, params, offered), never an
 integration module by name: the integrations, the policy and the compilers import it.
 """
 
@@ -34,9 +34,10 @@ from typing import Any, NamedTuple, Protocol
 
 import attrs
 
-from flowdsl.errors import did_you_mean
+from flowdsl.errors import ModelError, did_you_mean
 from flowdsl.iam import Allow
 from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, Join, Ref, ResourceAttr, Var, join
+from flowdsl.tasks.offered import OFFERED, offered
 from flowdsl.tasks.params import DYNAMIC, MISSING, known, param
 from flowdsl.vocabulary import (
     PATTERN_NAMES,
@@ -96,20 +97,47 @@ def register(cls: type, integration: Integration) -> None:
 
 # The IAM of each service:action --------------------------------------------------------------
 
+class ParameterError(ModelError):
+    """A parameter whose value the integration cannot take (an object where a name belongs, a
+    malformed ARN): ``field`` is its key in Parameters, the message says why."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class Call:
     """One task's call: the integration, its pattern, its parameters, the workflow's context
     (:class:`Context`, or None outside a deployment)."""
 
-    __slots__ = ("service", "action", "pattern", "params", "context")
+    __slots__ = ("service", "action", "pattern", "params", "context", "read")
 
     def __init__(self, service: str, action: str, pattern: str, params: Any,
                  context: Any = None) -> None:
         self.service, self.action, self.pattern = service, action, pattern
         self.params, self.context = params, context
+        self.read: list[str] = []  # the keys the grants asked for, in order
 
     def get(self, key: str) -> Any:
         """A parameter's value, ``DYNAMIC`` when the execution supplies it, or ``MISSING``."""
+        self.read.append(key)
         return param(self.params, key)
+
+    def derive(self, fn: Callable[["Call"], list[Allow]]) -> list[Allow]:
+        """``fn``'s grants; an object or a list where the grants need text (a name, an ARN)
+        is a :class:`ParameterError` naming its key."""
+        try:
+            return fn(self)
+        except ParameterError:
+            raise
+        except ModelError as e:
+            for key in self.read:
+                value = param(self.params, key)
+                if isinstance(value, (dict, list)):
+                    kind = "an object" if isinstance(value, dict) else "a list"
+                    raise ParameterError(key, f"{key} is {kind}, where {self.service}:"
+                                         f"{self.action} takes a name or an ARN") from e
+            raise
 
 
 class Spec:
@@ -277,13 +305,15 @@ def check(resource: str) -> str | None:
     if isinstance(found, Service):
         return found.check(action, suffix)
     name = f"{service}:{action}"
-    if found is None:
-        hint = did_you_mean(name, specs(), ignore_case=False).aside
+    # what Step Functions offers decides what validates, whether or not flowdsl knows its IAM
+    patterns = found.patterns if found is not None else offered(name)
+    if patterns is None:
+        hint = did_you_mean(name, {**OFFERED, **specs()}, ignore_case=False).aside
         return (f"{name!r} is not a Step Functions optimized integration{hint}; "
                 f"for any other API use 'arn:aws:states:::aws-sdk:<service>:<apiAction>'")
-    if suffix not in found.patterns:
-        allowed = ", ".join(PATTERN_NAMES[p] for p in found.patterns)
-        hint = did_you_mean(suffix, [p for p in found.patterns if p], ignore_case=False).aside
+    if suffix not in patterns:
+        allowed = ", ".join(PATTERN_NAMES[p] for p in patterns)
+        hint = did_you_mean(suffix, [p for p in patterns if p], ignore_case=False).aside
         return (f"{name} does not support the {suffix!r} pattern{hint} "
                 f"(it supports {allowed})")
     return None
@@ -305,7 +335,7 @@ def grants(resource: Any, params: Any, context: Any = None) -> list[Allow] | Non
         return found.grants(action, suffix, params)
     if found is None or suffix not in found.patterns:
         return None
-    return found.grants(Call(service, action, suffix, params, context))
+    return Call(service, action, suffix, params, context).derive(found.grants)
 
 
 @attrs.frozen
@@ -321,9 +351,9 @@ class Context:
 
     @property
     def executions_arn(self) -> Join:
-        # a Distributed Map's child executions: execution:<name>/<map run>:<id>
+        # a Distributed Map's child executions, as iam-policies-eg-dist-map.md grants them
         return join("arn:", PARTITION, ":states:", REGION, ":", ACCOUNT_ID, ":execution:",
-                    self.state_machine_name, "/*:*")
+                    self.state_machine_name, ":*")
 
 
 # The grant toolkit ----------------------------------------------------------------------------
@@ -445,7 +475,7 @@ def inverse(name: str, fields: dict[str, str], required: tuple[str, ...] = (),
 # What the package offers ``flowdsl`` ------------------------------------------------------------
 
 # The modules of this package that are no integration: what the integrations are written with.
-MACHINERY = frozenset({"offered", "params", "policy", "registry", "sdk", "sdk_services"})
+MACHINERY = frozenset({"offered", "params", "policy", "registry", "sdk", "sdk_services", "table"})
 _exports: dict[str, str] | None = None
 
 
@@ -485,7 +515,7 @@ def _public_names(path: Path, module: str) -> list[str]:
 __all__ = [
     "CATALOG", "DYNAMIC", "INTEGRATIONS", "MACHINERY", "MISSING", "PATTERNS", "PATTERN_NAMES",
     "REQUEST_RESPONSE", "RESOURCES", "SERVICES", "SYNC", "SYNC2", "TOKEN", "Arn", "Call",
-    "Context", "Integration", "Sampler", "Service", "Spec", "arn", "check", "compact", "exports", "grants", "integration",
+    "Context", "Integration", "ParameterError", "Sampler", "Service", "Spec", "arn", "check", "compact", "exports", "grants", "integration",
     "inverse", "is_arn", "known", "load_all", "name_or_arn", "param", "parse_arn", "pattern_field",
     "pattern_of", "register", "register_service", "resource_arns", "resource_text", "service_action", "spec", "specs",
     "split", "split_qualifier", "states_arn", "suffix_of", "sync_rule", "take",
