@@ -2,13 +2,19 @@
 bound reader and writer.
 
 The items come from ``ItemsPath`` (JSONPath) or ``Items`` (JSONata), or, when the state has
-an ``ItemReader`` and the binder holds an ``ItemReader`` binding for it, from that binding.
-When the state has a ``ResultWriter`` and the binder holds a ``ResultWriter`` binding for it,
-the binding receives the results and its return value is the state's result. Without those
-bindings both fields are ignored, and the items are the state's input as above.
+an ``ItemReader`` and the binder holds an ``ItemReader`` binding for it (a RunConfig with
+``s3=`` binds :class:`~flowdsl.run.readers.S3ItemReader` to every Map), from that binding,
+limited by ``ReaderConfig.MaxItems``. When the state has a ``ResultWriter`` and the binder
+holds a ``ResultWriter`` binding for it, the binding receives the results (one at a time, if
+it is a :class:`~flowdsl.run.bindings.StreamingResultWriter`) and its return value is the
+state's result; a ``ResultWriter`` with ``WriterConfig`` alone transforms the results in place.
+Without those bindings both fields are ignored, and the items are the state's input as above.
 
-A Distributed Map's iterations run as child executions: their events are recorded apart from
-the parent's history.
+A Distributed Map's iterations run as child executions of a Map Run: each has its own
+history (and its own 25,000-event quota), steps and context object (``$$.Execution`` is the
+child's); the parent records ``MapRunStarted`` and ``MapRunSucceeded``/``MapRunFailed``. Its
+reader's items are read lazily, as the children run, and an ``ItemBatcher`` groups them into
+``{"BatchInput": ..., "Items": [...]}`` inputs. A mock bound to a Map state is refused.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol
 
+from flowdsl.errors import FlowError
 from flowdsl.vocabulary import JSONATA, processor_key
 
 from . import jsonata_support as jn
@@ -27,6 +34,7 @@ from .clock import VirtualClock, iso
 from .dataflow import DataFlow, Scope, dumps
 from .errors import RunError, StatesError
 from .history import HISTORY_LIMIT_CAUSE, History
+from .writers import preview
 
 READER, WRITER = "ItemReader", "ResultWriter"
 
@@ -138,7 +146,7 @@ class Tolerance:
         return self.count is not None or self.percentage is not None
 
 
-class _ChildHistoryFull(Exception):
+class _ChildHistoryFull(FlowError):
     """A child execution's next event would be its 25,000th."""
 
 
@@ -235,7 +243,7 @@ class Iterations:
         except _ChildHistoryFull:
             status, out = "FAILED", StatesError("States.Runtime", HISTORY_LIMIT_CAUSE)
         finally:
-            host.history, host.base_context, host.steps = saved[0], saved[1], saved[2] + host.steps
+            host.history, host.base_context, host.steps = saved
         output = out.output() if isinstance(out, StatesError) else out
         record = MapIteration(index, item_input, status, output, arn, child_name, started, iso(host.clock.now()))
         if isinstance(out, StatesError):
@@ -298,7 +306,9 @@ class Iterations:
         return results
 
 
-class _ChildFailed(Exception):
+class _ChildFailed(FlowError):
+    """An iteration failed (control flow inside the Map state: never leaves it)."""
+
     def __init__(self, error: StatesError, record: MapIteration) -> None:
         super().__init__(error.error)
         self.error, self.record = error, record
@@ -397,6 +407,10 @@ def run_map(host: Host, name: str, st: dict[str, Any], raw: Any, scope: Scope, q
     if tol_pct is not None and not 0 <= tol_pct <= 100:
         raise StatesError("States.Runtime", f"{prefix} ToleratedFailurePercentage must be between 0 and 100.")
     writer = _bound(host, name, st, WRITER)
+    spec = st.get(WRITER)
+    previewed = isinstance(spec, dict) and "Resource" not in spec and "WriterConfig" in spec
+    if previewed:
+        writer = None  # WriterConfig alone: the transformed results are the state's result
     map_run = MapRun.of(name, st, ctx, retry_count) if distributed else None
     writer_params = None
     sink = None
@@ -408,7 +422,7 @@ def run_map(host: Host, name: str, st: dict[str, Any], raw: Any, scope: Scope, q
                                              map_run.arn if map_run else ""))
     iterations = Iterations(host, name, proc, raw, effective, scope, ql, ctx,
                             st.get("ItemSelector", st.get("Parameters")), Tolerance(tol_count, tol_pct),
-                            [] if writer is not None and sink is None else None, map_run, sink,
+                            [] if (writer is not None and sink is None) or previewed else None, map_run, sink,
                             _batching(flow, name, st, effective, ctx, scope, b) if distributed else None)
     history = host.history
     total = len(items) if isinstance(items, list) else None
@@ -426,7 +440,9 @@ def run_map(host: Host, name: str, st: dict[str, Any], raw: Any, scope: Scope, q
     else:
         results = iterations.run(items, total)
     result: Any = results
-    if sink is not None:
+    if previewed:
+        result = preview(iterations.records or [], spec["WriterConfig"], map_run.arn if map_run else "")
+    elif sink is not None:
         result = sink.close()
     elif writer is not None:
         result = writer(ResultWriterCall(name, st[WRITER], writer_params, results or [],

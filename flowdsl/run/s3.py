@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import IO, Any, Iterator, Protocol, runtime_checkable
 
 from flowdsl.atomic import write_atomic
+from flowdsl.errors import FlowError
 
 
-class NoSuchKey(LookupError):
+class NoSuchKey(FlowError, LookupError):
     """The object (or its bucket) does not exist."""
 
     def __init__(self, bucket: str, key: str, what: str = "NoSuchKey") -> None:

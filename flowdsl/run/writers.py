@@ -51,6 +51,25 @@ def execution_record(it: MapIteration, state_machine_arn: str) -> dict[str, Any]
     return rec
 
 
+def entries(it: MapIteration, transformation: str, state_machine_arn: str) -> list[Any]:
+    """What ``it`` contributes to the results under ``transformation``: its whole record
+    (NONE, or whenever it failed), its output (COMPACT), or its output's elements (FLATTEN,
+    when the output is an array)."""
+    if it.status != "SUCCEEDED" or transformation == "NONE":
+        return [execution_record(it, state_machine_arn)]
+    if transformation == "FLATTEN" and isinstance(it.output, list):
+        return list(it.output)
+    return [it.output]
+
+
+def preview(iterations: list[MapIteration], config: Any, map_run_arn: str) -> list[Any]:
+    """A ResultWriter with only ``WriterConfig``: the transformed results become the state's
+    result instead of being exported."""
+    transformation = (config or {}).get("Transformation", "COMPACT") if isinstance(config, dict) else "COMPACT"
+    sm = map_run_arn.replace(":mapRun:", ":stateMachine:", 1)
+    return [e for it in iterations for e in entries(it, transformation, sm)]
+
+
 @dataclass
 class _File:
     """One status's current result file, spooled on disk."""
@@ -77,15 +96,8 @@ class S3ResultSink:
     def state_machine_arn(self) -> str:
         return self.map_run_arn.replace(":mapRun:", ":stateMachine:", 1)
 
-    def _entries(self, it: MapIteration) -> list[Any]:
-        if it.status != "SUCCEEDED" or self.transformation == "NONE":
-            return [execution_record(it, self.state_machine_arn)]
-        if self.transformation == "FLATTEN" and isinstance(it.output, list):
-            return list(it.output)
-        return [it.output]
-
     def add(self, iteration: MapIteration) -> None:
-        for entry in self._entries(iteration):
+        for entry in entries(iteration, self.transformation, self.state_machine_arn):
             self._append(iteration.status, _dumps(entry).encode())
 
     def _append(self, status: str, data: bytes) -> None:
@@ -165,4 +177,4 @@ class S3ResultWriter:
         return sink.close()
 
 
-__all__ = ["S3ResultSink", "S3ResultWriter", "WRITER_FAILED", "execution_record"]
+__all__ = ["S3ResultSink", "S3ResultWriter", "WRITER_FAILED", "entries", "execution_record", "preview"]

@@ -193,8 +193,8 @@ def test_item_batcher_gives_each_child_batch_input_and_items() -> None:
     r = execute(d, [{"v": 1}, {"v": 2}, {"v": 3}])
     assert r.output == [{"BatchInput": {"factCheck": "December 2022"}, "Items": [{"v": 1}, {"v": 2}]},
                         {"BatchInput": {"factCheck": "December 2022"}, "Items": [{"v": 3}]}]
-    r = execute(machine(None, ItemBatcher={"MaxInputBytesPerBatch": 32}), ["aaaaaaaa", "bbbbbbbb", "c"])
-    # {"Items":["aaaaaaaa","bbbbbbbb"]} is 32 bytes: the third item starts a new batch
+    r = execute(machine(None, ItemBatcher={"MaxInputBytesPerBatch": 33}), ["aaaaaaaa", "bbbbbbbb", "c"])
+    # {"Items":["aaaaaaaa","bbbbbbbb"]} is 33 bytes: the third item starts a new batch
     assert r.output == [{"Items": ["aaaaaaaa", "bbbbbbbb"]}, {"Items": ["c"]}]
 
 
@@ -261,3 +261,57 @@ def test_a_mock_on_a_map_state_is_refused() -> None:
     with pytest.raises(RunError, match=r"^cannot mock state 'Process': it is a Map state, which runs its "
                        r"ItemProcessor and calls no task; mock the Task states inside it instead$"):
         execute(machine(None), [1], tasks=TaskBinder({"Process": lambda payload: payload}))
+
+
+def test_writer_config_alone_returns_the_transformed_results() -> None:
+    # "ResultWriter (Map)", WriterConfig only: FLATTEN flattens the children's array outputs.
+    d = machine(None, {"Pair": {"Type": "Pass", "Parameters": {"p.$": "States.Array($, $)"}, "OutputPath": "$.p",
+                                "End": True}},
+                ResultWriter={"WriterConfig": {"Transformation": "FLATTEN", "OutputType": "JSON"}})
+    assert execute(d, [1, 2]).output == [1, 1, 2, 2]
+
+
+def test_a_jsonata_reader_takes_its_arguments_and_max_items(tmp_path: Path) -> None:
+    s3 = local_s3({"b/rows.jsonl": '{"a":1}\n{"a":2}\n{"a":3}\n'}, tmp_path)
+    d = machine({"Resource": GET, "ReaderConfig": {"InputType": "JSONL", "MaxItems": "{% $states.input.n %}"},
+                 "Arguments": {"Bucket": "b", "Key": "{% $states.input.key %}"}})
+    d["QueryLanguage"] = "JSONata"
+    r = execute(d, {"key": "rows.jsonl", "n": 2}, tasks=binder(s3))
+    assert (r.status, r.output) == ("SUCCEEDED", [{"a": 1}, {"a": 2}])
+
+
+def test_each_child_has_its_own_25000_event_history() -> None:
+    # A child that loops 13,000 times passes its own quota and fails alone; the parent goes on.
+    loop = {"Count": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, 1)"}, "Next": "More"},
+            "More": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericLessThan": 13000, "Next": "Count"}],
+                     "Default": "Done"},
+            "Done": {"Type": "Succeed"}}
+    r = execute(machine(None, loop, ToleratedFailureCount=1), [{"n": 12990}, {"n": 0}], max_steps=200_000)
+    assert (r.status, r.output) == ("SUCCEEDED", [{"n": 13000}, {
+        "Error": "States.Runtime", "Cause": "The execution reached the maximum number of history events (25000)."}])
+
+
+def test_parquet_needs_pyarrow(tmp_path: Path) -> None:
+    import importlib.util
+
+    s3 = local_s3({"b/t.parquet": b"PAR1"}, tmp_path)
+    reader = {"Resource": GET, "ReaderConfig": {"InputType": "PARQUET"}, "Parameters": {"Bucket": "b", "Key": "t.parquet"}}
+    r = execute(machine(reader), {}, tasks=binder(s3))
+    if importlib.util.find_spec("pyarrow") is None:
+        assert (r.error, r.cause) == ("States.ItemReaderFailed", "Cannot read the Parquet object s3://b/t.parquet "
+                                      "locally: reading Parquet needs the pyarrow package (pip install pyarrow)")
+    else:
+        assert r.error == "States.ItemReaderFailed"
+
+
+def test_a_run_config_s3_root_is_relative_to_the_defining_file(tmp_path: Path) -> None:
+    from flowdsl.pipeline import prepare_run
+
+    (tmp_path / "data" / "b").mkdir(parents=True)
+    (tmp_path / "data" / "b" / "k.csv").write_text("x\n1\n")
+    config = RunConfig(s3=LocalS3("data"), base_dir=tmp_path)
+    reader = {"Resource": GET, "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
+              "Parameters": {"Bucket.$": "$.BucketName", "Key.$": "$.FileKey"}}
+    prepared = prepare_run(machine(reader), input={"BucketName": "b", "FileKey": "k.csv"}, config=config)
+    r = execute(prepared.definition, prepared.input, tasks=prepared.binder)
+    assert (r.status, r.output) == ("SUCCEEDED", [{"x": "1"}])
