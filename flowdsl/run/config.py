@@ -44,7 +44,7 @@ import hashlib
 import os
 import sys
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -205,6 +205,10 @@ class RunConfig:
         if isinstance(self.s3, LocalS3) and not Path(self.s3.root).is_absolute():
             return LocalS3(Path(self.base_dir or ".") / self.s3.root)
         return self.s3
+
+    def with_s3(self, s3: Any) -> "RunConfig":
+        """This config with ``s3`` as its S3 (``flowdsl run --s3-root``, the test kit's ``s3=``)."""
+        return replace(self, s3=s3)
 
     def s3_bindings(self) -> dict[str, Any]:
         """Every Map state's ItemReader and ResultWriter, when the config has an S3."""

@@ -315,3 +315,9 @@ def test_a_run_config_s3_root_is_relative_to_the_defining_file(tmp_path: Path) -
     prepared = prepare_run(machine(reader), input={"BucketName": "b", "FileKey": "k.csv"}, config=config)
     r = execute(prepared.definition, prepared.input, tasks=prepared.binder)
     assert (r.status, r.output) == ("SUCCEEDED", [{"x": "1"}])
+    # flowdsl run --s3-root gives an absolute root in place of the file's
+    (tmp_path / "other" / "b").mkdir(parents=True)
+    (tmp_path / "other" / "b" / "k.csv").write_text("x\n2\n")
+    moved = config.with_s3(LocalS3(tmp_path / "other"))
+    r = execute(prepared.definition, prepared.input, tasks=moved.binder())
+    assert (r.status, r.output) == ("SUCCEEDED", [{"x": "2"}])
