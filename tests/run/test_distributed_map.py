@@ -321,3 +321,30 @@ def test_a_run_config_s3_root_is_relative_to_the_defining_file(tmp_path: Path) -
     moved = config.with_s3(LocalS3(tmp_path / "other"))
     r = execute(prepared.definition, prepared.input, tasks=moved.binder())
     assert (r.status, r.output) == ("SUCCEEDED", [{"x": "2"}])
+
+
+def test_size_limits_of_json_objects_and_csv_headers(tmp_path: Path) -> None:
+    s3 = local_s3({"b/big.json": "[" + " " * (8 * 1024 * 1024) + "]", "b/wide.csv": ",".join(["h" * 100] * 110) + "\n"},
+                  tmp_path)
+    r = execute(machine({"Resource": GET, "ReaderConfig": {"InputType": "JSON"},
+                         "Parameters": {"Bucket": "b", "Key": "big.json"}}), {}, tasks=binder(s3))
+    assert (r.error, r.cause) == ("States.ItemReaderFailed",
+                                  "The JSON object s3://b/big.json is 8,388,610 bytes; a JSON ItemReader reads at "
+                                  "most 8 MB (8,388,608 bytes); use JSONL or CSV for larger data sets")
+    r = execute(machine(csv_reader() | {"Parameters": {"Bucket": "b", "Key": "wide.csv"}}), {}, tasks=binder(s3))
+    assert (r.error, r.cause) == ("States.ItemReaderFailed",
+                                  "The CSV header of s3://b/wide.csv is longer than 10 KiB, the most Step Functions "
+                                  "supports")
+
+
+def test_a_failed_map_run_still_writes_its_results(tmp_path: Path) -> None:
+    s3 = LocalS3(tmp_path)
+    boom = {"Boom": {"Type": "Fail", "Error": "Bad", "Cause": "always"}}
+    writer = {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "out", "Prefix": "runs"}}
+    r = execute(machine(None, boom, ResultWriter=writer, ToleratedFailureCount=0), [1, 2], tasks=binder(s3))
+    assert (r.status, r.error) == ("FAILED", "States.ExceedToleratedFailureThreshold")
+    [manifest_path] = (tmp_path / "out" / "runs").glob("*/manifest.json")
+    manifest = json.loads(manifest_path.read_text())
+    assert (manifest["ResultFiles"]["SUCCEEDED"], len(manifest["ResultFiles"]["FAILED"])) == ([], 1)
+    [record] = json.loads(s3.get("out", manifest["ResultFiles"]["FAILED"][0]["Key"]))
+    assert (record["Error"], record["Cause"], record["RedriveStatus"]) == ("Bad", "always", "REDRIVABLE_BY_MAP_RUN")
