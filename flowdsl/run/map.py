@@ -291,6 +291,8 @@ class Iterations:
                     tolerated = self.tolerance.tolerates(failures, total) if total is not None else \
                         (self.tolerance.percentage is not None or self.tolerance.tolerates(failures, 0))
                     if not tolerated:
+                        if self.sink is not None:  # the failed child is in the written results too
+                            self.sink.add(failed.record)
                         if not self.tolerance.set:
                             raise failed.error from None
                         raise threshold from None
