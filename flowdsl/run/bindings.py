@@ -90,6 +90,11 @@ class MapIteration:
     input: Any  # the iteration's input (after ItemSelector)
     status: str  # SUCCEEDED | FAILED
     output: Any  # its output, or its error output ({"Error", "Cause"}) when it failed
+    # A Distributed Map's iteration is a child execution: its ARN, name and start/stop dates.
+    execution_arn: str = ""
+    name: str = ""
+    start_date: str = ""
+    stop_date: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +109,7 @@ class ResultWriterCall:
     iterations: tuple[MapIteration, ...]
     context: Mapping[str, Any]
     state: Mapping[str, Any]  # the Map state's definition
+    map_run_arn: str = ""  # a Distributed Map's Map Run
 
     @property
     def resource(self) -> Any:
@@ -117,6 +123,25 @@ class ResultWriterBinding(Protocol):
     location, ``ResultWriterDetails``)."""
 
     def write(self, call: ResultWriterCall) -> Any: ...
+
+
+class ResultSink(Protocol):
+    """Where a streaming ResultWriter takes the iterations one at a time, as they end."""
+
+    def add(self, iteration: MapIteration) -> None: ...
+
+    def close(self) -> Any:
+        """Finish writing; the Map state's result."""
+        ...
+
+
+@runtime_checkable
+class StreamingResultWriter(Protocol):
+    """A ResultWriter that takes the iterations as they end (so a Map over many items does
+    not hold them all): ``open(call)`` (``call.results`` and ``call.iterations`` empty)
+    returns the :class:`ResultSink`."""
+
+    def open(self, call: ResultWriterCall) -> ResultSink: ...
 
 
 # ---------------------------------------------------------------- mocked responses (SFN Local format)
@@ -539,13 +564,19 @@ class TaskBinder:
     ``MockedTask``, ``LocalLambda`` or ``LocalBatch``; a plain callable or
     ``"module:function"`` string, run like a Lambda handler), and ``(state name, kind)`` to a
     binding of that kind, e.g. ``("Process", "ItemReader")`` to an :class:`ItemReaderBinding`.
-    ``fallback`` runs every Task state bound to nothing (it takes the :class:`TaskCall`).
+    ``fallback`` runs every Task state bound to nothing (it takes the :class:`TaskCall`);
+    ``defaults`` maps a kind (``"ItemReader"``, ``"ResultWriter"``) to the binding of every
+    state bound to nothing of that kind (a RunConfig's S3 readers and writer).
     """
 
-    def __init__(self, bindings: Mapping[Any, Binding] | None = None, *, fallback: TaskHandler | None = None) -> None:
+    def __init__(self, bindings: Mapping[Any, Binding] | None = None, *, fallback: TaskHandler | None = None,
+                 defaults: Mapping[str, Binding] | None = None) -> None:
         self._handlers: dict[str, TaskHandler] = {}
         self._resources: dict[tuple[str, str], Callable[[Any], Any]] = {}
+        self._objects: dict[tuple[str, str], Any] = {}
         self.fallback = fallback
+        for kind, b in (defaults or {}).items():
+            self.bind("", b, kind=kind)
         for key, b in (bindings or {}).items():
             if isinstance(key, tuple) and len(key) == 2:
                 self.bind(key[0], b, kind=key[1])
@@ -567,13 +598,19 @@ class TaskBinder:
             self._handlers[state_name] = cast(TaskHandler, handler)
         else:
             self._resources[(state_name, kind)] = handler
+            self._objects[(state_name, kind)] = binding
         return self
 
     def update(self, other: "TaskBinder") -> "TaskBinder":
         """Take every binding of ``other`` (its bindings win)."""
         self._handlers.update(other._handlers)
         self._resources.update(other._resources)
+        self._objects.update(other._objects)
         return self
+
+    def task_bound(self, state_name: str) -> bool:
+        """Whether ``state_name`` itself has a Task binding (a mock), the fallback aside."""
+        return state_name in self._handlers
 
     def handler_for(self, state_name: str) -> TaskHandler | None:
         return self._handlers.get(state_name, self.fallback)
@@ -582,7 +619,12 @@ class TaskBinder:
         """The callable bound to ``state_name``'s ``kind`` (its ``read``/``write`` method), if any."""
         if kind == TASK:
             return self.handler_for(state_name)
-        return self._resources.get((state_name, kind))
+        return self._resources.get((state_name, kind), self._resources.get(("", kind)))
+
+    def binding_object(self, state_name: str, kind: str) -> Any:
+        """The object bound to ``state_name``'s ``kind`` as it was given (e.g. to find a
+        :class:`StreamingResultWriter`), or None."""
+        return self._objects.get((state_name, kind), self._objects.get(("", kind)))
 
     def invoke(self, call: TaskCall) -> Any:
         handler = self.handler_for(call.state_name)

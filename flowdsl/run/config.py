@@ -16,6 +16,8 @@ A workflow file may define a module-level :class:`RunConfig` (conventionally ``l
   from ``values`` (by name, ``"stage"``, or address, ``"var.stage"``), else their declared default;
   ``PARTITION``/``REGION``/``ACCOUNT_ID`` take ``partition``/``region``/``account_id``; resources
   flowdsl creates (a job definition's ARN) get a plausible fake ARN;
+* gives every Distributed Map's ItemReader and ResultWriter the S3 of ``s3`` (``LocalS3(root=
+  "data/")`` maps ``s3://bucket/key`` to ``data/bucket/key``, relative to the defining file);
 * binds each Task state, by name, to its entry in ``tasks``: a local binding from
   :mod:`flowdsl.run.bindings` (``LocalBatch``, ``LocalLambda``,
   ``MockedTask``), a callable (run like a Lambda), or a
@@ -42,7 +44,7 @@ import hashlib
 import os
 import sys
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -52,6 +54,9 @@ from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, DataAttr, Ref, ResourceA
 from flowdsl.vocabulary import walk_states
 
 from .bindings import LocalBatch, LocalLambda, MockedTask, TaskBinder, import_callable
+from .readers import S3ItemReader
+from .s3 import LocalS3
+from .writers import S3ResultWriter
 from .trace import format_trace, history_json  # noqa: F401  (re-exported)
 
 
@@ -84,6 +89,7 @@ class RunConfig:
     partition: str = "aws"
     workflow: str | None = None  # the workflow this config is for, when a file defines several
     base_dir: Path | None = None  # relative paths resolve here; default: the folder of the defining file
+    s3: Any = None  # a LocalS3 (or any flowdsl.run.s3.ObjectStore): Distributed Maps read and write there
 
     def __post_init__(self) -> None:
         if self.base_dir is None:
@@ -180,7 +186,7 @@ class RunConfig:
         jobs = {}
         if workflow is not None:
             jobs = {name: job for name, job in _batch_states(workflow)}
-        binder = TaskBinder()
+        binder = TaskBinder(defaults=self.s3_bindings())
         for state, binding in self.tasks.items():
             if isinstance(binding, str):
                 binding = LocalLambda(self.import_(binding))
@@ -193,6 +199,23 @@ class RunConfig:
             for state, handler in mocks.items():
                 binder.bind(state, handler)
         return binder
+
+    def object_store(self) -> Any:
+        """:attr:`s3`, a relative ``LocalS3`` root taken from :attr:`base_dir`; None without one."""
+        if isinstance(self.s3, LocalS3) and not Path(self.s3.root).is_absolute():
+            return LocalS3(Path(self.base_dir or ".") / self.s3.root)
+        return self.s3
+
+    def with_s3(self, s3: Any) -> "RunConfig":
+        """This config with ``s3`` as its S3 (``flowdsl run --s3-root``, the test kit's ``s3=``)."""
+        return replace(self, s3=s3)
+
+    def s3_bindings(self) -> dict[str, Any]:
+        """Every Map state's ItemReader and ResultWriter, when the config has an S3."""
+        store = self.object_store()
+        if store is None:
+            return {}
+        return {"ItemReader": S3ItemReader(store), "ResultWriter": S3ResultWriter(store)}
 
     def import_(self, ref: str) -> Any:
         """Import ``"module:function"`` with :attr:`base_dir` first on ``sys.path``."""
@@ -333,5 +356,5 @@ def sqs_event(body: str, *, region: str = "us-east-1", account_id: str = "123456
     }]
 
 
-__all__ = ["RunConfig", "RunConfigError", "LocalBatch", "LocalLambda", "MockedTask", "load_run_target",
+__all__ = ["RunConfig", "RunConfigError", "LocalBatch", "LocalLambda", "LocalS3", "MockedTask", "load_run_target",
            "sqs_event", "format_trace", "history_json"]

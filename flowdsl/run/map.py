@@ -2,27 +2,39 @@
 bound reader and writer.
 
 The items come from ``ItemsPath`` (JSONPath) or ``Items`` (JSONata), or, when the state has
-an ``ItemReader`` and the binder holds an ``ItemReader`` binding for it, from that binding.
-When the state has a ``ResultWriter`` and the binder holds a ``ResultWriter`` binding for it,
-the binding receives the results and its return value is the state's result. Without those
-bindings both fields are ignored, and the items are the state's input as above.
+an ``ItemReader`` and the binder holds an ``ItemReader`` binding for it (a RunConfig with
+``s3=`` binds :class:`~flowdsl.run.readers.S3ItemReader` to every Map), from that binding,
+limited by ``ReaderConfig.MaxItems``. When the state has a ``ResultWriter`` and the binder
+holds a ``ResultWriter`` binding for it, the binding receives the results (one at a time, if
+it is a :class:`~flowdsl.run.bindings.StreamingResultWriter`) and its return value is the
+state's result; a ``ResultWriter`` with ``WriterConfig`` alone transforms the results in place.
+Without those bindings both fields are ignored, and the items are the state's input as above.
 
-A Distributed Map's iterations run as child executions: their events are recorded apart from
-the parent's history.
+A Distributed Map's iterations run as child executions of a Map Run: each has its own
+history (and its own 25,000-event quota), steps and context object (``$$.Execution`` is the
+child's); the parent records ``MapRunStarted`` and ``MapRunSucceeded``/``MapRunFailed``. Its
+reader's items are read lazily, as the children run, and an ``ItemBatcher`` groups them into
+``{"BatchInput": ..., "Items": [...]}`` inputs. A mock bound to a Map state is refused.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Protocol
+from itertools import islice
+from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol
 
+from flowdsl.errors import FlowError
 from flowdsl.vocabulary import JSONATA, processor_key
 
 from . import jsonata_support as jn
-from .bindings import ItemReaderCall, MapIteration, ResultWriterCall, TaskBinder
+from .batcher import batches
+from .bindings import ItemReaderCall, MapIteration, ResultSink, ResultWriterCall, StreamingResultWriter, TaskBinder
+from .clock import VirtualClock, iso
 from .dataflow import DataFlow, Scope, dumps
 from .errors import RunError, StatesError
-from .history import History
+from .history import HISTORY_LIMIT_CAUSE, History
+from .writers import preview
 
 READER, WRITER = "ItemReader", "ResultWriter"
 
@@ -33,6 +45,9 @@ class Host(Protocol):
     history: History
     flow: DataFlow
     binder: TaskBinder | None
+    clock: VirtualClock
+    base_context: dict[str, Any]  # the context object's Execution and StateMachine
+    steps: int
 
     def run_machine(self, sm: Mapping[str, Any], input_: Any, scope: Scope, ql_default: str,
                     where: str) -> Any: ...
@@ -103,14 +118,16 @@ def _resource_parameters(flow: DataFlow, name: str, spec: Any, kind: str, effect
 
 
 def _read_items(host: Host, reader: Callable[[Any], Any], name: str, st: dict[str, Any], effective: Any,
-                ctx: dict[str, Any], scope: Scope, b: dict[str, Any] | None) -> list[Any]:
+                ctx: dict[str, Any], scope: Scope, b: dict[str, Any] | None, lazy: bool) -> Iterable[Any]:
+    """The bound reader's items: a list for an inline Map, an iterator read as the iterations
+    go for a Distributed Map (a large object is never held whole)."""
     spec = st[READER]
     params = _resource_parameters(host.flow, name, spec, READER, effective, ctx, scope, b)
     items = reader(ItemReaderCall(name, spec, params, effective, ctx, st))
     if isinstance(items, (str, bytes, Mapping)) or not hasattr(items, "__iter__"):
         raise RunError(f"state {name!r}: the ItemReader binding returned {type(items).__name__}, "
                        "not an iterable of items")
-    return list(items)
+    return iter(items) if lazy else list(items)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,10 +146,44 @@ class Tolerance:
         return self.count is not None or self.percentage is not None
 
 
+class _ChildHistoryFull(FlowError):
+    """A child execution's next event would be its 25,000th."""
+
+
+def _uuid(seed: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, seed))
+
+
+@dataclass(slots=True)
+class MapRun:
+    """A Distributed Map's Map Run: its ARN, and the ARNs of its child executions."""
+
+    arn: str  # arn:aws:states:REGION:ACCOUNT:mapRun:<machine>/<label>:<map run id>
+    role_arn: str
+
+    @classmethod
+    def of(cls, name: str, st: Mapping[str, Any], ctx: Mapping[str, Any], retry_count: int) -> "MapRun":
+        machine = (ctx.get("StateMachine") or {}).get("Id", "arn:aws:states:us-east-1:123456789012:stateMachine:x")
+        execution = ctx.get("Execution") or {}
+        run_id = _uuid(f"{execution.get('Id')}|{name}|{(ctx.get('State') or {}).get('EnteredTime')}|{retry_count}")
+        label = st.get("Label", name)
+        arn = machine.replace(":stateMachine:", ":mapRun:", 1) + f"/{label}:{run_id}"
+        return cls(arn, execution.get("RoleArn", ""))
+
+    @property
+    def state_machine_arn(self) -> str:
+        return self.arn.replace(":mapRun:", ":stateMachine:", 1)
+
+    def child(self, index: int) -> tuple[str, str]:
+        """The ``(ARN, name)`` of the child execution of item (or batch) ``index``."""
+        name = _uuid(f"{self.arn}|{index}")
+        return self.arn.replace(":mapRun:", ":execution:", 1) + f":{name}", name
+
+
 @dataclass(slots=True)
 class Iterations:
     """Everything one run of a Map state's iterations shares: the state, its processor, its
-    input and context, the item selector and the failure tolerance."""
+    input and context, the item selector, the batcher and the failure tolerance."""
 
     host: Host
     name: str
@@ -144,7 +195,10 @@ class Iterations:
     ctx: dict[str, Any]
     selector: Any
     tolerance: Tolerance
-    records: list[MapIteration] | None = None  # filled when a ResultWriter is bound
+    records: list[MapIteration] | None = None  # filled when a ResultWriter (not streaming) is bound
+    map_run: MapRun | None = None  # a Distributed Map's: its iterations are child executions
+    sink: ResultSink | None = None  # a streaming ResultWriter's
+    batching: tuple[int | None, int | None, Any, bool] | None = None  # ItemBatcher: items, bytes, BatchInput
 
     def item_input(self, index: int, item: Any) -> Any:
         """The input of iteration ``index``: ``item`` through the ItemSelector (which sees
@@ -157,35 +211,142 @@ class Iterations:
             return flow.ja_value(self.selector, ib, "ItemSelector", self.name)
         return flow.template(self.selector, self.effective, map_ctx, self.scope, "ItemSelector", self.name)
 
-    def run(self, items: list[Any]) -> list[Any]:
+    def inputs(self, items: Iterable[Any]) -> Iterator[Any]:
+        """Each iteration's input, lazily: the items through the ItemSelector, then the batcher."""
+        selected = (item if self.selector is None else self.item_input(i, item) for i, item in enumerate(items))
+        if self.batching is None:
+            return selected
+        return batches(selected, *self.batching)
+
+    def _child(self, index: int, item_input: Any) -> tuple[Any, MapIteration]:
+        """Run one child execution of a Distributed Map: its own history (and 25,000-event
+        quota), steps and context object."""
+        host, run = self.host, self.map_run
+        assert run is not None
+        arn, child_name = run.child(index)
+        saved = host.history, host.base_context, host.steps
+        started = iso(host.clock.now())
+        host.history = History(host.clock, _ChildHistoryFull)
+        host.base_context = {
+            "Execution": {"Id": arn, "Input": item_input, "Name": child_name, "RoleArn": run.role_arn,
+                          "StartTime": started, "RedriveCount": 0},
+            "StateMachine": {"Id": run.state_machine_arn, "Name": run.state_machine_arn.rsplit(":", 1)[-1]},
+        }
+        host.steps = 0
+        status, out = "SUCCEEDED", None
+        try:
+            host.history.record("ExecutionStarted")
+            out = host.run_machine(self.processor, item_input, Scope(dict(self.scope.vars)), self.ql,
+                                   f"state {self.name!r} child execution {index}")
+        except StatesError as err:
+            status, out = "FAILED", err
+        except _ChildHistoryFull:
+            status, out = "FAILED", StatesError("States.Runtime", HISTORY_LIMIT_CAUSE)
+        finally:
+            host.history, host.base_context, host.steps = saved
+        output = out.output() if isinstance(out, StatesError) else out
+        record = MapIteration(index, item_input, status, output, arn, child_name, started, iso(host.clock.now()))
+        if isinstance(out, StatesError):
+            raise _ChildFailed(out, record)
+        return out, record
+
+    def _inline(self, index: int, item_input: Any) -> tuple[Any, MapIteration]:
         host, name, history = self.host, self.name, self.host.history
-        results: list[Any] = []
-        failures = 0
-        total = len(items)
-        for index, item in enumerate(items):
-            item_input = item if self.selector is None else self.item_input(index, item)
-            history.record("MapIterationStarted", "mapIterationStartedEventDetails", {"name": name, "index": index})
-            try:
-                out = host.run_machine(self.processor, item_input, Scope(dict(self.scope.vars)), self.ql,
-                                       f"state {name!r} iteration {index}")
-            except StatesError as err:
-                history.record("MapIterationFailed", "mapIterationFailedEventDetails", {"name": name, "index": index})
-                failures += 1
-                if self.tolerance.tolerates(failures, total):
-                    results.append(err.output())
-                    if self.records is not None:
-                        self.records.append(MapIteration(index, item_input, "FAILED", err.output()))
+        history.record("MapIterationStarted", "mapIterationStartedEventDetails", {"name": name, "index": index})
+        try:
+            out = host.run_machine(self.processor, item_input, Scope(dict(self.scope.vars)), self.ql,
+                                   f"state {name!r} iteration {index}")
+        except StatesError as err:
+            history.record("MapIterationFailed", "mapIterationFailedEventDetails", {"name": name, "index": index})
+            raise _ChildFailed(err, MapIteration(index, item_input, "FAILED", err.output())) from None
+        history.record("MapIterationSucceeded", "mapIterationSucceededEventDetails", {"name": name, "index": index})
+        return out, MapIteration(index, item_input, "SUCCEEDED", out)
+
+    def _keep(self, results: list[Any] | None, value: Any, record: MapIteration) -> None:
+        if results is not None:
+            results.append(value)
+        if self.records is not None:
+            self.records.append(record)
+        if self.sink is not None:
+            self.sink.add(record)
+
+    def run(self, items: Iterable[Any], total: int | None = None) -> list[Any] | None:
+        """Run every iteration; their results in order (None when a streaming writer took them).
+        ``total`` is the number of items when known (a percentage is checked as failures come);
+        otherwise the percentage is checked when the items end."""
+        name = self.name
+        results: list[Any] | None = [] if self.sink is None else None
+        failures = count = 0
+        one = self._inline if self.map_run is None else self._child
+        threshold = StatesError("States.ExceedToleratedFailureThreshold",
+                                f"An error occurred while executing the state '{name}'. "
+                                "The specified tolerated failure threshold was exceeded")
+        try:
+            for index, item_input in enumerate(self.inputs(items)):
+                count += 1
+                try:
+                    out, record = one(index, item_input)
+                except _ChildFailed as failed:
+                    failures += 1
+                    tolerated = self.tolerance.tolerates(failures, total) if total is not None else \
+                        (self.tolerance.percentage is not None or self.tolerance.tolerates(failures, 0))
+                    if not tolerated:
+                        if self.sink is not None:  # the failed child is in the written results too
+                            self.sink.add(failed.record)
+                        if not self.tolerance.set:
+                            raise failed.error from None
+                        raise threshold from None
+                    self._keep(results, failed.error.output(), failed.record)
                     continue
-                if not self.tolerance.set:
-                    raise
-                raise StatesError("States.ExceedToleratedFailureThreshold",
-                                  f"An error occurred while executing the state '{name}'. "
-                                  "The specified tolerated failure threshold was exceeded") from None
-            history.record("MapIterationSucceeded", "mapIterationSucceededEventDetails", {"name": name, "index": index})
-            results.append(out)
-            if self.records is not None:
-                self.records.append(MapIteration(index, item_input, "SUCCEEDED", out))
+                self._keep(results, out, record)
+            if total is None and failures and not self.tolerance.tolerates(failures, count):
+                raise threshold
+        except StatesError:
+            if self.sink is not None:
+                self.sink.close()  # AWS writes the results of a failed Map Run as well
+            raise
         return results
+
+
+class _ChildFailed(FlowError):
+    """An iteration failed (control flow inside the Map state: never leaves it)."""
+
+    def __init__(self, error: StatesError, record: MapIteration) -> None:
+        super().__init__(error.error)
+        self.error, self.record = error, record
+
+
+def no_s3_message(name: str, spec: Any) -> str:
+    """What to do when a Distributed Map reads from S3 and no S3 is configured for the run."""
+    resource = spec.get("Resource") if isinstance(spec, Mapping) else None
+    return (f"Map state {name!r} reads its items from S3 (ItemReader {resource}) and this run has no S3: "
+            "give a local one with flowdsl run --s3-root DIR (s3://bucket/key is DIR/bucket/key), "
+            "RunConfig(s3=LocalS3(root=DIR)) or flowdsl.testing.run(..., s3={'bucket/key': ...})")
+
+
+def _batching(flow: DataFlow, name: str, st: dict[str, Any], effective: Any, ctx: dict[str, Any], scope: Scope,
+              b: dict[str, Any] | None) -> tuple[int | None, int | None, Any, bool] | None:
+    spec = st.get("ItemBatcher")
+    if not isinstance(spec, dict):
+        return None
+    per_batch = _number_field(flow, spec, "MaxItemsPerBatch", effective, ctx, scope, name, b)
+    per_bytes = _number_field(flow, spec, "MaxInputBytesPerBatch", effective, ctx, scope, name, b)
+    if per_batch is None and per_bytes is None:
+        raise RunError(f"state {name!r}: ItemBatcher needs MaxItemsPerBatch or MaxInputBytesPerBatch")
+    batch_input, has_input = None, "BatchInput" in spec
+    if has_input:
+        batch_input = flow.ja_value(spec["BatchInput"], b, "ItemBatcher/BatchInput", name) if b is not None else \
+            flow.template(spec["BatchInput"], effective, ctx, scope, "ItemBatcher/BatchInput", name)
+    return (int(per_batch) if per_batch else None, int(per_bytes) if per_bytes else None, batch_input, has_input)
+
+
+def _max_items(flow: DataFlow, name: str, st: dict[str, Any], effective: Any, ctx: dict[str, Any], scope: Scope,
+               b: dict[str, Any] | None) -> int | None:
+    config = st[READER].get("ReaderConfig") if isinstance(st[READER], dict) else None
+    if not isinstance(config, dict):
+        return None
+    n = _number_field(flow, config, "MaxItems", effective, ctx, scope, name, b)
+    return None if n is None else int(n)
 
 
 def run_map(host: Host, name: str, st: dict[str, Any], raw: Any, scope: Scope, ql: str,
@@ -194,16 +355,21 @@ def run_map(host: Host, name: str, st: dict[str, Any], raw: Any, scope: Scope, q
     key = processor_key(st)
     if key is None:
         raise RunError(f"state {name!r}: Map needs 'ItemProcessor' (or legacy 'Iterator')")
+    if host.binder is not None and host.binder.task_bound(name):
+        raise RunError(f"cannot mock state {name!r}: it is a Map state, which runs its ItemProcessor and "
+                       "calls no task; mock the Task states inside it instead")
     proc = st[key]
     flow = host.flow
     prefix = f"An error occurred while executing the state '{name}'."
+    distributed = (proc.get("ProcessorConfig") or {}).get("Mode") == "DISTRIBUTED"
     reader = _bound(host, name, st, READER)
     b = None
+    items: Iterable[Any]
     if ql == JSONATA:
         b = flow.jsonata_bindings({"input": raw, "context": ctx}, scope)
         effective = raw
         if reader is not None:
-            items = _read_items(host, reader, name, st, effective, ctx, scope, b)
+            items = _read_items(host, reader, name, st, effective, ctx, scope, b, distributed)
         elif "Items" in st:
             items = flow.ja_value(st["Items"], b, "Items", name)
             if not isinstance(items, list):
@@ -215,18 +381,26 @@ def run_map(host: Host, name: str, st: dict[str, Any], raw: Any, scope: Scope, q
         else:
             items = raw
             if not isinstance(items, list):
+                if distributed and READER in st:
+                    raise StatesError("States.Runtime", no_s3_message(name, st[READER]))
                 raise StatesError("States.QueryEvaluationError",
                                   f"{prefix} Map state input must be an array but was: {dumps(items)}")
     else:
         effective = flow.path_field(st, "InputPath", raw, ctx, scope, name)
         if reader is not None:
-            items = _read_items(host, reader, name, st, effective, ctx, scope, b)
+            items = _read_items(host, reader, name, st, effective, ctx, scope, b, distributed)
         else:
             items = flow.resolve(st["ItemsPath"], effective, ctx, scope, "ItemsPath", name) \
                 if "ItemsPath" in st else effective
             if not isinstance(items, list):
+                if distributed and READER in st:
+                    raise StatesError("States.Runtime", no_s3_message(name, st[READER]))
                 raise StatesError("States.Runtime", f"{prefix} Invalid path '{st.get('ItemsPath', '$')}': "
                                   f"the Map state's items must be a JSON array, got {dumps(items)}")
+    if reader is not None:
+        limit = _max_items(flow, name, st, effective, ctx, scope, b)
+        if limit is not None:
+            items = islice(items, limit) if not isinstance(items, list) else items[:limit]
     _number_field(flow, st, "MaxConcurrency", effective, ctx, scope, name, b)
     tol_count = _number_field(flow, st, "ToleratedFailureCount", effective, ctx, scope, name, b)
     tol_pct = _number_field(flow, st, "ToleratedFailurePercentage", effective, ctx, scope, name, b, as_float=True)
@@ -235,26 +409,48 @@ def run_map(host: Host, name: str, st: dict[str, Any], raw: Any, scope: Scope, q
     if tol_pct is not None and not 0 <= tol_pct <= 100:
         raise StatesError("States.Runtime", f"{prefix} ToleratedFailurePercentage must be between 0 and 100.")
     writer = _bound(host, name, st, WRITER)
+    spec = st.get(WRITER)
+    previewed = isinstance(spec, dict) and "Resource" not in spec and "WriterConfig" in spec
+    if previewed:
+        writer = None  # WriterConfig alone: the transformed results are the state's result
+    map_run = MapRun.of(name, st, ctx, retry_count) if distributed else None
+    writer_params = None
+    sink = None
+    if writer is not None:
+        writer_params = _resource_parameters(flow, name, st[WRITER], WRITER, effective, ctx, scope, b)
+        obj = host.binder.binding_object(name, WRITER) if host.binder is not None else None
+        if isinstance(obj, StreamingResultWriter):
+            sink = obj.open(ResultWriterCall(name, st[WRITER], writer_params, [], (), ctx, st,
+                                             map_run.arn if map_run else ""))
     iterations = Iterations(host, name, proc, raw, effective, scope, ql, ctx,
                             st.get("ItemSelector", st.get("Parameters")), Tolerance(tol_count, tol_pct),
-                            [] if writer is not None else None)
+                            [] if (writer is not None and sink is None) or previewed else None, map_run, sink,
+                            _batching(flow, name, st, effective, ctx, scope, b) if distributed else None)
     history = host.history
-    started = history.record("MapStateStarted", "mapStateStartedEventDetails", {"length": len(items)})
-    distributed = (proc.get("ProcessorConfig") or {}).get("Mode") == "DISTRIBUTED"
-    if distributed:
-        # Distributed-mode iterations run as child executions: their states are not part of
-        # this execution's history (AWS records MapRun* events instead).
-        history.record("MapRunStarted", "mapRunStartedEventDetails", {})
-        with history.apart():
-            results = iterations.run(items)
+    total = len(items) if isinstance(items, list) else None
+    started = history.record("MapStateStarted", "mapStateStartedEventDetails",
+                             {"length": total} if total is not None else {})
+    if map_run is not None:
+        # A Distributed Map's iterations are child executions, each with its own history: the
+        # parent records the Map Run.
+        history.record("MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": map_run.arn})
+        try:
+            results = iterations.run(items, total)
+        except StatesError as err:
+            history.failed("MapRunFailed", "mapRunFailedEventDetails", err)
+            raise
     else:
-        results = iterations.run(items)
+        results = iterations.run(items, total)
     result: Any = results
-    if writer is not None:
-        params = _resource_parameters(flow, name, st[WRITER], WRITER, effective, ctx, scope, b)
-        result = writer(ResultWriterCall(name, st[WRITER], params, results, tuple(iterations.records or ()),
-                                         ctx, st))
-    if distributed:
+    if previewed:
+        result = preview(iterations.records or [], spec["WriterConfig"], map_run.arn if map_run else "")
+    elif sink is not None:
+        result = sink.close()
+    elif writer is not None:
+        result = writer(ResultWriterCall(name, st[WRITER], writer_params, results or [],
+                                         tuple(iterations.records or ()), ctx, st,
+                                         map_run.arn if map_run else ""))
+    if map_run is not None:
         history.record("MapRunSucceeded")
     history.record("MapStateSucceeded", prev=started)
     return flow.result(name, st, raw, result, scope, ql, ctx)
