@@ -62,7 +62,8 @@ def prepare_run(target: Any, *, input: Any = None, message: str | None = None,
                 mocks: Mapping[str, Callable[..., Any]] | None = None, mocks_label: str = "mocks",
                 mock_file: str | os.PathLike[str] | Mapping[str, Any] | None = None,
                 test_case: str | None = None, config: RunConfig | None = None, name: str | None = None,
-                placeholders: bool = False, trigger: tuple[str, Any] | None = None) -> PreparedRun:
+                placeholders: bool = False, trigger: tuple[str, Any] | None = None,
+                s3: Any = None) -> PreparedRun:
     """Load, validate, resolve values, bind tasks and build the input of a local run.
 
     ``target`` is a path (a workflow file ``.py`` or an ASL document ``.json``), a
@@ -71,6 +72,8 @@ def prepare_run(target: Any, *, input: Any = None, message: str | None = None,
     Step Functions Local mock config. ``placeholders`` gives a required variable with no value
     the text ``"<var.NAME>"`` instead of failing (what a test usually wants). ``trigger`` is
     ``("scheduled", None)`` or ``("event", envelope)``: the deployment kind builds the input.
+    ``s3`` (a :class:`~flowdsl.run.s3.LocalS3` or another object store) serves the Distributed
+    Maps' ItemReader and ResultWriter, over the config's own.
     """
     from flowdsl.states import Workflow
 
@@ -104,6 +107,8 @@ def prepare_run(target: Any, *, input: Any = None, message: str | None = None,
         raise FlowError(f"cannot run {type(target).__name__}: give a workflow file, an ASL file, a "
                         "Workflow or an ASL document")
     config = config or RunConfig()
+    if s3 is not None:
+        config = config.with_s3(s3)
     where_file = f"{target}: " if isinstance(target, (str, os.PathLike)) else ""
     # 2. validate (an ASL document was checked as it was read), 3. resolve values
     if workflow is not None:

@@ -56,9 +56,9 @@ def test_service_pipeline_lifecycle_and_grants(fresh_moto, tmp_path):
             # the nested workflow, and the Distributed Map's child executions of this one
             "states:StartExecution": {child, machine_arn},
             "states:DescribeExecution": {f"arn:aws:states:{here}:execution:*:*",
-                                         f"arn:aws:states:{here}:execution:app-dev-services/*:*"},
+                                         f"arn:aws:states:{here}:execution:app-dev-services:*"},
             "states:StopExecution": {f"arn:aws:states:{here}:execution:*:*",
-                                     f"arn:aws:states:{here}:execution:app-dev-services/*:*"},
+                                     f"arn:aws:states:{here}:execution:app-dev-services:*"},
             "s3:ListBucket": {"arn:aws:s3:::app-dev-results", "arn:aws:s3:::*"},
             # Athena's results anywhere; the Map's CSV object; its ResultWriter's prefix
             "s3:GetObject": {"arn:aws:s3:::*/*", "arn:aws:s3:::app-dev-input/rows.csv",
