@@ -164,8 +164,8 @@ def clean_stale_staging(out: Path) -> None:
     except OSError:
         return
     for entry in entries:
-        if not entry.name.startswith(_STAGING) or not entry.is_dir():
-            continue
+        if not entry.name.startswith(_STAGING) or entry.is_symlink() or not entry.is_dir():
+            continue  # a link of that name is not a staging folder: nothing is removed through it
         pid = entry.name[len(_STAGING):].split("-", 1)[0]
         if pid.isdigit() and _alive(int(pid)):
             continue

@@ -229,3 +229,13 @@ def test_an_artifact_names_only_plain_files(tmp_path: Path) -> None:
     with pytest.raises(FlowError, match=r"^cannot write .*/build/w/sub/x\.json: flowdsl writes only plain file "
                                         r"names into .*/build/w/$"):
         write([Artifacts("w", {"sub/x.json": "{}"})], tmp_path / "build")
+
+
+def test_a_link_named_like_a_staging_folder_is_not_cleaned_through(tmp_path: Path) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "f").write_text("keep")
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / ".flowdsl-staging-999999999-w-x").symlink_to(mine)
+    write([NEW], tmp_path / "build")
+    assert (mine / "f").read_text() == "keep"
