@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -110,16 +110,18 @@ def _build(workflow: Workflow) -> Artifacts:
     return Artifacts(workflow.name, files, tuple(permission_warnings(workflow)), notes)
 
 
-def write(artifacts: Iterable[Artifacts], out_dir: str | Path) -> list[Path]:
+def write(artifacts: Iterable[Artifacts], out_dir: str | Path, *, follow_symlinks: bool = False,
+          warn: Callable[[str], None] | None = None) -> list[Path]:
     """Write ``out_dir/<name>/`` for each workflow: flowdsl's files only, all or nothing
-    (see :mod:`flowdsl.output` for the policy)."""
+    (see :mod:`flowdsl.output` for the policy; ``follow_symlinks`` lets a ``<name>`` that is
+    a symbolic link be written through, ``warn`` gets each ignored manifest's line)."""
     from flowdsl.output import write as write_output
 
-    return write_output(artifacts, out_dir)
+    return write_output(artifacts, out_dir, follow_symlinks=follow_symlinks, warn=warn)
 
 
-def stale(artifacts: Iterable[Artifacts], out_dir: str | Path) -> list[str]:
+def stale(artifacts: Iterable[Artifacts], out_dir: str | Path, *, follow_symlinks: bool = False) -> list[str]:
     """What ``flowdsl build`` would change in ``out_dir``; empty when up to date."""
     from flowdsl.output import stale as stale_output
 
-    return stale_output(artifacts, out_dir)
+    return stale_output(artifacts, out_dir, follow_symlinks=follow_symlinks)

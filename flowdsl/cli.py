@@ -39,6 +39,9 @@ def build(
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 if the output is stale."),
     name: Optional[str] = typer.Option(None, "--name", help="The workflow to build, when a file defines several."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the offending value under each problem."),
+    follow_symlinks: bool = typer.Option(False, "--follow-symlinks",
+                                         help="Build into <out>/<name> also when it is a symbolic link "
+                                         "(into the folder it points to); refused otherwise."),
 ) -> None:
     """Check workflows and write build/<name>/: the ASL definition and a Terraform module."""
     from flowdsl.build import build as build_one
@@ -82,13 +85,13 @@ def build(
     if errors:
         _fail(lines + [f"error: {len(errors)} problem(s); nothing was written"])
     if check:
-        problems = stale(artifacts, out)
+        problems = stale(artifacts, out, follow_symlinks=follow_symlinks)
         if problems:
             _fail(problems + [f"{out} is stale: run 'flowdsl build {' '.join(paths)}'"])
         typer.echo(f"{out} is up to date ({len(artifacts)} workflow(s))")
         return
     try:
-        written = write(artifacts, out)
+        written = write(artifacts, out, follow_symlinks=follow_symlinks)
     except FlowError as e:
         _fail([f"error: {e}"])
     for target in written:

@@ -21,14 +21,19 @@ Encoding:
   wrapped as ``{"@type": "dict", "items": {...}}``. Fields declared as ``tuple[...]`` are
   plain lists.
 
+Only flowdsl's own model classes can be named: the classes above, every registered integration
+and deployment kind, and the classes their fields hold (a deployment's ``Logging``, a
+``Queue``...), tagged ``module:qualname`` when their short name is not theirs alone. A tag that
+names anything else is refused; the data never makes the codec import a module.
+
 A failure raises :class:`CodecError` (a :class:`~flowdsl.errors.FlowError`) naming the place in
 the data, as cattrs does: ``Retry has no field 'tries' @ $.states[0].retry[1]``.
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
+import typing
 from collections.abc import Iterable
 from typing import Any
 
@@ -58,9 +63,13 @@ def _subclasses(cls: type) -> Iterable[type]:
 
 
 def _model_classes() -> dict[str, type]:
+    """Tag -> class for every model class: a fixed set, derived from flowdsl's own modules."""
+    from flowdsl.deployments import load_all as load_kinds
+    from flowdsl.deployments.registry import KINDS
     from flowdsl.tasks import INTEGRATIONS, load_all
 
     load_all()
+    load_kinds()
     from flowdsl.tasks.batch import JobDefinition
 
     classes: list[type] = [
@@ -77,40 +86,73 @@ def _model_classes() -> dict[str, type]:
     out: dict[str, type] = {}
     for cls in classes:
         out.setdefault(cls.__name__, cls)
+    # the deployment kinds and the parts their fields (and the tasks') hold, by import path
+    named = set(out.values())
+    for cls in _field_classes([*KINDS, *named]):
+        if cls not in named and cls is not states.State and not cls.__name__.startswith("_"):
+            out.setdefault(f"{cls.__module__}:{cls.__qualname__}", cls)
     return out
+
+
+def _field_classes(roots: Iterable[type]) -> list[type]:
+    """The roots and every flowdsl attrs class their fields' annotations name, transitively."""
+    seen: dict[type, None] = {}
+    todo = list(roots)
+    while todo:
+        cls = todo.pop()
+        if cls in seen:
+            continue
+        seen[cls] = None
+        try:
+            hints = typing.get_type_hints(cls)
+        except (NameError, TypeError, AttributeError):  # an annotation that does not resolve
+            hints = {}
+        types = list(hints.values())
+        while types:
+            t = types.pop()
+            if isinstance(t, type):
+                if attrs.has(t) and t.__module__.startswith("flowdsl.") and t not in seen:
+                    todo.append(t)
+            else:
+                types.extend(typing.get_args(t))
+    return list(seen)
 
 
 class ModelCodec:
     """The encoding itself; ``make_converter`` wires it into cattrs."""
 
     def __init__(self, extra_classes: Iterable[type] = ()) -> None:
+        self.extra = list(extra_classes)
+        self._load()
+
+    def _load(self) -> None:
         self.by_tag = _model_classes()
-        for cls in extra_classes:
+        for cls in self.extra:
             self.by_tag[cls.__name__] = cls
         self.tags = {cls: tag for tag, cls in self.by_tag.items()}
 
     # classes ------------------------------------------------------------------------------
-    def tag_of(self, cls: type) -> str:
+    def tag_of(self, cls: type, path: str = "$") -> str:
         tag = self.tags.get(cls)
-        if tag is None:  # an attrs class we were not told about: its import path
-            tag = f"{cls.__module__}:{cls.__qualname__}"
+        if tag is None:  # an integration or kind registered since: look again, once
+            self._load()
+            tag = self.tags.get(cls)
+        if tag is None:
+            raise CodecError(f"cannot unstructure a {cls.__qualname__}: not a flowdsl model class "
+                             "(pass it in extra_classes)", path)
         return tag
 
-    def class_of(self, tag: str, path: str = "$") -> type:
-        cls = self.by_tag.get(tag)
+    def class_of(self, tag: Any, path: str = "$") -> type:
+        """The class a tag names: only one of :data:`by_tag`, never an import the data asks for."""
+        cls = self.by_tag.get(tag) if isinstance(tag, str) else None
+        if cls is None and isinstance(tag, str):
+            self._load()
+            cls = self.by_tag.get(tag)
         if cls is None:
-            module, _, qualname = tag.partition(":") if isinstance(tag, str) else ("", "", "")
-            if not qualname:
-                raise CodecError(f"unknown model type {tag!r}", path)
-            try:
-                obj: Any = importlib.import_module(module)
-                for part in qualname.split("."):
-                    obj = getattr(obj, part)
-            except (ImportError, AttributeError):
-                raise CodecError(f"unknown model type {tag!r}", path) from None
-            cls = obj
-            if not attrs.has(cls):
-                raise CodecError(f"{tag!r} is not an attrs class", path)
+            if isinstance(tag, str) and ":" in tag:
+                raise CodecError(f"unknown model type {tag!r}: only flowdsl's own model classes can be "
+                                 "named; a document never makes flowdsl import a module", path)
+            raise CodecError(f"unknown model type {tag!r}", path)
         return cls
 
     @staticmethod
@@ -145,7 +187,7 @@ class ModelCodec:
 
     def unstructure_object(self, obj: Any, path: str = "$") -> dict[str, Any]:
         cls = type(obj)
-        out: dict[str, Any] = {TAG: self.tag_of(cls)}
+        out: dict[str, Any] = {TAG: self.tag_of(cls, path)}
         for f in self._fields(cls):
             v = getattr(obj, f.name)
             default = f.default

@@ -18,6 +18,13 @@ Three rewrites make the result read like a workflow written by hand:
 * Choice conditions use the builders of ``flowdsl.conditions``; ``ResultPath: null`` is
   ``DISCARD``.
 
+Every string is read as Terraform template text, which is what ``build/<name>/<name>.asl.json``
+holds: ``${name}`` and ``${var.name}`` become ``var("name")``, and Terraform's escapes are undone
+(``$${a}`` is the literal text ``${a}``, ``%%{`` is ``%{``, ``${"$"}`` is ``$``), so building
+the generated file writes the same definition again. A placeholder whose name Terraform reserves
+for module blocks (``source``, ``count``, ... :data:`flowdsl.variables.TERRAFORM_RESERVED`) becomes
+a variable named ``<name>_value``.
+
 Building the generated file gives the original definition back (with the variables at their
 defaults and the partition the definition names); ``tests/properties/test_prop_codegen.py``
 checks this on every corpus definition flowdsl accepts.
@@ -63,11 +70,14 @@ from flowdsl.states import (
 )
 from flowdsl.strict_json import read_json
 from flowdsl.tasks import INTEGRATIONS, load_all
+from flowdsl.variables import TERRAFORM_RESERVED
 from flowdsl.vocabulary import is_state_machine_name
 
 _ARN = re.compile(r"arn:(aws[a-z-]*):([a-z0-9-]+):([a-z0-9-]*):(\d{12}):(.+)", re.S)
 _ANY_ARN = re.compile(r"arn:(aws[a-z-]*):")
-_PLACEHOLDER = re.compile(r"\$\{([^{}]*)\}")
+# Terraform template syntax, as flowdsl.placeholders.template writes it: ``$${`` and ``%%{`` are
+# a literal ``${`` and ``%{``, ``${"$"}`` a quoted literal, any other ``${...}`` a placeholder.
+_TEMPLATE_TOKEN = re.compile(r'\$\$\{|%%\{|\$\{("[^"\\{}]*"|[^{}]*)\}')
 _TEMPLATE_VAR = re.compile(r"(?:var\.)?([A-Za-z_][A-Za-z0-9_-]*)")
 _DATA = {r.address: r for r in (PARTITION, REGION, ACCOUNT_ID)}
 _NAME = re.compile(r"[^A-Za-z0-9_-]+")
@@ -168,10 +178,11 @@ class _Rewriter:
         self.variables: dict[str, Variable] = {}  # name -> declaration
         self.by_arn: dict[str, str] = {}  # literal ARN -> variable name
         self.memo: dict[int, State] = {}
+        self.renamed: dict[str, str] = {}  # a placeholder Terraform reserves -> its variable's name
         self.arns = True  # whether the value at hand may hold ARNs to parameterise
 
     def workflow(self, wf: Workflow) -> tuple[Workflow, list[Variable]]:
-        wf = attrs.evolve(wf, states=self.items(wf.states))
+        wf = attrs.evolve(wf, states=self.items(wf.states), comment=_literal_value(wf.comment))
         return wf, list(self.variables.values())
 
     def items(self, items: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -185,7 +196,7 @@ class _Rewriter:
         return t
 
     def branch(self, b: Branch) -> Branch:
-        return attrs.evolve(b, states=self.items(b.states))
+        return attrs.evolve(b, states=self.items(b.states), comment=_literal_value(b.comment))
 
     def state(self, st: State) -> State:
         # a chain the model holds twice (a Choice's rule and its Default) stays one object
@@ -197,13 +208,15 @@ class _Rewriter:
     def rewrite(self, st: State) -> State:
         kw: dict[str, Any] = {}
         if isinstance(st, _Catching) and st.catch:
-            kw["catch"] = tuple(attrs.evolve(c, next=self.target(c.next)) for c in st.catch)
+            kw["catch"] = tuple(attrs.evolve(_literals(c), next=self.target(c.next)) for c in st.catch)
+        if isinstance(st, _Catching) and st.retry:
+            kw["retry"] = tuple(_literals(r) for r in st.retry)
         if isinstance(st, Parallel):
             kw["branches"] = tuple(self.branch(b) for b in st.branches)
         if isinstance(st, Map):
             kw["processor"] = self.branch(st.processor)
         if isinstance(st, Choice):
-            kw["choices"] = tuple(attrs.evolve(r, next=self.target(r.next)) for r in st.choices)
+            kw["choices"] = tuple(attrs.evolve(_literals(r), next=self.target(r.next)) for r in st.choices)
             if st.default is not None:
                 kw["default"] = self.target(st.default)
         if kw:
@@ -260,9 +273,13 @@ class _Rewriter:
     def parameterise(self, st: State) -> State:
         kw = {}
         for f in attrs.fields(type(st)):
-            if not f.init or f.name in _KEEP_LITERAL or f.metadata.get("kind") in _PATH_KINDS:
+            if not f.init or f.name in ("name", "source"):
                 continue
             value = getattr(st, f.name)
+            if f.name in _KEEP_LITERAL or f.metadata.get("kind") in _PATH_KINDS:
+                if isinstance(value, str) and _literal(value) != value:
+                    kw[f.name] = _literal(value)
+                continue
             # a Pass state's Result is data: only template placeholders become references
             self.arns = f.name != "result"
             new = self.value(value)
@@ -272,13 +289,13 @@ class _Rewriter:
 
     def value(self, v: Any) -> Any:
         if isinstance(v, str):
-            if "${" in v:
+            if "${" in v or "%%{" in v:
                 return self.template(v)
             m = _ARN.fullmatch(v) if self.arns else None
             return self.var_for(v, m) if m else v
         if isinstance(v, dict):
-            out = {k: self.value(x) for k, x in v.items()}
-            return out if any(out[k] is not v[k] for k in v) else v
+            out = {_literal(k): self.value(x) for k, x in v.items()}
+            return out if list(out) != list(v) or any(out[k] is not x for k, x in zip(out, v.values())) else v
         if isinstance(v, list):
             out_list = [self.value(x) for x in v]
             return out_list if any(a is not b for a, b in zip(out_list, v)) else v
@@ -286,23 +303,22 @@ class _Rewriter:
 
     def template(self, text: str) -> Any:
         """``${name}`` placeholders (Terraform's ``templatefile``, CloudFormation's definition
-        substitutions) and flowdsl's own ``${var.name}`` become references; a placeholder
-        this cannot name, or an escaped ``$${``, leaves the string as it is."""
-        if "$${" in text:
+        substitutions) and flowdsl's own ``${var.name}`` become references, and Terraform's
+        escapes their literal text; a placeholder this cannot name leaves the string as it is."""
+        pieces = _read_template(text)
+        if pieces is None:
             return text
         parts: list[Any] = []
-        at = 0
-        for m in _PLACEHOLDER.finditer(text):
-            ref = self.placeholder(m.group(1))
-            if ref is None:
-                return text
-            parts += [text[at:m.start()], ref]
-            at = m.end()
-        parts.append(text[at:])
-        parts = [p for p in parts if p != ""]
-        if not any(isinstance(p, Ref) for p in parts) or "${" in "".join(
-                p for p in parts if isinstance(p, str)):
-            return text
+        for piece in pieces:
+            if isinstance(piece, tuple):
+                ref = self.placeholder(piece[0])
+                if ref is None:
+                    return text
+                parts.append(ref)
+            else:
+                parts.append(piece)
+        if not any(isinstance(p, Ref) for p in parts):
+            return "".join(parts)
         return parts[0] if len(parts) == 1 else Join(tuple(parts))
 
     def placeholder(self, expr: str) -> Ref | None:
@@ -311,7 +327,12 @@ class _Rewriter:
         m = _TEMPLATE_VAR.fullmatch(expr)
         if m is None:
             return None
-        name = m.group(1)
+        name = self.renamed.get(m.group(1), m.group(1))
+        if name in TERRAFORM_RESERVED:  # the build refuses it: a name of its own, used throughout
+            new, n = f"{name}_value", 2
+            while new in self.variables or new in self.reserved or new in self.renamed.values():
+                new, n = f"{name}_value_{n}", n + 1
+            self.renamed[name] = name = new
         known = self.variables.get(name)
         if known is None:
             self.variables[name] = Variable(name)
@@ -324,7 +345,7 @@ class _Rewriter:
         if name is None:
             base = _variable_name(m.group(2), m.group(5))
             name, n = base, 2
-            while name in self.variables or name in self.reserved:
+            while name in self.variables or name in self.reserved or name in TERRAFORM_RESERVED:
                 name, n = f"{base}_{n}", n + 1
             self.by_arn[arn] = name
             self.variables[name] = Variable(name, default=arn)
@@ -343,6 +364,66 @@ def _default(f: attrs.Attribute) -> Any:
     if isinstance(d, attrs.Factory):  # type: ignore[arg-type]
         return d.factory()
     return None if d is attrs.NOTHING else d
+
+
+def _read_template(text: str) -> list[str | tuple[str]] | None:
+    """Terraform template text as literal strings (escapes undone) and placeholders (a 1-tuple
+    of the expression between ``${`` and ``}``); None for a quoted part this does not read."""
+    pieces: list[str | tuple[str]] = []
+    literal: list[str] = []
+    at = 0
+    for m in _TEMPLATE_TOKEN.finditer(text):
+        literal.append(text[at:m.start()])
+        token, expr = m.group(), m.group(1)
+        if expr is None:  # $${ or %%{
+            literal.append(token[1:])
+        elif expr.startswith('"'):
+            if len(expr) < 2 or not expr.endswith('"') or '"' in expr[1:-1] or "\\" in expr:
+                return None
+            literal.append(expr[1:-1])  # a quoted string holds no ${ (no braces): literal text
+        else:
+            pieces += ["".join(literal), (expr,)]
+            literal = []
+        at = m.end()
+    literal.append(text[at:])
+    pieces.append("".join(literal))
+    return [p for p in pieces if p != ""]
+
+
+def _literal(text: str) -> str:
+    """Literal text as the build writes it (a key, a comment, a path) with Terraform's escapes
+    undone; text holding a placeholder stays as it is."""
+    if "${" not in text and "%%{" not in text:
+        return text
+    pieces = _read_template(text)
+    if pieces is None or any(isinstance(p, tuple) for p in pieces):
+        return text
+    return "".join(pieces)  # type: ignore[arg-type]
+
+
+def _literal_value(v: Any) -> Any:
+    """A value the build writes as literal text (no references), with the escapes undone."""
+    if isinstance(v, str):
+        return _literal(v)
+    if isinstance(v, tuple):
+        return tuple(_literal_value(x) for x in v)
+    if isinstance(v, (Comparison, And, Or, Not, Condition)):
+        return _literals(v)
+    return v
+
+
+def _literals(obj: Any) -> Any:
+    """A Retry, Catch, When or condition with the escapes of its literal text undone (its
+    ``next`` is a target, rewritten on its own)."""
+    kw = {}
+    for f in attrs.fields(type(obj)):
+        if not f.init or f.name == "next" or f.metadata.get("source"):
+            continue
+        v = getattr(obj, f.name)
+        new = _literal_value(v)
+        if new != v:
+            kw[f.alias or f.name] = new
+    return attrs.evolve(obj, **kw) if kw else obj
 
 
 def _snake(text: str) -> str:

@@ -8,6 +8,20 @@ so it holds files flowdsl must never touch: ``.terraform/``, ``.terraform.lock.h
   longer generates. It knows which files those are from the manifest it writes beside them,
   :data:`MANIFEST` (a folder without one: only the files the build generates now are flowdsl's).
   Everything else in the folder is the user's and stays as it is.
+* The manifest is committed with the build, so it is data anyone may have edited: it only ever
+  narrows what is removed. An entry is honoured only when it is a name flowdsl generates (the
+  workflow's ``<name>.asl.json``, a ``<snake_case>.tf.json`` file, or a file this build writes),
+  a plain name directly in the folder, and never a file of Terraform's or the user's
+  (``terraform.tfstate*``, ``.terraform*``, ``*.tfvars*``). A manifest that is not one flowdsl
+  writes (not JSON, another shape, an entry outside those names) is one warning line on stderr,
+  and is then ignored as a whole: nothing it lists is removed. It is read and checked before
+  any file is moved into place.
+* Nothing is followed through a symbolic link: a stale entry that is a link (or anything but a
+  regular file) is left alone, and files are removed by name inside the folder itself, so no
+  path leads out of it. The output folder is used as the user names it (``--out``), but a
+  ``<out>/<name>`` that is a symbolic link is refused unless the user asks for it
+  (``follow_symlinks``, the CLI's ``--follow-symlinks``): flowdsl then writes, and removes its
+  own earlier files, in the folder the link points to.
 * All files of all workflows are first written (:func:`flowdsl.atomic.write_atomic`) to staging
   folders inside the output folder and flushed to disk; only when every one is complete are they moved into place, file by file, with
   ``os.replace`` (atomic per file). A build that fails or is killed before that point (disk full,
@@ -21,9 +35,12 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import shutil
+import stat
+import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +49,12 @@ from flowdsl.errors import FlowError
 
 MANIFEST = ".flowdsl-manifest.json"
 _STAGING = ".flowdsl-staging-"
+_TF_FILE = re.compile(r"[a-z][a-z0-9_]*\.tf\.json")  # every Terraform file flowdsl writes
+# Terraform's and the user's own files: never flowdsl's, whatever a manifest says
+_USER_OWNED = re.compile(r"terraform\.tfstate.*|\.terraform.*|.*\.tfvars.*", re.S)
+_MANIFEST_BYTES = 1 << 20  # flowdsl's manifests are a few hundred bytes
+
+Warn = Callable[[str], None]
 
 
 class OutputError(FlowError):
@@ -42,17 +65,77 @@ def manifest_text(files: Iterable[str]) -> str:
     return json.dumps({"generated_by": "flowdsl", "files": sorted(files)}, indent=2) + "\n"
 
 
-def previous_files(target: Path) -> set[str] | None:
-    """The files the manifest in ``target`` says flowdsl generated; None without a manifest."""
+def is_generated_name(rel: str, workflow: str, files: Collection[str] = ()) -> bool:
+    """Whether flowdsl generates a file named ``rel`` in ``build/<workflow>/``."""
+    if _USER_OWNED.fullmatch(rel):
+        return False
+    return rel in files or rel == f"{workflow}.asl.json" or _TF_FILE.fullmatch(rel) is not None
+
+
+def read_manifest(target: Path, workflow: str, files: Collection[str] = ()) -> tuple[set[str] | None, str | None]:
+    """(the files the manifest in ``target`` says flowdsl generated, None) when it is one flowdsl
+    writes; (None, why not) when it is something else; (None, None) when there is none."""
+    path = target / MANIFEST
     try:
-        data = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    files = data.get("files") if isinstance(data, dict) else None
-    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-        return None
-    # Only plain relative names inside the folder: a manifest never points elsewhere.
-    return {f for f in files if f and not os.path.isabs(f) and ".." not in Path(f).parts}
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except FileNotFoundError:
+        return None, None
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return None, "it is a symbolic link"
+        return None, f"cannot read it: {_describe(e)}"
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None, "it is not a regular file"
+        if info.st_size > _MANIFEST_BYTES:
+            return None, f"it is {info.st_size:,} bytes, far more than flowdsl writes"
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            raw = f.read(_MANIFEST_BYTES + 1)
+    except OSError as e:
+        return None, f"cannot read it: {_describe(e)}"
+    finally:
+        os.close(fd)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError):
+        return None, "it is not valid JSON"
+    if not isinstance(data, dict) or set(data) != {"generated_by", "files"} or \
+            data["generated_by"] != "flowdsl" or not isinstance(data["files"], list) or \
+            not all(isinstance(f, str) for f in data["files"]):
+        return None, 'it is not {"generated_by": "flowdsl", "files": [names]}'
+    for rel in data["files"]:
+        problem = _bad_entry(rel, workflow, files)
+        if problem:
+            return None, f"the entry {_shown(rel)} {problem}"
+    return set(data["files"]), None
+
+
+def _bad_entry(rel: str, workflow: str, files: Collection[str]) -> str | None:
+    if "\0" in rel:
+        return "holds a NUL byte"
+    if rel in ("", ".", "..") or "/" in rel or "\\" in rel or os.path.isabs(rel):
+        return "is not a plain file name in the folder"
+    if _USER_OWNED.fullmatch(rel):
+        return "names a file of Terraform's or the user's"
+    if rel == MANIFEST or not is_generated_name(rel, workflow, files):
+        return "is not a file flowdsl generates"
+    return None
+
+
+def _shown(rel: str) -> str:
+    text = repr(rel)
+    return text if len(text) <= 80 else text[:60] + "..." + text[-12:]
+
+
+def previous_files(target: Path, workflow: str | None = None) -> set[str] | None:
+    """The files the manifest in ``target`` says flowdsl generated; None without a manifest
+    flowdsl wrote."""
+    return read_manifest(target, workflow if workflow is not None else target.name)[0]
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
 
 
 def _describe(e: OSError) -> str:
@@ -81,8 +164,8 @@ def clean_stale_staging(out: Path) -> None:
     except OSError:
         return
     for entry in entries:
-        if not entry.name.startswith(_STAGING) or not entry.is_dir():
-            continue
+        if not entry.name.startswith(_STAGING) or entry.is_symlink() or not entry.is_dir():
+            continue  # a link of that name is not a staging folder: nothing is removed through it
         pid = entry.name[len(_STAGING):].split("-", 1)[0]
         if pid.isdigit() and _alive(int(pid)):
             continue
@@ -101,25 +184,46 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def write(artifacts: Iterable[Any], out_dir: str | Path) -> list[Path]:
-    """Write every workflow's files into ``out_dir/<name>/``: all of them, or none."""
+def _check_target(target: Path, follow_symlinks: bool) -> None:
+    """``out/<name>`` is a folder flowdsl may write into, or not there yet."""
+    if target.is_symlink():
+        if not follow_symlinks:
+            raise OutputError(f"cannot write {target}/: it is a symbolic link (to {os.readlink(target)}); "
+                              "pass --follow-symlinks to build into the folder it points to")
+        if not target.exists():
+            raise OutputError(f"cannot write {target}/: it is a symbolic link to "
+                              f"{os.readlink(target)}, which does not exist")
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"cannot write {target}/: a file of that name is in the way")
+
+
+def write(artifacts: Iterable[Any], out_dir: str | Path, *, follow_symlinks: bool = False,
+          warn: Warn | None = None) -> list[Path]:
+    """Write every workflow's files into ``out_dir/<name>/``: all of them, or none. ``warn``
+    gets one line per manifest that is ignored (default: stderr)."""
     out = Path(out_dir)
     arts = list(artifacts)
+    warn = warn or _stderr
     check_out_dir(out)
     clean_stale_staging(out)
-    staged: list[tuple[Any, Path, Path]] = []
+    staged: list[tuple[Any, Path, Path, set[str]]] = []
     try:
         for art in arts:
             target = out / art.name
-            if target.exists() and not target.is_dir():
-                raise OutputError(f"cannot write {target}/: a file of that name is in the way")
+            _check_target(target, follow_symlinks)
+            for rel in art.files:
+                if _bad_name(rel):
+                    raise OutputError(f"cannot write {target / rel}: flowdsl writes only plain file "
+                                      f"names into {target}/")
+            before, why = read_manifest(target, art.name, art.files)
+            if why is not None:
+                warn(f"warning: ignoring {target / MANIFEST}: {why}; no file it lists is removed")
             staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{os.getpid()}-{art.name}-", dir=out))
-            staged.append((art, target, staging))
+            staged.append((art, target, staging, before or set()))
             files = dict(art.files)
             files[MANIFEST] = manifest_text(art.files)
             for rel, text in sorted(files.items()):
                 path = staging / rel
-                path.parent.mkdir(parents=True, exist_ok=True)
                 write_atomic(path, text)
                 _flush(path)
                 existing = target / rel
@@ -127,9 +231,9 @@ def write(artifacts: Iterable[Any], out_dir: str | Path) -> list[Path]:
                     raise OutputError(f"cannot write {existing}: a folder of that name is in the way")
         # Everything is on disk: move it into place. Only renames from here on.
         written = []
-        for art, target, staging in staged:
+        for art, target, staging, before in staged:
             try:
-                _commit(art, target, staging)
+                _commit(art, target, staging, before, follow_symlinks)
             except OSError as e:
                 raise OutputError(f"cannot finish writing {target}/: {_describe(e)}; some of its files are "
                                   "new and some old: run the build again") from None
@@ -139,8 +243,12 @@ def write(artifacts: Iterable[Any], out_dir: str | Path) -> list[Path]:
         where = getattr(e, "filename", None) or out
         raise OutputError(f"cannot write {where}: {_describe(e)}; the previous output is unchanged") from None
     finally:
-        for _, _, staging in staged:
+        for _, _, staging, _ in staged:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _bad_name(rel: str) -> bool:
+    return not isinstance(rel, str) or rel in ("", ".", "..", MANIFEST) or "/" in rel or "\0" in rel
 
 
 def _flush(path: Path) -> None:
@@ -152,22 +260,28 @@ def _flush(path: Path) -> None:
         os.close(fd)
 
 
-def _commit(art: Any, target: Path, staging: Path) -> None:
-    before = previous_files(target)
+def _commit(art: Any, target: Path, staging: Path, before: set[str], follow_symlinks: bool) -> None:
     target.mkdir(exist_ok=True)
-    for rel in sorted(art.files):
-        dest = target / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staging / rel, dest)
-    for rel in sorted((before or set()) - set(art.files)):
-        try:
-            (target / rel).unlink()
-        except OSError:
-            pass  # gone already, or not a file any more: not flowdsl's to force
-    os.replace(staging / MANIFEST, target / MANIFEST)  # last: it records what is now in place
+    # The folder is opened once, without following a link (unless asked to): every rename and
+    # removal below is by name inside this very folder, whatever is swapped in meanwhile.
+    flags = os.O_RDONLY | os.O_DIRECTORY | (0 if follow_symlinks else getattr(os, "O_NOFOLLOW", 0))
+    folder = os.open(target, flags)
+    try:
+        for rel in sorted(art.files):
+            os.replace(staging / rel, rel, dst_dir_fd=folder)
+        for rel in sorted(before - set(art.files)):
+            try:
+                info = os.stat(rel, dir_fd=folder, follow_symlinks=False)
+                if stat.S_ISREG(info.st_mode):  # a link or a folder of that name is not flowdsl's
+                    os.unlink(rel, dir_fd=folder)
+            except OSError:
+                pass  # gone already: nothing to do
+        os.replace(staging / MANIFEST, MANIFEST, dst_dir_fd=folder)  # last: it records what is now in place
+    finally:
+        os.close(folder)
 
 
-def stale(artifacts: Iterable[Any], out_dir: str | Path) -> list[str]:
+def stale(artifacts: Iterable[Any], out_dir: str | Path, *, follow_symlinks: bool = False) -> list[str]:
     """What ``flowdsl build`` would change in ``out_dir``; empty when it is up to date.
 
     Files that are not flowdsl's (Terraform state, ``.terraform/``, tfvars, the user's own
@@ -179,16 +293,21 @@ def stale(artifacts: Iterable[Any], out_dir: str | Path) -> list[str]:
     problems = []
     for art in artifacts:
         target = out / art.name
+        if target.is_symlink() and not follow_symlinks:
+            problems.append(f"{target}: is a symbolic link; pass --follow-symlinks to check the folder "
+                            "it points to")
+            continue
         files = dict(art.files)
         files[MANIFEST] = manifest_text(art.files)
         for rel, text in sorted(files.items()):
             f = target / rel
             if not f.is_file():
                 problems.append(f"{f}: missing")
-            elif f.read_text(encoding="utf-8") != text:
+            elif f.read_text(encoding="utf-8", errors="replace") != text:
                 problems.append(f"{f}: out of date")
-        for rel in sorted((previous_files(target) or set()) - set(art.files)):
-            if (target / rel).exists():
+        before = read_manifest(target, art.name, art.files)[0] or set()
+        for rel in sorted(before - set(art.files)):
+            if os.path.lexists(target / rel):
                 problems.append(f"{target / rel}: generated by an earlier build and no longer produced; "
                                 "the next build removes it")
     return problems

@@ -78,11 +78,18 @@ def resolve(doc: Any, values: Mapping[str, Any]) -> Any:
     return walk(doc, one)
 
 
-def dumps(doc: Any) -> str:
-    """Deterministic JSON: sorted keys, 2-space indent, trailing newline."""
-    from flowdsl.strict_json import pretty_dumps  # the same text as json.dumps, linear at any depth
+# Generated files are indented down to this depth and written on one line below it: deep enough
+# for every ordinary workflow (a Parallel or Map inside another adds four levels), and it keeps
+# a file's size linear in its depth (full indentation grows with the square of the depth).
+INDENTED_LEVELS = 32
 
-    return pretty_dumps(doc, sort_keys=True) + "\n"
+
+def dumps(doc: Any) -> str:
+    """Deterministic JSON: sorted keys, 2-space indent down to :data:`INDENTED_LEVELS` levels
+    (compact on one line below), trailing newline."""
+    from flowdsl.strict_json import pretty_dumps  # linear in time at any depth
+
+    return pretty_dumps(doc, sort_keys=True, flat_below=INDENTED_LEVELS) + "\n"
 
 
 def refs_with_paths(value: Any, path: str) -> Iterator[tuple[str, Ref]]:

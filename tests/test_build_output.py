@@ -160,3 +160,41 @@ def test_an_unwritable_output_folder_in_process(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setattr(output.os, "access", lambda path, mode: False)
     with pytest.raises(FlowError, match=r"^cannot write the build to .*: permission denied$"):
         write([Artifacts("w", {"a.json": "x"})], tmp_path / "out")
+
+
+def _nested_parallel(levels: int):
+    from flowdsl import Parallel, Pass, Workflow
+
+    inner = Pass("Leaf")
+    for i in range(levels):
+        inner = Parallel(f"P{i:05d}", branches=[[inner]])  # names of one length: equal levels
+    return Workflow("deep", states=[inner])
+
+
+def test_the_files_grow_linearly_with_nesting_depth() -> None:
+    from flowdsl.build import build
+
+    sizes = {n: len(build(_nested_parallel(n)).files["deep.asl.json"]) for n in (500, 1000, 2000)}
+    # every level adds the same bytes: indentation stops at a fixed depth
+    assert sizes[2000] - sizes[1000] == 2 * (sizes[1000] - sizes[500])
+    assert sizes[2000] < 200_000  # fully indented, it was 176 MB
+
+
+def test_deep_parts_are_written_on_one_line_below_the_indented_levels() -> None:
+    from flowdsl.placeholders import INDENTED_LEVELS, dumps
+
+    doc: object = 1
+    for _ in range(INDENTED_LEVELS + 2):
+        doc = {"k": doc}
+    lines = dumps(doc).splitlines()
+    assert len(lines) == 2 * INDENTED_LEVELS + 1
+    assert lines[INDENTED_LEVELS] == "  " * INDENTED_LEVELS + '"k": {"k": {"k": 1}}'
+    assert dumps({"b": [1, {"a": []}], "a": {}}) == '{\n  "a": {},\n  "b": [\n    1,\n    {\n      "a": []\n    }\n  ]\n}\n'
+
+
+def test_the_committed_build_is_unchanged_by_the_depth_cut() -> None:
+    for path in sorted((ROOT / "build").glob("*/*.json")):
+        if path.name == output.MANIFEST:
+            continue
+        text = path.read_text()
+        assert text == json.dumps(json.loads(text), indent=2, sort_keys=True, ensure_ascii=False) + "\n", path

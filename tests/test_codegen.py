@@ -627,3 +627,70 @@ def test_odd_state_names_give_valid_ruff_clean_source(tmp_path: Path) -> None:
     deep = (tmp_path / "deep.py").read_text(encoding="utf-8")
     assert re.findall(r"\n(\w+) = ", deep) == ["var_14", "a_b_28", "uberprufung_42", "match_56",
                                                "p", "workflow"]
+
+
+def _exec(source: str) -> Any:
+    ns: dict[str, Any] = {}
+    exec(compile(source, "<generated>", "exec"), ns)
+    return ns["workflow"]
+
+
+@pytest.mark.parametrize(("text", "python"), [
+    ("$${a} and %%{if}", '"${a} and %{if}"'),
+    ("%%{z}", '"%{z}"'),
+    ("$$${a}", '"$${a}"'),                                      # a literal $ before an escaped ${
+    ('US${"$"}${var.stage}', 'join("US$", var("stage"))'),      # a literal $ before a reference
+    ('a${"$$"}${var.stage}${"$"}', 'join("a$$", var("stage"), "$")'),
+    ('${"$"}', '"$"'),
+    ("$$${${var.stage}%%{", 'join("$${", var("stage"), "%{")'),
+    ("$${a} ${var.stage}", 'join("${a} ", var("stage"))'),
+    ('${"a\\"b"}', """'${"a\\\\"b"}'"""),                    # a quoted part it does not read: kept
+])
+def test_import_undoes_terraforms_template_escapes(text: str, python: str) -> None:
+    source = generate(machine(A={"Type": "Pass", "End": True, "Parameters": {"v": text}}), "t")
+    assert f'parameters={{"v": {python}}}' in source
+
+
+def test_import_of_a_built_definition_builds_the_same_file() -> None:
+    from flowdsl import Catch, Choice, Pass, Retry, Succeed, Task, Variable, When, Workflow, join, string_equals, var
+    from flowdsl.build import build
+
+    wf = Workflow("esc", comment="top ${x}", variables=[Variable("stage", default="dev")], states=[
+        Pass("A", comment="cost ${x} %{y}", result_path="$.r", parameters={
+            "lit": "${a} and %{if}", "k${x}": 1, "dollar": join("US$", var("stage")),
+            "both": join("$${", var("stage"), "%{"), "end": join("a$$", var("stage"), "$")}),
+        Task("T", resource="arn:aws:states:::lambda:invoke", parameters={"FunctionName": "f", "x": "%{z}"},
+             retry=[Retry(["E${x}"], comment="r ${x}")], catch=[Catch(["C${x}"], next="S")]),
+        Choice("C", choices=[When(string_equals("$.a", "v${x}"), next="S")], default="S"),
+        Succeed("S"),
+    ])
+    text = build(wf).files["esc.asl.json"]
+    assert '"lit": "$${a} and %%{if}"' in text and '"dollar": "US${\\"$\\"}${var.stage}"' in text
+    again = _exec(generate(json.loads(text), "esc"))
+    assert build(again).files["esc.asl.json"] == text
+
+
+@pytest.mark.parametrize("name", ["source", "version", "count", "for_each", "depends_on", "providers",
+                                  "lifecycle", "locals", "provider", "ignore_nested_deprecations", "_"])
+def test_a_placeholder_terraform_reserves_becomes_name_value(name: str) -> None:
+    doc = machine(A={"Type": "Pass", "End": True, "Parameters": {"a": f"${{{name}}}", "b": f"${{var.{name}}}-x"}})
+    source = generate(doc, "t")
+    assert f'Variable("{name}_value")' in source
+    assert f'"a": var("{name}_value")' in source and f'"b": join(var("{name}_value"), "-x")' in source
+    compiled, diagnostics = check(_exec(source))
+    assert diagnostics == []
+
+
+def test_the_reserved_names_are_the_builds_own_list() -> None:
+    from flowdsl import codegen
+    from flowdsl.variables import TERRAFORM_RESERVED
+
+    assert codegen.TERRAFORM_RESERVED is TERRAFORM_RESERVED
+
+
+def test_a_renamed_placeholder_takes_no_name_the_definition_uses() -> None:
+    doc = machine(A={"Type": "Pass", "End": True, "Parameters": {
+        "a": "${source}", "b": "${source_value}", "c": "${var.source}"}})
+    source = generate(doc, "t")
+    assert '"a":var("source_value_2"),"b":var("source_value"),"c":var("source_value_2")' in "".join(source.split())
+    assert check(_exec(source))[1] == []
