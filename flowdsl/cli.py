@@ -290,13 +290,33 @@ def sample_event(
     from flowdsl.errors import FlowError
 
     try:
-        from flowdsl.deployments.event import sample_for
         from flowdsl.variables import parse_assignments
 
-        event = sample_for(path, name, parse_assignments(var, "--var"))
+        event = _sample(path, name, parse_assignments(var, "--var"))
     except FlowError as e:
         _fail([f"error: {e}"])
     typer.echo(json.dumps(event, indent=2, ensure_ascii=False))
+
+
+def _sample(path: str, name: Optional[str], overrides: dict[str, Any]) -> Any:
+    """The sample input of the workflow's kind (its ``Kind.sample``), with the run's values."""
+    from flowdsl.deployments import LocalInput, kind_of, kinds, resolver
+    from flowdsl.errors import FlowError
+    from flowdsl.run.config import RunConfig, load_run_target
+
+    workflow, config = load_run_target(path, name)
+    kind = kind_of(workflow.deployment)
+    if kind is None or kind.sample is None:
+        sampled = [(cls, k) for cls, k in kinds() if k.sample is not None]
+        names = " or an ".join(cls.__name__ for cls, _ in sampled)
+        given = type(workflow.deployment).__name__ if workflow.deployment is not None else "no deployment"
+        raise FlowError(f"{path}: workflow {workflow.name!r} is not an {names} ({given}); "
+                        + "; ".join(k.sample.only for _, k in sampled if k.sample))
+    config = config or RunConfig()
+    values = config.reference_values(workflow, overrides=overrides)
+    return kind.sample.build(workflow.deployment, LocalInput(
+        kind.input_option or "input", None, workflow.name, resolver(values), region=config.region,
+        account_id=config.account_id, partition=config.partition))
 
 
 @app.command(epilog="Examples: flowdsl graph workflows/fibonacci.py\n\n"

@@ -32,18 +32,15 @@ fills ``Ref::`` arguments but cannot replace the command or add environment vari
 ``LocalBatch(allow_overrides=True)``, and the host's environment reaches the job only through
 ``LocalBatch(pass_env=(...))`` (see :class:`flowdsl.run.bindings.LocalBatch`).
 
-:func:`flowdsl.run.prepare.prepare_run` checks a config against its workflow: a binding or
+:func:`flowdsl.pipeline.prepare_run` checks a config against its workflow: a binding or
 value for a state or variable the workflow does not have is an error, with a did-you-mean.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
-import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -306,32 +303,5 @@ def load_run_target(path: str | os.PathLike[str], name: str | None = None) -> tu
     return workflow, (mine[0][1] if mine else None)
 
 
-# ---------------------------------------------------------------------- SQS input
-
-def sqs_event(body: str, *, region: str = "us-east-1", account_id: str = "123456789012",
-              queue: str = "queue", sent: datetime | None = None) -> list[dict[str, Any]]:
-    """The input an EventBridge Pipe (batch size 1) gives a state machine for one SQS message."""
-    sent = sent or datetime(2024, 1, 1, tzinfo=timezone.utc)
-    millis = str(int(sent.timestamp() * 1000))
-    digest = hashlib.md5(body.encode()).hexdigest()
-    message_id = str(uuid.UUID(digest, version=4))
-    return [{
-        "messageId": message_id,
-        "receiptHandle": "AQEB" + hashlib.sha256(body.encode()).hexdigest(),
-        "body": body,
-        "attributes": {
-            "ApproximateReceiveCount": "1",
-            "SentTimestamp": millis,
-            "SenderId": account_id,
-            "ApproximateFirstReceiveTimestamp": millis,
-        },
-        "messageAttributes": {},
-        "md5OfBody": digest,
-        "eventSource": "aws:sqs",
-        "eventSourceARN": f"arn:aws:sqs:{region}:{account_id}:{queue}",
-        "awsRegion": region,
-    }]
-
-
 __all__ = ["RunConfig", "RunConfigError", "LocalBatch", "LocalLambda", "MockedTask", "load_run_target",
-           "sqs_event", "format_trace", "history_json"]
+           "format_trace", "history_json"]
