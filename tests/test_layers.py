@@ -48,13 +48,15 @@ MAY_IMPORT: dict[str, tuple[set[str], str]] = {
 # part -> (the only parts that may import it, why)
 IMPORTED_ONLY_BY: dict[str, tuple[set[str], str]] = {
     "cli": ({"__main__"}, "the command line is the top: nothing builds on it"),
-    "pipeline": ({"cli", "testing"}, "the run pipeline serves 'flowdsl run' and the test kit's run()"),
+    "cli_typer": ({"cli"}, "the typer app is reached only through the entry point"),
+    "cli_verbs": ({"cli", "cli_typer"}, "the bodies of build and validate serve both parsers"),
+    "pipeline": ({"cli_typer", "testing"}, "the run pipeline serves 'flowdsl run' and the test kit's run()"),
     "testing": (set(), "the test kit is for users' tests; no library module depends on it"),
-    "run": ({"pipeline", "testing", "cli"},
+    "run": ({"pipeline", "testing", "cli_typer"},
             "the engine is started by the run pipeline, the test kit and 'flowdsl run'"),
     "terraform": ({"build"}, "the assembler serves the build; kinds and integrations use terraform_expr"),
-    "build": ({"cli", "graph", "pipeline"}, "a build is a command's work, never the model's"),
-    "deployments": ({"flowdsl", "build", "terraform", "pipeline", "scaffold", "cli", "testing"},
+    "build": ({"cli_verbs", "graph", "pipeline"}, "a build is a command's work, never the model's"),
+    "deployments": ({"flowdsl", "build", "terraform", "pipeline", "scaffold", "cli_typer", "testing"},
                     "the kinds are read by the package's names, the build, the assembler, the run "
                     "pipeline, the scaffold, the commands and the test kit"),
 }
