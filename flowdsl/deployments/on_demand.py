@@ -6,9 +6,7 @@ is what the pipe delivers: a list of one SQS record (``flowdsl run --message BOD
 
 from __future__ import annotations
 
-import hashlib
 import json
-import uuid
 from datetime import datetime, timezone
 from typing import Any
 
@@ -148,6 +146,9 @@ def sqs_input(deployment: OnDemandJob | None, request: LocalInput) -> Any:
 def sqs_event(body: str, *, region: str = "us-east-1", account_id: str = "123456789012",
               queue: str = "queue", sent: datetime | None = None) -> list[dict[str, Any]]:
     """The input an EventBridge Pipe (batch size 1) gives a state machine for one SQS message."""
+    import hashlib  # only a local run needs them
+    import uuid
+
     sent = sent or datetime(2024, 1, 1, tzinfo=timezone.utc)
     millis = str(int(sent.timestamp() * 1000))
     digest = hashlib.md5(body.encode()).hexdigest()

@@ -38,6 +38,7 @@ value for a state or variable the workflow does not have is an error, with a did
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from dataclasses import dataclass, field
@@ -49,7 +50,6 @@ from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, DataAttr, Ref, ResourceA
 from flowdsl.vocabulary import walk_states
 
 from .bindings import LocalBatch, LocalLambda, MockedTask, TaskBinder, import_callable
-from .trace import format_trace, history_json  # noqa: F401  (re-exported)
 
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parents[1]) + os.sep
@@ -215,7 +215,7 @@ class RunConfig:
             if command is None and job_cmd and all(isinstance(a, str) for a in job_cmd):
                 command = tuple(job_cmd)
         cwd = str((base / b.cwd).resolve()) if b.cwd else None
-        return _HostBatch(command=_host_python(command), path_map=path_map, env=env, cwd=cwd, timeout=b.timeout,
+        return _host_batch()(command=_host_python(command), path_map=path_map, env=env, cwd=cwd, timeout=b.timeout,
                           allow_overrides=b.allow_overrides, pass_env=tuple(b.pass_env))
 
     # ------------------------------------------------------------------ context
@@ -246,13 +246,20 @@ def _host_python(command: Any) -> Any:
     return command
 
 
-@dataclass(frozen=True)
-class _HostBatch(LocalBatch):
-    """A :class:`LocalBatch` whose requests' ``python`` commands use the host's interpreter."""
+@functools.cache
+def _host_batch() -> type[LocalBatch]:
+    """:class:`LocalBatch` whose requests' ``python`` commands use the host's interpreter (made
+    when a config first binds one, so a workflow file that only declares its config does not
+    create the class)."""
 
-    def resolve_command(self, call: Any) -> Any:
-        argv, env, shown = LocalBatch.resolve_command(self, call)
-        return _host_python(argv), env, shown
+    @dataclass(frozen=True)
+    class _HostBatch(LocalBatch):
+        def resolve_command(self, call: Any) -> Any:
+            argv, env, shown = LocalBatch.resolve_command(self, call)
+            return _host_python(argv), env, shown
+
+    _HostBatch.__qualname__ = _HostBatch.__name__  # its repr, as a module-level class's
+    return _HostBatch
 
 
 # ---------------------------------------------------------------------- the workflow model
@@ -303,5 +310,15 @@ def load_run_target(path: str | os.PathLike[str], name: str | None = None) -> tu
     return workflow, (mine[0][1] if mine else None)
 
 
+def __getattr__(name: str) -> Any:
+    """``format_trace`` and ``history_json``, re-exported from :mod:`flowdsl.run.trace` when asked
+    for, so a workflow file that only declares its config does not load them."""
+    if name in ("format_trace", "history_json"):
+        from . import trace
+
+        return getattr(trace, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = ["RunConfig", "RunConfigError", "LocalBatch", "LocalLambda", "MockedTask", "load_run_target",
-           "format_trace", "history_json"]
+           "format_trace", "history_json"]  # noqa: F822  (the last two: from __getattr__)
