@@ -119,3 +119,20 @@ def test_the_subpackages_say_who_may_import_them() -> None:
 
     for package in (flowdsl.lang, flowdsl.run, flowdsl.tasks, flowdsl.deployments, flowdsl.testing):
         assert "may import it" in (package.__doc__ or ""), package.__name__
+
+
+def test_the_readme_shows_who_may_import_each_part() -> None:
+    """README's "What may import what" table lists, for every part of IMPORTED_ONLY_BY, the
+    same importers ("nothing of flowdsl" for none)."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    table = text.split("What may import what", 1)[1].split("\n\n", 2)[1]
+    shown: dict[str, set[str]] = {}
+    for row in table.splitlines()[2:]:
+        parts, _, importers = [cell.strip() for cell in row.strip("|").split("|")]
+        for name in re.findall(r"`([a-z_]+)/?`", parts):
+            if importers:
+                shown[name] = {n.rstrip("/") for n in re.findall(r"`([a-z_/]+)`", importers)}
+    assert shown == {name: importers for name, (importers, _) in IMPORTED_ONLY_BY.items()}
