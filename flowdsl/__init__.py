@@ -47,6 +47,15 @@ def _services() -> dict[str, str]:
     return exports()
 
 
+def _is_submodule(name: str) -> bool:
+    """A module of this package (``from flowdsl import cli_verbs`` asks before it imports it):
+    never a service's name, so answered without reading the integrations' names."""
+    import os
+
+    here = os.path.dirname(__file__)
+    return os.path.isfile(os.path.join(here, f"{name}.py")) or os.path.isdir(os.path.join(here, name))
+
+
 def __getattr__(name: str) -> object:
     import importlib
 
@@ -56,7 +65,7 @@ def __getattr__(name: str) -> object:
         return names
     if name in _DEPLOYMENTS:
         module = f"flowdsl.deployments.{_DEPLOYMENTS[name]}"
-    elif not name.startswith("__") and name in _services():
+    elif not name.startswith("__") and not _is_submodule(name) and name in _services():
         module = f"flowdsl.tasks.{_services()[name]}"
     else:
         raise AttributeError(f"module 'flowdsl' has no attribute {name!r}")

@@ -1,397 +1,70 @@
-"""The ``flowdsl`` command: a thin layer that parses arguments, calls the library, prints
-diagnostics, and picks the exit status. Library modules are imported per command."""
+"""The ``flowdsl`` command's entry point: a thin layer that parses arguments, calls the library,
+prints diagnostics, and picks the exit status.
+
+Every command, its parameters and its help are the typer app's (:mod:`flowdsl.cli_typer`,
+``app`` here too). The common command lines, ``flowdsl build PATH...`` and ``flowdsl validate
+PATH`` with their options spelt out, are read by :func:`short_path` without loading typer and
+run the same bodies (:mod:`flowdsl.cli_verbs`); anything else (``--help``, an unknown or
+abbreviated option, a missing or extra argument, ``--``) goes to typer, which parses and
+reports it as always. Library modules are imported per command.
+"""
 
 from __future__ import annotations
 
-import copy
-import functools
-import inspect
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, Optional
+from typing import Any
 
-import typer
-import typer.main
-
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    help="Author AWS Step Functions job pipelines in Python; compile them to ASL and Terraform.",
-    pretty_exceptions_enable=False,
-)
-
-
-def _fail(lines: list[str]) -> NoReturn:
-    for line in lines:
-        typer.echo(line, err=True)
-    raise typer.Exit(1)
+# verb -> (its options that take a value: flag -> parameter, its flags: flag -> parameter,
+#          how many paths it takes: None for one or more)
+_VERBS: dict[str, tuple[dict[str, str], dict[str, str], int | None]] = {
+    "build": ({"--out": "out", "-o": "out", "--name": "name"},
+              {"--check": "check", "--verbose": "verbose", "-v": "verbose",
+               "--follow-symlinks": "follow_symlinks"}, None),
+    "validate": ({"--name": "name"}, {"--verbose": "verbose", "-v": "verbose"}, 1),
+}
 
 
-def _is_asl(path: str) -> bool:
-    return path.endswith(".json")
-
-
-@app.command(epilog="Example: flowdsl build workflows/fibonacci.py --out build/")
-def build(
-    paths: list[str] = typer.Argument(..., help="Workflow files (.py), or folders: every workflow "
-                                      "file under them.", metavar="PATH..."),
-    out: Path = typer.Option(Path("build"), "--out", "-o", help="Output folder."),
-    check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 if the output is stale."),
-    name: Optional[str] = typer.Option(None, "--name", help="The workflow to build, when a file defines several."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the offending value under each problem."),
-    follow_symlinks: bool = typer.Option(False, "--follow-symlinks",
-                                         help="Build into <out>/<name> also when it is a symbolic link "
-                                         "(into the folder it points to); refused otherwise."),
-) -> None:
-    """Check workflows and write build/<name>/: the ASL definition and a Terraform module."""
-    from flowdsl.build import build as build_one
-    from flowdsl.build import stale, write
-    from flowdsl.errors import CompileError, FlowError
-    from flowdsl.explain import render
-    from flowdsl.loader import load_folder, load_workflows, pick
-
-    artifacts, errors, lines = [], [], []
-    for path in paths:
-        try:
-            if _is_asl(path):
-                raise FlowError(f"{path}: build takes workflow files (.py); use 'flowdsl validate' "
-                                "for ASL documents")
-            if Path(path).is_dir():  # every workflow file under the folder
-                workflows = load_folder(path)
-                if name is not None:
-                    workflows = [pick({w.name: w for w in workflows}, path, name)]
-            else:
-                workflows = [pick(load_workflows(path), path, name)]
-            for workflow in workflows:
-                try:
-                    artifacts.append(build_one(workflow))
-                    for note in artifacts[-1].notes:
-                        typer.echo(note, err=True)
-                except CompileError as e:
-                    errors += e.diagnostics
-                    lines += render(e.diagnostics, e.document, verbose)
-        except CompileError as e:
-            errors += e.diagnostics
-            lines += render(e.diagnostics, e.document, verbose)
-        except FlowError as e:
-            errors.append(str(e))
-            lines.append(str(e))
-    for warning in (w for a in artifacts for w in a.warnings):
-        typer.echo(f"warning: {warning.render()}", err=True)
-    names = [a.name for a in artifacts]
-    for dup in sorted({n for n in names if names.count(n) > 1}):
-        errors.append(f"two workflows are named {dup!r}; they would write the same build/{dup}/")
-        lines.append(errors[-1])
-    if errors:
-        _fail(lines + [f"error: {len(errors)} problem(s); nothing was written"])
-    if check:
-        problems = stale(artifacts, out, follow_symlinks=follow_symlinks)
-        if problems:
-            _fail(problems + [f"{out} is stale: run 'flowdsl build {' '.join(paths)}'"])
-        typer.echo(f"{out} is up to date ({len(artifacts)} workflow(s))")
-        return
-    try:
-        written = write(artifacts, out, follow_symlinks=follow_symlinks)
-    except FlowError as e:
-        _fail([f"error: {e}"])
-    for target in written:
-        typer.echo(f"wrote {target}/")
-
-
-@app.command(epilog="Examples: flowdsl validate workflows/fibonacci.py\n\n"
-             "flowdsl validate state-machine.asl.json")
-def validate(
-    path: str = typer.Argument(..., help="A workflow file (.py) or an ASL document (.json)."),
-    name: Optional[str] = typer.Option(None, "--name", help="The workflow to check, when a file defines several."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the offending value under each problem."),
-) -> None:
-    """Check a workflow or an ASL document and report every problem, with its path."""
-    from flowdsl.errors import FlowError
-    from flowdsl.explain import render
-
-    try:
-        if _is_asl(path):
-            diagnostics, summary, document = _validate_asl(path)
+def short_path(args: list[str]) -> Callable[[], None] | None:
+    """The command ``args`` give, when they are a plain ``build`` or ``validate`` command line
+    (each option given at most once, every value a separate or ``=`` word that does not start
+    with ``-``); None: typer reads them."""
+    if not args or args[0] not in _VERBS:
+        return None
+    takes_value, flags, count = _VERBS[args[0]]
+    given: dict[str, Any] = {}
+    paths: list[str] = []
+    rest = args[1:]
+    i = 0
+    while i < len(rest):
+        word = rest[i]
+        flag, eq, value = word.partition("=") if word.startswith("--") else (word, "", "")
+        if flag in takes_value:
+            if not eq:
+                if i + 1 == len(rest):
+                    return None
+                i, value = i + 1, rest[i + 1]
+            if not value or value.startswith("-") or takes_value[flag] in given:
+                return None
+            given[takes_value[flag]] = value
+        elif word in flags and flags[word] not in given:
+            given[flags[word]] = True
+        elif word.startswith("-") or not word:
+            return None
         else:
-            from flowdsl.build import check
-            from flowdsl.loader import load_workflows, pick
+            paths.append(word)
+        i += 1
+    if not paths or (count is not None and len(paths) != count):
+        return None
+    from flowdsl import cli_verbs
 
-            workflow = pick(load_workflows(path), path, name)
-            compiled, diagnostics = check(workflow)
-            summary, document = f"{path}: workflow {workflow.name!r} is valid", compiled.definition
-    except FlowError as e:
-        _fail([str(e)])
-    if diagnostics:
-        _fail(render(diagnostics, document, verbose) + [f"error: {len(diagnostics)} problem(s)"])
-    typer.echo(summary)
-
-
-def _validate_asl(path: str) -> tuple[list[Any], str, Any]:
-    from flowdsl.asl_to_model import read_asl
-
-    doc, diagnostics = read_asl(path)
-    return diagnostics, f"{path}: valid ASL", doc
-
-
-@app.command("import", epilog="Example: flowdsl import orders.asl.json --out workflows/orders.py")
-def import_(
-    path: str = typer.Argument(..., help="An ASL document (.json)."),
-    name: Optional[str] = typer.Option(None, "--name", help="The workflow's name (default: the file's)."),
-    out: Optional[str] = typer.Option(None, "--out", "-o", help="The file to write (default: "
-                                      "workflows/<name>.py); '-' prints it."),
-    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the offending value under each problem."),
-) -> None:
-    """Turn an ASL definition into a flowdsl workflow file that builds the same definition."""
-    from flowdsl.codegen import generate_file, write_new
-    from flowdsl.errors import CompileError, FlowError
-    from flowdsl.explain import render
-
-    try:
-        name, text = generate_file(path, name)
-        if out == "-":
-            typer.echo(text, nl=False)
-            return
-        target = write_new(out or f"workflows/{name.replace('-', '_')}.py", text, force)
-    except CompileError as e:
-        lines = render(e.diagnostics, e.document, verbose)
-        _fail(lines + [f"error: {len(e.diagnostics)} problem(s); nothing was written"])
-    except FlowError as e:
-        _fail([f"error: {e}"])
-    typer.echo(f"wrote {target} (build it with: flowdsl build {target})")
-
-
-class _KindOptions:
-    """A command callback whose parameters are ``func``'s, completed from the deployment kinds'
-    registry by ``complete(parameters)``. typer asks for them only when it builds the command,
-    so the kinds load for the commands that need them, not for every command."""
-
-    def __init__(self, func: Any, complete: Any) -> None:
-        self.func, self.complete = func, complete
-        self.__name__, self.__qualname__, self.__doc__ = func.__name__, func.__qualname__, func.__doc__
-        self.__module__ = func.__module__
-        self.__annotations__: dict[str, Any] = {}  # the signature's annotations are the types
-
-    @property
-    def __signature__(self) -> inspect.Signature:
-        from flowdsl.deployments import kinds
-
-        kinds()
-        signature = inspect.signature(self.func, eval_str=True)
-        own = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
-        return signature.replace(parameters=self.complete(own))
-
-    def __call__(self, **kwargs: Any) -> Any:
-        return self.func(**kwargs)
-
-
-def _with_local_run_options(parameters: list[inspect.Parameter]) -> list[inspect.Parameter]:
-    """After the path: each kind's local-run option (``flowdsl.deployments.LocalOption``)."""
-    from flowdsl.deployments import local_options
-
-    extra = []
-    for option in local_options().values():
-        names = [option.flag] + ([option.short] if option.short else [])
-        if option.takes == "flag":
-            default, annotation = typer.Option(False, *names, help=option.help), bool
-        else:
-            default = typer.Option(None, *names, help=option.help)
-            annotation = Optional[Path] if option.takes == "file" else Optional[str]
-        extra.append(inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY, default=default,
-                                       annotation=annotation))
-    rest = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in parameters[1:]]
-    return parameters[:1] + extra + rest
-
-
-def _local_run_command(func: Any) -> Any:
-    return _KindOptions(func, _with_local_run_options)
-
-
-@app.command(epilog="Examples: flowdsl run workflows/fibonacci.py --message '{\"n\": 10}'\n\n"
-             "flowdsl run workflows/fibonacci.py --message '{\"n\": 10}' --mocks mocks.json "
-             "--test-case BatchFails\n\n"
-             "flowdsl run build/fibonacci/fibonacci.asl.json --input '[...]' --mocks mocks.json "
-             "--test-case HappyPath")
-@_local_run_command
-def run(
-    path: str = typer.Argument(..., help="A workflow file (.py) or an ASL document (.json)."),
-    input_: Optional[str] = typer.Option(None, "--input", "-i", help="The raw execution input (JSON)."),
-    mocks: Optional[Path] = typer.Option(None, "--mocks", help="A Step Functions Local mock config file."),
-    test_case: Optional[str] = typer.Option(None, "--test-case", help="The mock config's test case to use."),
-    var: list[str] = typer.Option([], "--var", help="A variable's value, NAME=VALUE (VALUE may be JSON); "
-                                  "repeatable."),
-    history: bool = typer.Option(False, "--history", help="Print the execution's events as JSON."),
-    name: Optional[str] = typer.Option(None, "--name", help="The workflow to run, when a file defines several."),
-    **local: Any,
-) -> None:
-    """Run a workflow locally, on a virtual clock: tasks run as the workflow's run configuration
-    binds them (local scripts, Python handlers) or as mocked responses. Prints the states visited
-    and the output; exits 1 if the execution fails."""
-    import json
-
-    from flowdsl.errors import FlowError
-
-    try:
-        execution, title = _run(path, input_, mocks, test_case, var, name, local)
-    except FlowError as e:
-        _fail([f"error: {e}"])
-    from flowdsl.run.trace import format_trace, history_json
-    from flowdsl.strict_json import pretty_dumps
-
-    if history:
-        typer.echo(history_json(execution.history))
-    else:
-        typer.echo(format_trace(execution, title=f"{title}: {execution.status}"))
-        if execution.status == "SUCCEEDED":
-            typer.echo("output:")
-            typer.echo(pretty_dumps(execution.output))
-    if execution.status != "SUCCEEDED":
-        cause = execution.cause
-        try:
-            cause = json.dumps(json.loads(cause), indent=2, ensure_ascii=False) if cause else cause
-        except ValueError:
-            pass
-        _fail([f"error: execution {execution.status}: {execution.error}"]
-              + ([f"cause: {cause}"] if cause else []))
-
-
-def _run(path: str, input_: Optional[str], mocks: Optional[Path], test_case: Optional[str], var: list[str],
-         name: Optional[str], local: dict[str, Any]) -> Any:
-    """``local``: the kinds' local-run options as given (option name -> value)."""
-    from flowdsl.deployments import local_options
-    from flowdsl.errors import FlowError
-    from flowdsl.pipeline import prepare_run
-    from flowdsl.strict_json import loads, read_json
-    from flowdsl.variables import parse_assignments
-
-    options = local_options()
-    chosen = [(options[key], value) for key, value in local.items()
-              if (value if options[key].takes == "flag" else value is not None)]
-    given = [option.flag for option, _ in chosen] + (["--input"] if input_ is not None else [])
-    if len(given) > 1:
-        raise FlowError(f"give {given[0]} or {given[1]}, not both" if len(given) == 2
-                        else f"give one of {', '.join(given)}, not several")
-    trigger = None  # the input the deployment's trigger delivers
-    for option, value in chosen:
-        if option.takes == "file":
-            value = read_json(str(value)).doc
-        trigger = (option.name, None if option.takes == "flag" else value)
-    raw_input = loads(input_, "--input") if input_ is not None else None
-    overrides = parse_assignments(var, "--var")
-    prepared = prepare_run(path, input=raw_input, values=overrides, values_label="--var",
-                           mock_file=mocks, test_case=test_case, name=name, trigger=trigger)
-    return prepared.execute(), prepared.label
-
-
-@app.command("sample-event", epilog="Example: flowdsl sample-event workflows/uploads.py > event.json "
-             "&& flowdsl run workflows/uploads.py --event event.json")
-def sample_event(
-    path: str = typer.Argument(..., help="A workflow file (.py) deployed as an EventJob."),
-    name: Optional[str] = typer.Option(None, "--name", help="The workflow, when a file defines several."),
-    var: list[str] = typer.Option([], "--var", help="A variable's value, NAME=VALUE (VALUE may be JSON); "
-                                  "repeatable."),
-) -> None:
-    """Print an EventBridge event envelope that the EventJob's rule pattern matches."""
-    import json
-
-    from flowdsl.errors import FlowError
-
-    try:
-        from flowdsl.deployments.event import sample_for
-        from flowdsl.variables import parse_assignments
-
-        event = sample_for(path, name, parse_assignments(var, "--var"))
-    except FlowError as e:
-        _fail([f"error: {e}"])
-    typer.echo(json.dumps(event, indent=2, ensure_ascii=False))
-
-
-@app.command(epilog="Examples: flowdsl graph workflows/fibonacci.py\n\n"
-             "flowdsl graph workflows/fibonacci.py --format svg --out fibonacci.svg\n\n"
-             "flowdsl graph state-machine.asl.json --format dot")
-def graph(
-    path: str = typer.Argument(..., help="A workflow file (.py) or an ASL document (.json)."),
-    format_: Optional[str] = typer.Option(None, "--format", "-f", metavar="mermaid|dot|svg|png",
-                                          help="What to draw; default: from --out's extension, "
-                                          "else mermaid. svg and png need Graphviz's dot."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write here instead of stdout."),
-    name: Optional[str] = typer.Option(None, "--name", help="The workflow to draw, when a file defines several."),
-) -> None:
-    """Draw a workflow's state machine: Mermaid or Graphviz DOT text, or an SVG/PNG image."""
-    from flowdsl.errors import CompileError, FlowError
-    from flowdsl.graph import load_definition, pick_format, render, write_file
-
-    try:
-        fmt = pick_format(format_, out)
-        if fmt == "png" and out is None and sys.stdout.isatty():
-            raise FlowError("error: png is binary; give --out FILE.png")
-        data = render(load_definition(path, name), fmt)
-        if out is not None:
-            write_file(out, data)
-    except CompileError as e:
-        _fail([d.render() for d in e.diagnostics]
-              + [f"error: {len(e.diagnostics)} problem(s); nothing was drawn"])
-    except FlowError as e:
-        _fail([str(e)])
-    if out is not None:
-        typer.echo(f"wrote {out}")
-    elif isinstance(data, bytes):
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-    else:
-        typer.echo(data, nl=False)
-
-
-def _with_kind_choice(parameters: list[inspect.Parameter]) -> list[inspect.Parameter]:
-    """``--kind``: the kinds that have a scaffold, the first by default."""
-    from flowdsl.scaffold import KINDS, default_kind
-
-    starts = [k.template.starts or k.name for k in KINDS.values()]
-    told = starts[-1] if len(starts) == 1 else \
-        ", ".join(starts[:-1]) + ("," if len(starts) > 2 else "") + " or " + starts[-1]
-    option = typer.Option(default_kind(), "--kind", "-k", metavar="|".join(KINDS),
-                          help=f"How executions start: {told}.")
-    return [p.replace(default=option) if p.name == "kind" else p for p in parameters]
-
-
-@app.command(epilog="Examples: flowdsl new orders\n\n"
-             "flowdsl new nightly_report --kind scheduled --dir ~/src/jobs")
-@functools.partial(_KindOptions, complete=_with_kind_choice)
-def new(
-    name: str = typer.Argument(..., help="The pipeline's name: a Python identifier."),
-    kind: str = typer.Option(..., "--kind", "-k", help="How executions start (a kind of deployment)."),
-    dir_: Path = typer.Option(Path("."), "--dir", "-d", help="The project folder."),
-) -> None:
-    """Scaffold a pipeline: workflows/NAME.py, its job script and handlers, and tests/test_NAME.py,
-    which pass straight away. Never overwrites a file."""
-    from flowdsl.errors import FlowError
-    from flowdsl.scaffold import create
-
-    try:
-        written = create(name, kind, dir_)
-    except FlowError as e:
-        _fail([str(e)])
-    for path in written:
-        typer.echo(f"created {path}")
-    typer.echo(f"next: flowdsl build {dir_ / 'workflows' / (name + '.py')} && "
-               f"python -m pytest {dir_ / 'tests' / ('test_' + name + '.py')}")
-
-
-def _command_name(info: Any) -> str:
-    return info.name or info.callback.__name__.lower().replace("_", "-")
-
-
-def _app_for(args: list[str]) -> typer.Typer:
-    """The app with only the command ``args`` invoke, so typer builds one command's parameters,
-    not every command's. Each ``@app.command()`` takes part as written; ``--help``, no command or
-    an unknown one get the whole app."""
-    name = args[0] if args and not args[0].startswith("-") else None
-    chosen = [c for c in app.registered_commands if _command_name(c) == name]
-    if not chosen:
-        return app
-    one = copy.copy(app)
-    one.registered_commands = chosen
-    return one
+    name, verbose = given.get("name"), given.get("verbose", False)
+    if args[0] == "build":
+        out, check = Path(given.get("out", "build")), given.get("check", False)
+        follow = given.get("follow_symlinks", False)
+        return lambda: cli_verbs.build(paths, out, check, name, verbose, follow)
+    return lambda: cli_verbs.validate(paths[0], name, verbose)
 
 
 def main() -> None:
@@ -401,9 +74,40 @@ def main() -> None:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
+    command = short_path(sys.argv[1:])
     try:
-        # On a large stack, so deeply nested documents are walked rather than refused; a group
-        # even for one command, so ``flowdsl build ...`` keeps its command name.
-        call(typer.main.get_group(_app_for(sys.argv[1:])), prog_name="flowdsl")
+        # On a large stack, so deeply nested documents are walked rather than refused.
+        if command is not None:
+            _as_click_ends(call, command)
+        else:
+            from flowdsl.cli_typer import run_app
+
+            call(run_app, sys.argv[1:])
     except KeyboardInterrupt:  # pragma: no cover
         sys.exit(130)
+
+
+def _as_click_ends(call: Callable[..., Any], command: Callable[[], None]) -> None:
+    """Run ``command`` and end as a typer command ends: exit status 0, ``SystemExit`` from the
+    command as it is, "Aborted!" on Ctrl-C, status 1 when stdout is a closed pipe."""
+    import os
+
+    try:
+        call(command)
+    except (EOFError, KeyboardInterrupt):  # pragma: no cover
+        sys.stderr.write("\nAborted!\n")
+        sys.exit(1)
+    except BrokenPipeError:  # pragma: no cover
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)
+    sys.exit(0)
+
+
+def __getattr__(name: str) -> Any:
+    """The typer app's names (``app``, ...), which load it."""
+    if name.startswith("__"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from flowdsl import cli_typer
+
+    return getattr(cli_typer, name)

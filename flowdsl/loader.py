@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-import traceback
 from pathlib import Path
 from types import ModuleType
 
@@ -150,6 +149,8 @@ def _describe(e: BaseException) -> str:
 
 
 def _last_frame_in(exc: BaseException, path: Path) -> int | None:
+    import traceback  # only a failing workflow file needs it
+
     target = os.path.realpath(path)
     line = None
     for frame, lineno in traceback.walk_tb(exc.__traceback__):

@@ -151,7 +151,7 @@ def prepare_run(target: Any, *, input: Any = None, message: str | None = None,
             file_binder = mock_config.binder(machine, test_case or "")
             where = f"{mock_file if not isinstance(mock_file, Mapping) else 'mock config'}: test case {test_case!r}"
             _check_names(file_binder._handlers, known, f"{where} mocks")
-            binder._handlers.update(file_binder._handlers)
+            binder.update(file_binder)
     except RunError as e:
         raise RunConfigError(str(e)) from None
     if mocks:

@@ -11,7 +11,8 @@ import pytest
 
 from flowdsl import BatchTask, JobDefinition, LambdaTask, Pass, Variable, Workflow, var
 from flowdsl.run import StatesError
-from flowdsl.run.config import RunConfig, RunConfigError, format_trace, load_run_target, sqs_event
+from flowdsl.deployments.on_demand import sqs_event
+from flowdsl.run.config import RunConfig, RunConfigError, format_trace, load_run_target
 from flowdsl.testing import returns, run, throw
 
 LAMBDA = "arn:aws:states:::lambda:invoke"

@@ -30,25 +30,35 @@ MAY_IMPORT: dict[str, tuple[set[str], str]] = {
     "errors": ({"frozen"}, "the error root and Diagnostic, raised by every layer"),
     "strict_json": ({"errors"}, "the JSON reader every command and the engine share"),
     "lang": (LEAVES, "one parser per embedded language; validation and the engine both read its trees"),
-    "run": (LEAVES | {"lang", "refs", "fields", "source", "states", "loader", "asl", "placeholders", "tasks"},
+    "terraform_expr": (LEAVES | {"iam", "refs"},
+                       "the Module protocol and the Terraform pieces kinds and integrations share, "
+                       "below the assembler"),
+    "run": (LEAVES | {"lang", "refs", "states", "loader", "asl", "placeholders", "tasks"},
             "the engine runs a resolved document; run.config reads a workflow's model and compiles it "
             "to bind its tasks; never the build, Terraform, deployments, commands or the test kit"),
     "tasks": (LEAVES | {"lang", "refs", "fields", "source", "states", "iam", "placeholders", "terraform_expr"},
               "integrations are model classes with grants; Terraform text comes from terraform_expr, "
               "never the assembler; never the engine, the commands or the test kit"),
-    "deployments": (LEAVES | {"lang", "refs", "fields", "source", "states", "iam", "placeholders",
-                              "terraform_expr"},
-                    "a kind is its model, its resources and its input; Terraform text comes from "
-                    "terraform_expr, never the assembler; never the engine, the commands or the test kit"),
+    "deployments": (LEAVES | {"refs", "source", "iam", "placeholders", "terraform_expr"},
+                    "a kind is its model, its resources and its input, built from plain values; "
+                    "Terraform text comes from terraform_expr, never the assembler; never the engine "
+                    "(the run's values come in a LocalInput), the commands or the test kit"),
 }
 
 # part -> (the only parts that may import it, why)
 IMPORTED_ONLY_BY: dict[str, tuple[set[str], str]] = {
     "cli": ({"__main__"}, "the command line is the top: nothing builds on it"),
-    "pipeline": ({"cli", "testing"}, "the run pipeline serves 'flowdsl run' and the test kit's run()"),
+    "cli_typer": ({"cli"}, "the typer app is reached only through the entry point"),
+    "cli_verbs": ({"cli", "cli_typer"}, "the bodies of build and validate serve both parsers"),
+    "pipeline": ({"cli_typer", "testing"}, "the run pipeline serves 'flowdsl run' and the test kit's run()"),
     "testing": (set(), "the test kit is for users' tests; no library module depends on it"),
-    "run": ({"pipeline", "testing", "cli"},
+    "run": ({"pipeline", "testing", "cli_typer"},
             "the engine is started by the run pipeline, the test kit and 'flowdsl run'"),
+    "terraform": ({"build"}, "the assembler serves the build; kinds and integrations use terraform_expr"),
+    "build": ({"cli_verbs", "graph", "pipeline"}, "a build is a command's work, never the model's"),
+    "deployments": ({"flowdsl", "build", "terraform", "pipeline", "scaffold", "cli_typer", "testing"},
+                    "the kinds are read by the package's names, the build, the assembler, the run "
+                    "pipeline, the scaffold, the commands and the test kit"),
 }
 
 
@@ -101,8 +111,28 @@ def test_the_check_sees_an_arrow_up() -> None:
 
 
 def test_the_subpackages_say_who_may_import_them() -> None:
+    import flowdsl.deployments
     import flowdsl.lang
     import flowdsl.run
+    import flowdsl.tasks
+    import flowdsl.testing
 
-    for package in (flowdsl.lang, flowdsl.run):
+    for package in (flowdsl.lang, flowdsl.run, flowdsl.tasks, flowdsl.deployments, flowdsl.testing):
         assert "may import it" in (package.__doc__ or ""), package.__name__
+
+
+def test_the_readme_shows_who_may_import_each_part() -> None:
+    """README's "What may import what" table lists, for every part of IMPORTED_ONLY_BY, the
+    same importers ("nothing of flowdsl" for none)."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    table = text.split("What may import what", 1)[1].split("\n\n", 2)[1]
+    shown: dict[str, set[str]] = {}
+    for row in table.splitlines()[2:]:
+        parts, _, importers = [cell.strip() for cell in row.strip("|").split("|")]
+        for name in re.findall(r"`([a-z_]+)/?`", parts):
+            if importers:
+                shown[name] = {n.rstrip("/") for n in re.findall(r"`([a-z_/]+)`", importers)}
+    assert shown == {name: importers for name, (importers, _) in IMPORTED_ONLY_BY.items()}

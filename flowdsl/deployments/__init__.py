@@ -11,8 +11,8 @@ knows of the kind:
 * how a local run builds its execution input (``input_option``, ``local_input``, and the
   :class:`LocalOption` it brings: the ``flowdsl run --NAME`` option and the
   ``flowdsl.testing.run(NAME=...)`` keyword);
-* what ``flowdsl new --kind`` writes for it (:class:`Scaffold`), and how the property-test
-  strategies draw one (``example``).
+* what ``flowdsl new --kind`` writes for it (:class:`Scaffold`), what ``flowdsl sample-event``
+  prints for it (:class:`Sample`), and how the property-test strategies draw one (``example``).
 
 The command line, the test kit, the scaffold, the strategies and the Terraform assembler
 (:mod:`flowdsl.terraform`, which holds the pieces every kind shares: the state machine, its
@@ -22,8 +22,9 @@ This package names its own kinds only in ``LAZY_KINDS``, the table that loads th
 What may import it: the layers above the model (build, terraform, the run pipeline, the test
 kit and strategies, the scaffold, the command line) and ``flowdsl/__init__.py``. The kind
 modules import :mod:`flowdsl.deployments.registry` and modules below the model (refs, iam,
-placeholders, strict_json, :mod:`flowdsl.terraform_expr`, ...), never the assembler or this
-package's ``__init__``; a local-run builder imports :mod:`flowdsl.run` modules when it is called.
+placeholders, strict_json, :mod:`flowdsl.terraform_expr`, ...), never the assembler, the
+engine (:mod:`flowdsl.run`: a local-run builder gets the run's values in its
+:class:`LocalInput`) or this package's ``__init__`` (``tests/test_layers.py`` holds the rule).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from flowdsl.deployments.registry import (
     LocalInput,
     LocalOption,
     Logging,
+    Sample,
     Scaffold,
     kind_of,
     known,
@@ -113,6 +115,6 @@ def execution_input(deployment: Any, request: LocalInput) -> Any:
 __all__ = [
     "Choices", "Deployment", "EventJob", "EventPattern", "EventRetry", "InputTransformer", "KINDS", "Kind",
     "LAZY_KINDS", "LocalInput", "LocalOption", "Logging", "OnDemandJob", "Pipe", "Queue", "S3ObjectCreated",
-    "Scaffold", "ScheduleRetry", "ScheduledJob", "StateMachine", "execution_input", "kind_of", "kinds",
+    "Sample", "Scaffold", "ScheduleRetry", "ScheduledJob", "StateMachine", "execution_input", "kind_of", "kinds",
     "known", "load_all", "local_options", "register", "registered", "resolver",
 ]

@@ -19,8 +19,8 @@ from typing import Any
 
 import attrs
 
-from flowdsl.deployments.registry import (Choices, Deployment, Kind, LocalInput, LocalOption, Scaffold,
-                                         register, resolver)
+from flowdsl.deployments.registry import (Choices, Deployment, Kind, LocalInput, LocalOption, Sample,
+                                         Scaffold, register)
 from flowdsl.errors import FlowError
 from flowdsl.frozen import frozen
 from flowdsl.iam import Allow
@@ -496,23 +496,6 @@ def sample_event(d: EventJob, request: LocalInput) -> dict[str, Any]:
     return event
 
 
-def sample_for(path: str, name: str | None = None,
-               overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A sample event envelope for the EventJob workflow in ``path``, with its run values."""
-    from flowdsl.run.config import RunConfig, load_run_target
-
-    workflow, config = load_run_target(path, name)
-    if not isinstance(workflow.deployment, EventJob):
-        kind = type(workflow.deployment).__name__ if workflow.deployment is not None else "no deployment"
-        raise FlowError(f"{path}: workflow {workflow.name!r} is not an EventJob ({kind}); "
-                        "only an EventBridge rule has an event pattern")
-    config = config or RunConfig()
-    values = config.reference_values(workflow, overrides=overrides)
-    return sample_event(workflow.deployment, LocalInput(
-        "event", None, workflow.name, resolver(values), region=config.region,
-        account_id=config.account_id, partition=config.partition))
-
-
 def event_input(d: EventJob, request: LocalInput) -> Any:
     """What EventBridge passes to StartExecution for the event in ``request.payload``."""
     event = request.payload
@@ -526,14 +509,7 @@ def event_input(d: EventJob, request: LocalInput) -> Any:
 
 
 def transform(t: InputTransformer, event: Any, request: LocalInput, rule: str) -> Any:
-    from flowdsl.run.jsonpath import PathError, PathSyntaxError, evaluate
-
-    values: dict[str, Any] = {}
-    for name, path in t.paths.items():
-        try:
-            values[name] = evaluate(path, event)
-        except (PathError, PathSyntaxError, KeyError, IndexError, TypeError):
-            values[name] = None
+    values: dict[str, Any] = {name: _lookup(path, event) for name, path in t.paths.items()}
     values.update({
         "aws.events.rule-arn": f"arn:{request.partition}:events:{request.region}:{request.account_id}:rule/{rule}",
         "aws.events.rule-name": rule,
@@ -547,6 +523,29 @@ def transform(t: InputTransformer, event: Any, request: LocalInput, rule: str) -
         return json.loads(out)
     except ValueError as e:
         raise FlowError(f"the input template does not give JSON for this event ({e}): {out}") from None
+
+
+_INPUT_STEP = re.compile(r"\.([A-Za-z0-9_@$-]+)|\[(\d+)\]|\['([^']*)'\]|\[\"([^\"]*)\"\]")
+
+
+def _lookup(path: str, event: Any) -> Any:
+    """The value an input path (``_INPUT_PATH``: names and indexes only) names in the event;
+    None when it names nothing, as EventBridge gives null."""
+    if not isinstance(path, str) or not _INPUT_PATH.fullmatch(path):
+        return None
+    value = event
+    for step in _INPUT_STEP.finditer(path, 1):
+        dotted, index, single, double = step.groups()
+        if index is not None:
+            if not isinstance(value, list) or int(index) >= len(value):
+                return None
+            value = value[int(index)]
+        else:
+            key = dotted if dotted is not None else single if single is not None else double
+            if not isinstance(value, dict) or key not in value:
+                return None
+            value = value[key]
+    return value
 
 
 def _substitute(text: str, values: dict[str, Any]) -> str:
@@ -617,5 +616,6 @@ register(EventJob, Kind(
     input_option="event", local_input=event_input,
     input_shape="an EventBridge rule (the event envelope, through the input transformer)",
     encrypts="the dead-letter queue, the log group and the state machine",
-    options=(EVENT,), scaffold=SCAFFOLD, example=_example, limits={"aws_cloudwatch_event_rule": 64}, rank=2,
+    options=(EVENT,), scaffold=SCAFFOLD,
+    sample=Sample(sample_event, only="only an EventBridge rule has an event pattern"), example=_example, limits={"aws_cloudwatch_event_rule": 64}, rank=2,
 ))

@@ -7,6 +7,7 @@ is what the pipe delivers: a list of one SQS record (``flowdsl run --message BOD
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from typing import Any
 
 import attrs
@@ -140,11 +141,37 @@ def _outputs(m: Module) -> dict[str, Any]:
 
 def sqs_input(deployment: OnDemandJob | None, request: LocalInput) -> Any:
     """What the pipe (batch size 1) delivers for one SQS message: a list of one record."""
-    from flowdsl.run.config import sqs_event
-
     body = request.payload if isinstance(request.payload, str) else json.dumps(request.payload)
     return sqs_event(body, region=request.region, account_id=request.account_id,
                      queue=f"{request.state_machine}-queue", sent=request.time)
+
+
+def sqs_event(body: str, *, region: str = "us-east-1", account_id: str = "123456789012",
+              queue: str = "queue", sent: datetime | None = None) -> list[dict[str, Any]]:
+    """The input an EventBridge Pipe (batch size 1) gives a state machine for one SQS message."""
+    import hashlib  # only a local run needs them
+    import uuid
+
+    sent = sent or datetime(2024, 1, 1, tzinfo=timezone.utc)
+    millis = str(int(sent.timestamp() * 1000))
+    digest = hashlib.md5(body.encode()).hexdigest()
+    message_id = str(uuid.UUID(digest, version=4))
+    return [{
+        "messageId": message_id,
+        "receiptHandle": "AQEB" + hashlib.sha256(body.encode()).hexdigest(),
+        "body": body,
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": millis,
+            "SenderId": account_id,
+            "ApproximateFirstReceiveTimestamp": millis,
+        },
+        "messageAttributes": {},
+        "md5OfBody": digest,
+        "eventSource": "aws:sqs",
+        "eventSourceARN": f"arn:aws:sqs:{region}:{account_id}:{queue}",
+        "awsRegion": region,
+    }]
 
 
 def message_body(value: Any) -> str:

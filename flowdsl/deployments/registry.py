@@ -1,6 +1,6 @@
 """What every deployment kind shares and registers with: the :class:`Deployment` base,
-:class:`Kind` and what it holds (:class:`LocalOption`, :class:`Scaffold`, :class:`Choices`),
-:class:`LocalInput`, logging, and the registry of kinds. A leaf: the kinds
+:class:`Kind` and what it holds (:class:`LocalOption`, :class:`Scaffold`, :class:`Sample`,
+:class:`Choices`), :class:`LocalInput`, logging, and the registry of kinds. A leaf: the kinds
 (``flowdsl.deployments.*``) import it, and it imports none of them."""
 
 from __future__ import annotations
@@ -94,6 +94,15 @@ class LocalOption:
 
 
 @attrs.frozen
+class Sample:
+    """What ``flowdsl sample-event`` prints for a kind: an input its trigger delivers, built
+    from the deployment and the run's values (``LocalInput.payload`` is None)."""
+
+    build: Callable[[Any, LocalInput], Any]
+    only: str  # why other kinds have none, for the refusal ("only an EventBridge rule has ...")
+
+
+@attrs.frozen
 class Scaffold:
     """What ``flowdsl new --kind NAME`` writes for a kind; the files around it are shared.
 
@@ -150,6 +159,7 @@ class Kind:
     # The local-run options this kind brings to `flowdsl run` and the kit.
     options: tuple[LocalOption, ...] = ()
     scaffold: Scaffold | None = None  # None: `flowdsl new` does not offer it
+    sample: Sample | None = None  # None: `flowdsl sample-event` refuses the kind
     # A random deployment for property tests: (choices, resource name, the fields every kind
     # has: logging=, tracing=) -> an instance; None: the strategies leave the kind out.
     example: Callable[[Choices, Any, dict[str, Any]], Any] | None = None

@@ -14,9 +14,7 @@ import importlib
 import json
 import os
 import re
-import subprocess
 import time
-import traceback
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -317,6 +315,8 @@ class LocalLambda:
     def invoke(self, call: TaskCall) -> Any:
         optimised = _is_lambda_invoke(call.resource)
         payload = call.payload.get("Payload") if optimised and isinstance(call.payload, dict) else call.payload
+        import traceback  # loaded by a run, not by a workflow file that declares its bindings
+
         started = time.monotonic()
         try:
             result = self.function(payload)
@@ -471,6 +471,8 @@ class LocalBatch:
         argv, env, shown_env = self.resolve_command(call)
         params = {str(k): str(v) for k, v in (req.get("Parameters") or {}).items()} \
             if isinstance(req.get("Parameters"), dict) else {}
+        import subprocess  # loaded by a run, not by a workflow file that declares its bindings
+
         timeout = self.timeout or call.timeout_seconds
         job_id = str(uuid.UUID(int=call.invocation + 1, version=4))
         job: dict[str, Any] = {

@@ -34,18 +34,16 @@ fills ``Ref::`` arguments but cannot replace the command or add environment vari
 ``LocalBatch(allow_overrides=True)``, and the host's environment reaches the job only through
 ``LocalBatch(pass_env=(...))`` (see :class:`flowdsl.run.bindings.LocalBatch`).
 
-:func:`flowdsl.run.prepare.prepare_run` checks a config against its workflow: a binding or
+:func:`flowdsl.pipeline.prepare_run` checks a config against its workflow: a binding or
 value for a state or variable the workflow does not have is an error, with a did-you-mean.
 """
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import os
 import sys
-import uuid
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -54,10 +52,6 @@ from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, DataAttr, Ref, ResourceA
 from flowdsl.vocabulary import walk_states
 
 from .bindings import LocalBatch, LocalLambda, MockedTask, TaskBinder, import_callable
-from .readers import S3ItemReader
-from .s3 import LocalS3
-from .writers import S3ResultWriter
-from .trace import format_trace, history_json  # noqa: F401  (re-exported)
 
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parents[1]) + os.sep
@@ -202,6 +196,8 @@ class RunConfig:
 
     def object_store(self) -> Any:
         """:attr:`s3`, a relative ``LocalS3`` root taken from :attr:`base_dir`; None without one."""
+        from .s3 import LocalS3
+
         if isinstance(self.s3, LocalS3) and not Path(self.s3.root).is_absolute():
             return LocalS3(Path(self.base_dir or ".") / self.s3.root)
         return self.s3
@@ -215,6 +211,9 @@ class RunConfig:
         store = self.object_store()
         if store is None:
             return {}
+        from .readers import S3ItemReader
+        from .writers import S3ResultWriter
+
         return {"ItemReader": S3ItemReader(store), "ResultWriter": S3ResultWriter(store)}
 
     def import_(self, ref: str) -> Any:
@@ -241,7 +240,7 @@ class RunConfig:
             if command is None and job_cmd and all(isinstance(a, str) for a in job_cmd):
                 command = tuple(job_cmd)
         cwd = str((base / b.cwd).resolve()) if b.cwd else None
-        return _HostBatch(command=_host_python(command), path_map=path_map, env=env, cwd=cwd, timeout=b.timeout,
+        return _host_batch()(command=_host_python(command), path_map=path_map, env=env, cwd=cwd, timeout=b.timeout,
                           allow_overrides=b.allow_overrides, pass_env=tuple(b.pass_env))
 
     # ------------------------------------------------------------------ context
@@ -272,13 +271,20 @@ def _host_python(command: Any) -> Any:
     return command
 
 
-@dataclass(frozen=True)
-class _HostBatch(LocalBatch):
-    """A :class:`LocalBatch` whose requests' ``python`` commands use the host's interpreter."""
+@functools.cache
+def _host_batch() -> type[LocalBatch]:
+    """:class:`LocalBatch` whose requests' ``python`` commands use the host's interpreter (made
+    when a config first binds one, so a workflow file that only declares its config does not
+    create the class)."""
 
-    def resolve_command(self, call: Any) -> Any:
-        argv, env, shown = LocalBatch.resolve_command(self, call)
-        return _host_python(argv), env, shown
+    @dataclass(frozen=True)
+    class _HostBatch(LocalBatch):
+        def resolve_command(self, call: Any) -> Any:
+            argv, env, shown = LocalBatch.resolve_command(self, call)
+            return _host_python(argv), env, shown
+
+    _HostBatch.__qualname__ = _HostBatch.__name__  # its repr, as a module-level class's
+    return _HostBatch
 
 
 # ---------------------------------------------------------------------- the workflow model
@@ -329,32 +335,20 @@ def load_run_target(path: str | os.PathLike[str], name: str | None = None) -> tu
     return workflow, (mine[0][1] if mine else None)
 
 
-# ---------------------------------------------------------------------- SQS input
+def __getattr__(name: str) -> Any:
+    """``format_trace`` and ``history_json``, re-exported from :mod:`flowdsl.run.trace` when asked
+    for, so a workflow file that only declares its config does not load them."""
+    if name in ("format_trace", "history_json"):
+        from . import trace
 
-def sqs_event(body: str, *, region: str = "us-east-1", account_id: str = "123456789012",
-              queue: str = "queue", sent: datetime | None = None) -> list[dict[str, Any]]:
-    """The input an EventBridge Pipe (batch size 1) gives a state machine for one SQS message."""
-    sent = sent or datetime(2024, 1, 1, tzinfo=timezone.utc)
-    millis = str(int(sent.timestamp() * 1000))
-    digest = hashlib.md5(body.encode()).hexdigest()
-    message_id = str(uuid.UUID(digest, version=4))
-    return [{
-        "messageId": message_id,
-        "receiptHandle": "AQEB" + hashlib.sha256(body.encode()).hexdigest(),
-        "body": body,
-        "attributes": {
-            "ApproximateReceiveCount": "1",
-            "SentTimestamp": millis,
-            "SenderId": account_id,
-            "ApproximateFirstReceiveTimestamp": millis,
-        },
-        "messageAttributes": {},
-        "md5OfBody": digest,
-        "eventSource": "aws:sqs",
-        "eventSourceARN": f"arn:aws:sqs:{region}:{account_id}:{queue}",
-        "awsRegion": region,
-    }]
+        return getattr(trace, name)
+    if name == "LocalS3":  # what RunConfig(s3=...) takes
+        from .s3 import LocalS3
+
+        return LocalS3
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["RunConfig", "RunConfigError", "LocalBatch", "LocalLambda", "LocalS3", "MockedTask", "load_run_target",
-           "sqs_event", "format_trace", "history_json"]
+# LocalS3, format_trace and history_json come from __getattr__
+__all__ = ["RunConfig", "RunConfigError", "LocalBatch", "LocalLambda", "LocalS3",  # noqa: F822
+           "MockedTask", "load_run_target", "format_trace", "history_json"]

@@ -21,9 +21,10 @@ The package's machinery: ``registry`` (the tables and the toolkit integrations a
 with), ``params`` (reading Parameters), ``policy`` (the state machine role's statements) and
 ``sdk`` (the ``aws-sdk:`` integrations' IAM). Integration modules import the model
 (``flowdsl.states``, ``refs``, ``iam``, ``terraform_expr``) and the registry, never one
-another. This package may be imported by the compilers (``asl``, ``terraform``), the validator,
-the importer and code generator, the loader and codec, the local runner's configuration and
-the testing strategies; never by the model (``flowdsl.states``) or the leaves below it.
+another, the engine, the assembler or the commands (``tests/test_layers.py`` holds the rule).
+What may import it: the compilers (``asl``, ``terraform``), the validator, the importer and
+code generator, the loader and codec, the local runner's configuration, ``flowdsl/__init__.py``
+and the testing strategies; never the model (``flowdsl.states``) or the leaves below it.
 """
 
 from __future__ import annotations

@@ -1,16 +1,26 @@
 """Testing helpers for flowdsl users and for flowdsl's own tests.
 
-``flowdsl.testing.strategies`` holds Hypothesis strategies (needs ``hypothesis``).
-``flowdsl.testing.kit`` runs a workflow locally with mocked tasks (``run``, ``throw``, ``returns``);
-its names are importable from here (loaded on first use).
+``flowdsl.testing.kit`` runs a workflow locally with mocked tasks (``run``, ``throw``,
+``returns``); its names are importable from here, and ``from flowdsl.testing import *``
+brings them (each loads on first use, so importing this package loads neither the engine nor
+Hypothesis). ``flowdsl.testing.strategies`` holds Hypothesis strategies (needs
+``hypothesis``; import it by name, ``*`` leaves it out).
+
+What may import it: users' tests and flowdsl's own; no library module of flowdsl depends on
+it (``tests/test_layers.py`` holds the rule). It imports what a run needs: the run pipeline,
+the engine and the deployment kinds' registry.
 """
 
-_KIT = ("run", "RunResult", "Call", "throw", "Throw", "returns", "Returns", "mock_handler")
+from typing import Any
+
+__all__ = ["Call", "Returns", "RunResult", "Throw", "mock_handler", "returns", "run", "throw"]
 
 
-def __getattr__(name: str):  # lazy: importing flowdsl.testing loads neither the engine nor hypothesis
-    if name in _KIT:
+def __getattr__(name: str) -> Any:
+    if name in __all__:
         from flowdsl.testing import kit
 
-        return getattr(kit, name)
+        value = getattr(kit, name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'flowdsl.testing' has no attribute {name!r}")

@@ -273,7 +273,7 @@ def run(workflow: Any, input: Any = None, *, mocks: Mapping[str, Any] | None = N
                                config=config, name=name, placeholders=True, trigger=chosen)
         clock = VirtualClock()
         binder = _RecordingBinder(clock)
-        binder._handlers.update(prepared.binder._handlers)
+        binder.update(prepared.binder)
         ctx = prepared.context
         for key, value in (context or {}).items():
             ctx[key] = {**ctx[key], **value} if isinstance(ctx.get(key), dict) and isinstance(value, Mapping) \
