@@ -144,6 +144,9 @@ def run(
                                   "repeatable."),
     history: bool = typer.Option(False, "--history", help="Print the execution's events as JSON."),
     name: Optional[str] = typer.Option(None, "--name", help="The workflow to run, when a file defines several."),
+    s3_root: Optional[Path] = typer.Option(None, "--s3-root", help="A folder serving as S3 for Distributed "
+                                           "Maps' ItemReader and ResultWriter: s3://bucket/key is "
+                                           "DIR/bucket/key."),
     **local: Any,
 ) -> None:
     """Run a workflow locally, on a virtual clock: tasks run as the workflow's run configuration
@@ -154,7 +157,7 @@ def run(
     from flowdsl.errors import FlowError
 
     try:
-        execution, title = _run(path, input_, mocks, test_case, var, name, local)
+        execution, title = _run(path, input_, mocks, test_case, var, name, local, s3_root)
     except FlowError as e:
         _fail([f"error: {e}"])
     from flowdsl.run.trace import format_trace, history_json
@@ -178,7 +181,7 @@ def run(
 
 
 def _run(path: str, input_: Optional[str], mocks: Optional[Path], test_case: Optional[str], var: list[str],
-         name: Optional[str], local: dict[str, Any]) -> Any:
+         name: Optional[str], local: dict[str, Any], s3_root: Optional[Path] = None) -> Any:
     """``local``: the kinds' local-run options as given (option name -> value)."""
     from flowdsl.deployments import local_options
     from flowdsl.errors import FlowError
@@ -200,8 +203,15 @@ def _run(path: str, input_: Optional[str], mocks: Optional[Path], test_case: Opt
         trigger = (option.name, None if option.takes == "flag" else value)
     raw_input = loads(input_, "--input") if input_ is not None else None
     overrides = parse_assignments(var, "--var")
+    s3 = None
+    if s3_root is not None:
+        from flowdsl.run.s3 import LocalS3
+
+        if not s3_root.is_dir():
+            raise FlowError(f"--s3-root {s3_root}: not a folder (it holds one folder per bucket)")
+        s3 = LocalS3(s3_root.resolve())
     prepared = prepare_run(path, input=raw_input, values=overrides, values_label="--var",
-                           mock_file=mocks, test_case=test_case, name=name, trigger=trigger)
+                           mock_file=mocks, test_case=test_case, name=name, trigger=trigger, s3=s3)
     return prepared.execute(), prepared.label
 
 

@@ -56,9 +56,11 @@ IMPORTED_ONLY_BY: dict[str, tuple[set[str], str]] = {
             "the engine is started by the run pipeline, the test kit and 'flowdsl run'"),
     "terraform": ({"build"}, "the assembler serves the build; kinds and integrations use terraform_expr"),
     "build": ({"cli_verbs", "graph", "pipeline"}, "a build is a command's work, never the model's"),
-    "deployments": ({"flowdsl", "build", "terraform", "pipeline", "scaffold", "cli_typer", "testing"},
-                    "the kinds are read by the package's names, the build, the assembler, the run "
-                    "pipeline, the scaffold, the commands and the test kit"),
+    "deployments": ({"flowdsl", "build", "codec", "terraform", "pipeline", "scaffold", "cli_typer",
+                     "testing"},
+                    "the kinds are read by the package's names, the build, the codec (their classes "
+                    "are model data), the assembler, the run pipeline, the scaffold, the commands and "
+                    "the test kit"),
 }
 
 

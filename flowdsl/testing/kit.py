@@ -169,6 +169,7 @@ class RunResult:
     execution: Execution
     calls: list[Call] = field(default_factory=list)
     name: str = "workflow"
+    s3: Any = None  # the run's object store (run(..., s3=...)): what the ResultWriters wrote
 
     # the execution's fields, for convenience
     @property
@@ -243,7 +244,8 @@ class RunResult:
 
 def run(workflow: Any, input: Any = None, *, mocks: Mapping[str, Any] | None = None,
         config: RunConfig | None = None, values: Mapping[str, Any] | None = None, name: str | None = None,
-        context: Mapping[str, Any] | None = None, max_steps: int = 100_000, **trigger: Any) -> RunResult:
+        context: Mapping[str, Any] | None = None, max_steps: int = 100_000, s3: Any = None,
+        **trigger: Any) -> RunResult:
     """Run ``workflow`` on a virtual clock and return a :class:`RunResult`.
 
     ``workflow`` is a :class:`~flowdsl.Workflow`, an ASL document (dict), or a path to a workflow
@@ -254,6 +256,9 @@ def run(workflow: Any, input: Any = None, *, mocks: Mapping[str, Any] | None = N
     a dict that is JSON-encoded) the way the EventBridge Pipe delivers it; ``scheduled=True``
     passes what a ScheduledJob's schedule delivers, ``event=`` an EventJob's event envelope,
     matched against the rule's pattern and transformed.
+    ``s3`` serves Distributed Maps' ItemReader and ResultWriter: files as ``{"bucket/key":
+    content}`` (put in a fresh temporary folder) or a :class:`~flowdsl.run.s3.LocalS3`; the
+    result's ``s3`` is that store, to read what the run wrote.
     ``values`` set deploy-time values (variables by name, others by address) over the config's;
     a required variable with no value gets a placeholder ``"<var.NAME>"``.
 
@@ -266,11 +271,18 @@ def run(workflow: Any, input: Any = None, *, mocks: Mapping[str, Any] | None = N
     from flowdsl.pipeline import prepare_run
 
     chosen = _trigger(trigger)
+    store = s3
+    if isinstance(s3, Mapping):
+        import tempfile
+
+        from flowdsl.run.s3 import local_s3
+
+        store = local_s3(dict(s3), tempfile.mkdtemp(prefix="flowdsl-s3-"))
 
     def go() -> RunResult:
         handlers = {state: mock_handler(state, spec) for state, spec in (mocks or {}).items()}
         prepared = prepare_run(workflow, input=input, values=values, mocks=handlers,
-                               config=config, name=name, placeholders=True, trigger=chosen)
+                               config=config, name=name, placeholders=True, trigger=chosen, s3=store)
         clock = VirtualClock()
         binder = _RecordingBinder(clock)
         binder.update(prepared.binder)
@@ -280,7 +292,7 @@ def run(workflow: Any, input: Any = None, *, mocks: Mapping[str, Any] | None = N
                 else value
         execution = execute(prepared.definition, prepared.input, tasks=binder, context=ctx, clock=clock,
                             max_steps=max_steps)
-        return RunResult(execution, binder.calls, prepared.name)
+        return RunResult(execution, binder.calls, prepared.name, store)
 
     return call(go)  # on a large stack: deeply nested inputs and definitions are handled
 
