@@ -33,6 +33,7 @@ so it holds files flowdsl must never touch: ``.terraform/``, ``.terraform.lock.h
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import re
@@ -40,7 +41,7 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -61,8 +62,18 @@ class OutputError(FlowError):
     """The output folder cannot take the build."""
 
 
-def manifest_text(files: Iterable[str]) -> str:
-    return json.dumps({"generated_by": "flowdsl", "files": sorted(files)}, indent=2) + "\n"
+def manifest_text(files: Mapping[str, str]) -> str:
+    """The manifest of a build: the files it wrote, and the SHA-256 of each. A later build
+    removes a file it no longer generates only when the file is still exactly what flowdsl
+    wrote, so a manifest that names someone else's file (forged, or copied from elsewhere)
+    cannot have it removed: its content is not known to whoever wrote the manifest."""
+    digests = {name: _digest(text.encode("utf-8")) for name, text in sorted(files.items())}
+    return json.dumps({"generated_by": "flowdsl", "files": sorted(files), "sha256": digests},
+                      indent=2) + "\n"
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def is_generated_name(rel: str, workflow: str, files: Collection[str] = ()) -> bool:
@@ -72,9 +83,11 @@ def is_generated_name(rel: str, workflow: str, files: Collection[str] = ()) -> b
     return rel in files or rel == f"{workflow}.asl.json" or _TF_FILE.fullmatch(rel) is not None
 
 
-def read_manifest(target: Path, workflow: str, files: Collection[str] = ()) -> tuple[set[str] | None, str | None]:
-    """(the files the manifest in ``target`` says flowdsl generated, None) when it is one flowdsl
-    writes; (None, why not) when it is something else; (None, None) when there is none."""
+def read_manifest(target: Path, workflow: str, files: Collection[str] = ()
+                  ) -> tuple[dict[str, str | None] | None, str | None]:
+    """(the files the manifest in ``target`` says flowdsl generated, each with the SHA-256 it
+    recorded or None, None) when it is one flowdsl writes; (None, why not) when it is something
+    else; (None, None) when there is none. (Manifests of earlier versions record no digests.)"""
     path = target / MANIFEST
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
@@ -100,15 +113,17 @@ def read_manifest(target: Path, workflow: str, files: Collection[str] = ()) -> t
         data = json.loads(raw.decode("utf-8"))
     except (ValueError, RecursionError):
         return None, "it is not valid JSON"
-    if not isinstance(data, dict) or set(data) != {"generated_by", "files"} or \
+    digests = data.get("sha256", {}) if isinstance(data, dict) else None
+    if not isinstance(data, dict) or set(data) - {"sha256"} != {"generated_by", "files"} or \
             data["generated_by"] != "flowdsl" or not isinstance(data["files"], list) or \
-            not all(isinstance(f, str) for f in data["files"]):
-        return None, 'it is not {"generated_by": "flowdsl", "files": [names]}'
+            not all(isinstance(f, str) for f in data["files"]) or not isinstance(digests, dict) or \
+            not all(isinstance(d, str) for d in digests.values()):
+        return None, 'it is not {"generated_by": "flowdsl", "files": [names], "sha256": {...}}'
     for rel in data["files"]:
         problem = _bad_entry(rel, workflow, files)
         if problem:
             return None, f"the entry {_shown(rel)} {problem}"
-    return set(data["files"]), None
+    return {rel: digests.get(rel) for rel in data["files"]}, None
 
 
 def _bad_entry(rel: str, workflow: str, files: Collection[str]) -> str | None:
@@ -131,7 +146,8 @@ def _shown(rel: str) -> str:
 def previous_files(target: Path, workflow: str | None = None) -> set[str] | None:
     """The files the manifest in ``target`` says flowdsl generated; None without a manifest
     flowdsl wrote."""
-    return read_manifest(target, workflow if workflow is not None else target.name)[0]
+    found = read_manifest(target, workflow if workflow is not None else target.name)[0]
+    return None if found is None else set(found)
 
 
 def _stderr(line: str) -> None:
@@ -206,7 +222,7 @@ def write(artifacts: Iterable[Any], out_dir: str | Path, *, follow_symlinks: boo
     warn = warn or _stderr
     check_out_dir(out)
     clean_stale_staging(out)
-    staged: list[tuple[Any, Path, Path, set[str]]] = []
+    staged: list[tuple[Any, Path, Path, dict[str, str | None]]] = []
     try:
         for art in arts:
             target = out / art.name
@@ -219,7 +235,7 @@ def write(artifacts: Iterable[Any], out_dir: str | Path, *, follow_symlinks: boo
             if why is not None:
                 warn(f"warning: ignoring {target / MANIFEST}: {why}; no file it lists is removed")
             staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{os.getpid()}-{art.name}-", dir=out))
-            staged.append((art, target, staging, before or set()))
+            staged.append((art, target, staging, before or {}))
             files = dict(art.files)
             files[MANIFEST] = manifest_text(art.files)
             for rel, text in sorted(files.items()):
@@ -233,7 +249,7 @@ def write(artifacts: Iterable[Any], out_dir: str | Path, *, follow_symlinks: boo
         written = []
         for art, target, staging, before in staged:
             try:
-                _commit(art, target, staging, before, follow_symlinks)
+                _commit(art, target, staging, before, follow_symlinks, warn)
             except OSError as e:
                 raise OutputError(f"cannot finish writing {target}/: {_describe(e)}; some of its files are "
                                   "new and some old: run the build again") from None
@@ -260,7 +276,8 @@ def _flush(path: Path) -> None:
         os.close(fd)
 
 
-def _commit(art: Any, target: Path, staging: Path, before: set[str], follow_symlinks: bool) -> None:
+def _commit(art: Any, target: Path, staging: Path, before: dict[str, str | None],
+            follow_symlinks: bool, warn: Warn) -> None:
     target.mkdir(exist_ok=True)
     # The folder is opened once, without following a link (unless asked to): every rename and
     # removal below is by name inside this very folder, whatever is swapped in meanwhile.
@@ -269,16 +286,34 @@ def _commit(art: Any, target: Path, staging: Path, before: set[str], follow_syml
     try:
         for rel in sorted(art.files):
             os.replace(staging / rel, rel, dst_dir_fd=folder)
-        for rel in sorted(before - set(art.files)):
+        for rel in sorted(set(before) - set(art.files)):
             try:
                 info = os.stat(rel, dir_fd=folder, follow_symlinks=False)
-                if stat.S_ISREG(info.st_mode):  # a link or a folder of that name is not flowdsl's
+                if not stat.S_ISREG(info.st_mode):  # a link or a folder of that name is not flowdsl's
+                    continue
+                if before[rel] is not None and _file_digest(rel, folder) == before[rel]:
                     os.unlink(rel, dir_fd=folder)
+                else:
+                    warn(f"warning: kept {target / rel}: flowdsl no longer generates it, but it is "
+                         "not the file flowdsl wrote there; remove it yourself if it is not yours")
             except OSError:
                 pass  # gone already: nothing to do
         os.replace(staging / MANIFEST, MANIFEST, dst_dir_fd=folder)  # last: it records what is now in place
     finally:
         os.close(folder)
+
+
+def _file_digest(rel: str, folder: int) -> str | None:
+    """The SHA-256 of the regular file ``rel`` in the open folder, read without following a link."""
+    fd = os.open(rel, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0), dir_fd=folder)
+    try:
+        digest = hashlib.sha256()
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            for chunk in iter(lambda: f.read(1 << 16), b""):
+                digest.update(chunk)
+        return digest.hexdigest()
+    finally:
+        os.close(fd)
 
 
 def stale(artifacts: Iterable[Any], out_dir: str | Path, *, follow_symlinks: bool = False) -> list[str]:
@@ -305,8 +340,8 @@ def stale(artifacts: Iterable[Any], out_dir: str | Path, *, follow_symlinks: boo
                 problems.append(f"{f}: missing")
             elif f.read_text(encoding="utf-8", errors="replace") != text:
                 problems.append(f"{f}: out of date")
-        before = read_manifest(target, art.name, art.files)[0] or set()
-        for rel in sorted(before - set(art.files)):
+        before = read_manifest(target, art.name, art.files)[0] or {}
+        for rel in sorted(set(before) - set(art.files)):
             if os.path.lexists(target / rel):
                 problems.append(f"{target / rel}: generated by an earlier build and no longer produced; "
                                 "the next build removes it")

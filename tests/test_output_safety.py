@@ -3,6 +3,7 @@ file is removed or written through a symbolic link unless the user asks for it."
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -38,8 +39,12 @@ def _folder(tmp_path: Path, manifest: object, files: dict[str, str] | None = Non
     return target
 
 
-def _listing(files: list[str]) -> dict:
-    return {"generated_by": "flowdsl", "files": files}
+def _listing(files: list[str], contents: dict[str, str] | None = None) -> dict:
+    """A manifest as flowdsl writes it, with the digests of ``contents`` (the files as written)."""
+    if contents is None:
+        return {"generated_by": "flowdsl", "files": files}
+    digests = {f: hashlib.sha256(contents[f].encode()).hexdigest() for f in files if f in contents}
+    return {"generated_by": "flowdsl", "files": files, "sha256": digests}
 
 
 def _warned(target: Path, why: str) -> str:
@@ -68,20 +73,20 @@ def test_a_manifest_never_removes_terraforms_or_the_users_files(tmp_path: Path, 
     for rel, text in USER_FILES.items():
         assert (target / rel).read_text() == text, rel
     assert (target / "old.tf.json").exists()  # the whole manifest is ignored, not just the entry
-    assert json.loads((target / MANIFEST).read_text()) == _listing(["main.tf.json", "w.asl.json"])
+    assert json.loads((target / MANIFEST).read_text()) == _listing(["main.tf.json", "w.asl.json"], NEW.files)
 
 
 @pytest.mark.parametrize(("manifest", "why"), [
     ("{not json", "it is not valid JSON"),
     ("\xff\xfe", "it is not valid JSON"),
-    ("[]", 'it is not {"generated_by": "flowdsl", "files": [names]}'),
-    (json.dumps({"files": ["old.tf.json"]}), 'it is not {"generated_by": "flowdsl", "files": [names]}'),
-    (json.dumps({"generated_by": "someone", "files": []}), 'it is not {"generated_by": "flowdsl", "files": [names]}'),
+    ("[]", 'it is not {"generated_by": "flowdsl", "files": [names], "sha256": {...}}'),
+    (json.dumps({"files": ["old.tf.json"]}), 'it is not {"generated_by": "flowdsl", "files": [names], "sha256": {...}}'),
+    (json.dumps({"generated_by": "someone", "files": []}), 'it is not {"generated_by": "flowdsl", "files": [names], "sha256": {...}}'),
     (json.dumps({"generated_by": "flowdsl", "files": "old.tf.json"}),
-     'it is not {"generated_by": "flowdsl", "files": [names]}'),
-    (json.dumps({"generated_by": "flowdsl", "files": [1]}), 'it is not {"generated_by": "flowdsl", "files": [names]}'),
+     'it is not {"generated_by": "flowdsl", "files": [names], "sha256": {...}}'),
+    (json.dumps({"generated_by": "flowdsl", "files": [1]}), 'it is not {"generated_by": "flowdsl", "files": [names], "sha256": {...}}'),
     (json.dumps({"generated_by": "flowdsl", "files": [], "more": 1}),
-     'it is not {"generated_by": "flowdsl", "files": [names]}'),
+     'it is not {"generated_by": "flowdsl", "files": [names], "sha256": {...}}'),
     (json.dumps(_listing(["old\0.tf.json"])), "the entry 'old\\x00.tf.json' holds a NUL byte"),
     (json.dumps(_listing(["../w2/old.tf.json"])), "the entry '../w2/old.tf.json' is not a plain file name in the folder"),
     (json.dumps(_listing([".."])), "the entry '..' is not a plain file name in the folder"),
@@ -158,9 +163,32 @@ def test_a_stale_entry_that_is_a_link_is_left_and_so_is_what_it_points_to(tmp_pa
 
 
 def test_a_stale_file_flowdsl_generated_is_removed(tmp_path: Path) -> None:
-    target = _folder(tmp_path, _listing(["old.tf.json", "w.asl.json"]), {"old.tf.json": "{}", "w.asl.json": "{}"})
+    old = {"old.tf.json": "{}", "w.asl.json": "{}"}
+    target = _folder(tmp_path, _listing(["old.tf.json", "w.asl.json"], old), old)
     write([NEW], tmp_path / "build", warn=pytest.fail)
     assert sorted(p.name for p in target.iterdir()) == [MANIFEST, "main.tf.json", "w.asl.json"]
+
+
+@pytest.mark.parametrize("recorded", [
+    {"provider.tf.json": "{}"},  # a digest of other content: the file is not what flowdsl wrote
+    {},  # no digest (a manifest of an earlier version, or one written by hand)
+])
+def test_a_stale_file_that_is_not_what_flowdsl_wrote_is_kept(tmp_path: Path, recorded) -> None:
+    mine = '{"provider": {"aws": {"region": "eu-west-1"}}}'
+    target = _folder(tmp_path, _listing(["provider.tf.json", "w.asl.json"], recorded),
+                     {"provider.tf.json": mine, "w.asl.json": "{}"})
+    lines: list[str] = []
+    write([NEW], tmp_path / "build", warn=lines.append)
+    assert (target / "provider.tf.json").read_text() == mine
+    assert lines == [f"warning: kept {target / 'provider.tf.json'}: flowdsl no longer generates it, "
+                     "but it is not the file flowdsl wrote there; remove it yourself if it is not yours"]
+
+
+def test_the_manifest_records_what_each_file_holds(tmp_path: Path) -> None:
+    write([NEW], tmp_path / "build")
+    data = json.loads((tmp_path / "build" / "w" / MANIFEST).read_text())
+    assert data["sha256"] == {rel: hashlib.sha256(text.encode()).hexdigest()
+                              for rel, text in NEW.files.items()}
 
 
 def test_an_output_folder_that_is_a_link_is_refused_unless_asked_for(tmp_path: Path) -> None:
