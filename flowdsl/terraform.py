@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 
 from flowdsl.asl import Compiled
+from flowdsl.deployments import alarms, versions
 from flowdsl.deployments.registry import kind_of, known
 from flowdsl.errors import Diagnostic
 from flowdsl.iam import Allow, merge, review
@@ -243,6 +244,7 @@ def state_machine_piece(m: Module) -> None:
             "level": d.logging.level,
         },
         "tracing_configuration": {"enabled": Expr("var.tracing_enabled")},
+        **versions.state_machine_fields(d),  # publish: a version per change, with alias=
         "dynamic": {"encryption_configuration": {
             "for_each": Expr("var.kms_key_arn == null ? [] : [var.kms_key_arn]"),
             "content": {"kms_key_id": Expr("encryption_configuration.value"),
@@ -256,7 +258,7 @@ def state_machine_piece(m: Module) -> None:
 def variables_piece(m: Module) -> None:
     d = m.deployment
     kind = kind_of(d)
-    settings = kind.variables(d) if kind else {}
+    settings = {**(kind.variables(d) if kind else {}), **versions.variables(d), **alarms.variables(d)}
     out: dict[str, Any] = {}
     for v in m.workflow.variables:
         if v.name in SETTINGS or v.name in settings:
@@ -323,6 +325,8 @@ def assemble(workflow: Workflow, compiled: Compiled) -> Module:
     }
     kind.terraform(m)
     state_machine_piece(m)
+    versions.terraform(m)  # alias=: the alias the trigger starts
+    alarms.terraform(m, kind.alarms)  # alarms=: the state machine's and the trigger's
     by_kind: dict[type, list[State]] = {}
     for st in iter_states(workflow.states):
         by_kind.setdefault(type(st), []).append(st)

@@ -62,6 +62,7 @@ LAZY_KINDS = {
     "InputTransformer": "event", "S3ObjectCreated": "event",
     "ScheduledJob": "scheduled", "ScheduleRetry": "scheduled",
     "StateMachine": "state_machine",
+    "Alias": "versions", "Canary": "versions", "Alarms": "alarms",  # every kind's options
 }
 
 

@@ -19,8 +19,11 @@ from typing import Any
 
 import attrs
 
+from flowdsl.deployments.alarms import Metric, dlq_depth
 from flowdsl.deployments.registry import (Choices, Deployment, Kind, LocalInput, LocalOption, Sample,
                                          Scaffold, register)
+from flowdsl.deployments.versions import start_resources
+from flowdsl.deployments.versions import target as started
 from flowdsl.errors import FlowError
 from flowdsl.frozen import frozen
 from flowdsl.iam import Allow
@@ -254,7 +257,7 @@ def _terraform(m: Module) -> None:
     m.role(file, "events", prefixed(m, "-EventsRole"), "events.amazonaws.com", "deployment", src,
            source_arn=rule)
     doc = m.policy_document(file, "events", (
-        Allow(("states:StartExecution",), (addr("aws_sfn_state_machine", "state_machine", "arn"),)),
+        Allow(("states:StartExecution",), start_resources(m)),
     ), "deployment")
     attachment = m.policy(file, "events", prefixed(m, "-EventsPolicy"), "events", doc, "deployment", src)
     pattern = m.local(file, "event_pattern", d.on.pattern, "deployment.on.pattern")
@@ -271,7 +274,7 @@ def _terraform(m: Module) -> None:
         "rule": addr("aws_cloudwatch_event_rule", "rule", "name"),
         "event_bus_name": d.on.bus,
         "target_id": "state-machine",
-        "arn": addr("aws_sfn_state_machine", "state_machine", "arn"),
+        "arn": started(m),
         "role_arn": addr("aws_iam_role", "events", "arn"),
         "retry_policy": {"maximum_event_age_in_seconds": d.retry.max_event_age_seconds,
                          "maximum_retry_attempts": d.retry.max_attempts},
@@ -305,6 +308,28 @@ def _terraform(m: Module) -> None:
 def _variables(d: EventJob) -> dict[str, dict[str, Any]]:
     return {"rule_enabled": {"type": "bool", "default": True,
                              "description": "Whether the rule starts executions (false: DISABLED)"}}
+
+
+def _alarms(m: Module) -> list[Metric]:
+    """The rule's failed invocations (AWS/Events FailedInvocations: dimension RuleName on the
+    default bus, EventBusName and RuleName on another,
+    https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html), and the
+    dead-letter queue's depth."""
+    d: EventJob = m.deployment
+    if not isinstance(d.on, (S3ObjectCreated, EventPattern)):
+        return []
+    rule = addr("aws_cloudwatch_event_rule", "rule", "name")
+    bus = d.on.bus
+    dimensions: Any = {"RuleName": rule}
+    if isinstance(bus, Ref):
+        dimensions = Expr('merge({RuleName = aws_cloudwatch_event_rule.rule.name}, '
+                          'aws_cloudwatch_event_rule.rule.event_bus_name == "default" ? {} : '
+                          '{EventBusName = aws_cloudwatch_event_rule.rule.event_bus_name})')
+    elif bus != "default":
+        dimensions = {"EventBusName": bus, "RuleName": rule}
+    out = [Metric("rule_failed_invocations", "AWS/Events", "FailedInvocations", dimensions,
+                  "the rule failed to start the state machine")]
+    return [*out, dlq_depth()] if d.dead_letter_queue else out
 
 
 def _outputs(m: Module) -> dict[str, Any]:
@@ -612,7 +637,7 @@ SCAFFOLD = Scaffold(
 
 
 register(EventJob, Kind(
-    name="event-driven", terraform=_terraform, variables=_variables, outputs=_outputs,
+    name="event-driven", terraform=_terraform, variables=_variables, outputs=_outputs, alarms=_alarms,
     input_option="event", local_input=event_input,
     input_shape="an EventBridge rule (the event envelope, through the input transformer)",
     encrypts="the dead-letter queue, the log group and the state machine",

@@ -12,12 +12,15 @@ from typing import Any
 
 import attrs
 
+from flowdsl.deployments.alarms import Alarms, Metric, dlq_depth
 from flowdsl.deployments.registry import (STATE_MACHINE_TYPES, Choices, Kind, LocalInput, LocalOption,
                                          Logging, Scaffold, register)
 from flowdsl.frozen import frozen
 from flowdsl.iam import Allow
 from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, Ref, join
 from flowdsl.source import caller_location
+from flowdsl.deployments.versions import Alias, start_resources
+from flowdsl.deployments.versions import target as started
 from flowdsl.strict_json import check_value
 from flowdsl.terraform_expr import Expr, Module, addr, kms_statement, prefixed, sqs_encryption
 
@@ -61,6 +64,8 @@ class OnDemandJob:
     logging: Logging = attrs.field(factory=Logging)
     tracing: bool = True  # module input tracing_enabled; X-Ray policy only when on
     type: str = attrs.field(default="STANDARD", validator=attrs.validators.in_(STATE_MACHINE_TYPES))
+    alias: Alias | None = attrs.field(default=None, kw_only=True)  # flowdsl.deployments.versions
+    alarms: Alarms | None = attrs.field(default=None, kw_only=True)  # flowdsl.deployments.alarms
     source: Any = attrs.field(factory=caller_location, eq=False, repr=False, metadata={"source": True})
 
 
@@ -98,7 +103,7 @@ def _terraform(m: Module) -> None:
     start = ("states:StartExecution" if d.pipe.invocation_type == "FIRE_AND_FORGET"
              else "states:StartSyncExecution")
     target_doc = m.policy_document("pipe.tf.json", "pipe_target", (
-        Allow((start,), (addr("aws_sfn_state_machine", "state_machine", "arn"),)),
+        Allow((start,), start_resources(m)),
     ), "deployment.pipe")
     attachments = [
         m.policy("pipe.tf.json", "pipe_source", prefixed(m, "-PipesSourcePolicy"), "pipe",
@@ -114,7 +119,7 @@ def _terraform(m: Module) -> None:
         "name": pipe_name,
         "role_arn": addr("aws_iam_role", "pipe", "arn"),
         "source": addr("aws_sqs_queue", "queue", "arn"),
-        "target": addr("aws_sfn_state_machine", "state_machine", "arn"),
+        "target": started(m),
         "source_parameters": {"sqs_queue_parameters": {"batch_size": d.pipe.batch_size}},
         "target_parameters": {"step_function_state_machine_parameters": {
             "invocation_type": d.pipe.invocation_type}},
@@ -126,6 +131,19 @@ def _variables(d: OnDemandJob) -> dict[str, dict[str, Any]]:
     return {"max_receive_count": {
         "type": "number", "default": d.queue.max_receive_count if d.queue else 5,
         "description": "Receives before a message moves to the dead-letter queue"}}
+
+
+def _alarms(m: Module) -> list[Metric]:
+    """The dead-letter queue's depth and the pipe's failures (AWS/EventBridge/Pipes, dimension
+    PipeName: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-monitoring.html)."""
+    if m.deployment.queue is None:
+        return []
+    pipe = {"PipeName": addr("aws_pipes_pipe", "pipe", "name")}
+    return [dlq_depth(),
+            Metric("pipe_execution_failed", "AWS/EventBridge/Pipes", "ExecutionFailed", pipe,
+                   "pipe executions failed"),
+            Metric("pipe_target_stage_failed", "AWS/EventBridge/Pipes", "TargetStageFailed", pipe,
+                   "the pipe failed to start the state machine")]
 
 
 def _outputs(m: Module) -> dict[str, Any]:
@@ -212,7 +230,7 @@ SCAFFOLD = Scaffold(
 
 
 register(OnDemandJob, Kind(
-    name="on-demand", terraform=_terraform, variables=_variables, outputs=_outputs,
+    name="on-demand", terraform=_terraform, variables=_variables, outputs=_outputs, alarms=_alarms,
     input_option="message", local_input=sqs_input,
     input_shape="an SQS message through an EventBridge Pipe (a list of one SQS record)",
     encrypts="the queues, the log group and the state machine",

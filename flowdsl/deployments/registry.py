@@ -11,6 +11,8 @@ from typing import Any, Protocol
 
 import attrs
 
+from flowdsl.deployments.alarms import Alarms
+from flowdsl.deployments.versions import Alias
 from flowdsl.errors import FlowError
 from flowdsl.frozen import frozen
 from flowdsl.placeholders import resolve
@@ -47,6 +49,8 @@ class Deployment:
     tracing: bool = attrs.field(default=True, kw_only=True)  # module input tracing_enabled
     type: str = attrs.field(default="STANDARD", kw_only=True,
                             validator=attrs.validators.in_(STATE_MACHINE_TYPES))
+    alias: Alias | None = attrs.field(default=None, kw_only=True)  # flowdsl.deployments.versions
+    alarms: Alarms | None = attrs.field(default=None, kw_only=True)  # flowdsl.deployments.alarms
     source: Any = attrs.field(factory=caller_location, kw_only=True, eq=False, repr=False,
                               metadata={"source": True})
 
@@ -149,6 +153,8 @@ class Kind:
     variables: Callable[[Any], dict[str, dict[str, Any]]] = lambda deployment: {}
     # Outputs beside state_machine_arn, state_machine_name and log_group_name.
     outputs: Callable[[Module], dict[str, Any]] = lambda module: {}
+    # The alarms of its trigger (flowdsl.deployments.alarms.Metric), with alarms=Alarms(...).
+    alarms: Callable[[Module], Sequence[Any]] = lambda module: ()
     # The local-run option that builds this kind's input (its own, in ``options``, or another
     # kind's), and the builder; None: the kind has no trigger, give --input.
     input_option: str | None = None

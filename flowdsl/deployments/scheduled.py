@@ -18,7 +18,10 @@ from typing import Any
 
 import attrs
 
+from flowdsl.deployments.alarms import Metric, dlq_depth
 from flowdsl.deployments.registry import Choices, Deployment, Kind, LocalInput, LocalOption, Scaffold, register
+from flowdsl.deployments.versions import start_resources
+from flowdsl.deployments.versions import target as started
 from flowdsl.frozen import frozen
 from flowdsl.iam import Allow
 from flowdsl.placeholders import iter_refs, walk
@@ -278,8 +281,7 @@ def _terraform(m: Module) -> None:
     src = d.source
     _check(m, d)
     file = "scheduler.tf.json"
-    statements = [Allow(("states:StartExecution",),
-                        (addr("aws_sfn_state_machine", "state_machine", "arn"),))]
+    statements = [Allow(("states:StartExecution",), start_resources(m))]
     if d.dead_letter_queue:
         m.resource(file, "aws_sqs_queue", "dlq", {
             "name": prefixed(m, "-SchedulerDLQ"),
@@ -304,7 +306,7 @@ def _terraform(m: Module) -> None:
     attachment = m.policy(file, "scheduler", prefixed(m, "-SchedulerPolicy"), "scheduler", doc,
                           "deployment", src)
     target: dict[str, Any] = {
-        "arn": addr("aws_sfn_state_machine", "state_machine", "arn"),
+        "arn": started(m),
         "role_arn": addr("aws_iam_role", "scheduler", "arn"),
         "input": input_text(m, d.input),
         "retry_policy": {"maximum_event_age_in_seconds": d.retry.max_event_age_seconds,
@@ -336,6 +338,19 @@ def _variables(d: ScheduledJob) -> dict[str, dict[str, Any]]:
     return {"schedule_enabled": {"type": "bool", "default": True,
                                  "description": "Whether the schedule starts executions "
                                                 "(false: the schedule exists, DISABLED)"}}
+
+
+def _alarms(m: Module) -> list[Metric]:
+    """Target errors and dropped invocations of the schedule group (AWS/Scheduler, dimension
+    ScheduleGroup: https://docs.aws.amazon.com/scheduler/latest/UserGuide/monitoring-cloudwatch.html),
+    and the dead-letter queue's depth."""
+    d: ScheduledJob = m.deployment
+    group = {"ScheduleGroup": addr("aws_scheduler_schedule", "schedule", "group_name")}
+    out = [Metric("schedule_target_errors", "AWS/Scheduler", "TargetErrorCount", group,
+                  "the schedule group's targets returned errors"),
+           Metric("schedule_invocations_dropped", "AWS/Scheduler", "InvocationDroppedCount", group,
+                  "the schedule group dropped invocations after their retries")]
+    return [*out, dlq_depth()] if d.dead_letter_queue else out
 
 
 def _outputs(m: Module) -> dict[str, Any]:
@@ -409,7 +424,7 @@ SCAFFOLD = Scaffold(
 
 
 register(ScheduledJob, Kind(
-    name="scheduled", terraform=_terraform, variables=_variables, outputs=_outputs,
+    name="scheduled", terraform=_terraform, variables=_variables, outputs=_outputs, alarms=_alarms,
     input_option="scheduled", local_input=scheduled_input,
     input_shape="an EventBridge Scheduler schedule (its fixed input, context attributes filled in)",
     encrypts="the dead-letter queue, the schedule's input, the log group and the state machine",

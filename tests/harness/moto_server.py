@@ -56,6 +56,7 @@ ENDPOINT_SERVICES = (
     "secretsmanager",
     "xray",
     "scheduler",
+    "cloudwatch",  # the alarms of alarms=Alarms(...)
 )
 
 
