@@ -62,7 +62,7 @@ CASES = [
      "'list(string)', 'map(string)', 'any', got str 'str'"),
     ('OnDemandJob("j", bogus=1)',
      "OnDemandJob.bogus: unknown argument; OnDemandJob takes resource_name, queue, pipe, logging, "
-     "tracing, type"),
+     "tracing, type, alias, alarms"),
 ]
 
 

@@ -41,7 +41,13 @@ __all__ = ["Alias", "Canary", "start_resources", "target"]
 
 # CreateStateMachineAlias: 1-80 characters of letters, digits, '-', '_' and '.', not all
 # digits (a number names a version), https://docs.aws.amazon.com/step-functions/latest/apireference/API_CreateStateMachineAlias.html
-ALIAS_NAME = re.compile(r"(?=.*[A-Za-z_.-])[A-Za-z0-9_.-]{1,80}")
+ALIAS_CHARACTERS = re.compile(r"[A-Za-z0-9_.-]+")
+MAX_ALIAS_NAME = 80
+
+
+def is_alias_name(name: Any) -> bool:
+    return (isinstance(name, str) and len(name) <= MAX_ALIAS_NAME and not name.isdigit()
+            and ALIAS_CHARACTERS.fullmatch(name) is not None)
 
 
 @frozen
@@ -97,7 +103,7 @@ def terraform(m: Module) -> None:
     if alias is None:
         return
     src = getattr(d, "source", None)
-    if not isinstance(alias.name, str) or not ALIAS_NAME.fullmatch(alias.name):
+    if not is_alias_name(alias.name):
         m.error("bad-alias", "deployment.alias.name",
                 f"alias name {alias.name!r}: 1-80 letters, digits, '-', '_' or '.', "
                 "not only digits (a number names a version)", src)

@@ -141,3 +141,29 @@ def test_aliases_canaries_and_alarms_of_every_kind(fresh_moto, tmp_path):
     assert len(rep.resources("aws_sfn_alias")) == 4
     assert len(rep.resources("aws_cloudwatch_metric_alarm")) == 4 * 4 + 3 + 3 + 2
     assert fresh_moto.client("cloudwatch").describe_alarms()["MetricAlarms"] == []
+
+
+@pytest.mark.terraform
+def test_the_inputs_refuse_a_wrong_canary_and_a_bus_given_at_deploy_time_validates(moto, tmp_path):
+    from harness import prepare_workdir
+
+    from flowdsl import EventPattern
+
+    wf = Workflow("orders", variables=[Variable("bus"), Variable("alarm_topic_arn")], states=[Pass("A")],
+                  deployment=EventJob("orders", EventPattern({"source": ["shop"]}, bus=var("bus")),
+                                      alias=Alias(canary=Canary()), alarms=Alarms(topic=var("alarm_topic_arn"))))
+    write([build(wf)], tmp_path / "modules")
+    wd = prepare_workdir(tmp_path / "modules" / "orders", {"bus": "orders", "alarm_topic_arn": "arn:aws:sns:x"},
+                         moto, workdir=tmp_path / "wd")
+    tf = Terraform(wd)
+    tf.init()
+    assert tf.validate()["valid"]
+    (wd / "wrong.tfvars.json").write_text(json.dumps(
+        {"canary_percent": 150, "stable_version": 1.5, "alarm_period_seconds": 90}))
+    res = tf.run("plan", "-input=false", "-no-color", "-var-file=wrong.tfvars.json", check=False)
+    said = " ".join(res.stderr.split())
+    assert res.returncode == 1, res.stdout
+    for message in ("canary_percent is a whole number from 0 to 100.",
+                    "stable_version is a published version's number",
+                    "alarm_period_seconds is a multiple of 60."):
+        assert message in said, said
