@@ -157,7 +157,7 @@ class Module:
                                "values": [ACCOUNT_ID]})
         if source_arn is not None:
             conditions.append({"test": "ArnLike", "variable": "aws:SourceArn",
-                               "values": [source_arn]})
+                               "values": list(source_arn) if isinstance(source_arn, tuple) else [source_arn]})
         if conditions:
             statement["condition"] = conditions
         trust = f"assume_{name}" if source_arn is not None else f"assume_{principal}"
@@ -220,8 +220,8 @@ def state_machine_piece(m: Module) -> None:
     # cannot refer to the state machine.
     m.role("state_machine.tf.json", "state_machine", prefixed(m, "-SfnRole"),
            "states.amazonaws.com", "deployment", src,
-           source_arn=join("arn:", PARTITION, ":states:", REGION, ":", ACCOUNT_ID,
-                           ":stateMachine:", d.resource_name))
+           source_arn=versions.trusted(join("arn:", PARTITION, ":states:", REGION, ":", ACCOUNT_ID,
+                                            ":stateMachine:", d.resource_name), d))
     statements: list[Allow] = [LOG_DELIVERY, *state_machine_statements(m.workflow, m)]
     doc = m.policy_document("state_machine.tf.json", "state_machine", tuple(statements),
                             "deployment", extra=kms_statement("kms:Decrypt", "kms:GenerateDataKey"))

@@ -77,7 +77,8 @@ class Module(Protocol):
              source_arn: Any = None) -> ResourceAttr:
         """Add an IAM role that ``service`` (``"events.amazonaws.com"``) assumes; its trust
         policy has ``aws:SourceAccount`` with ``same_account``, and also ``aws:SourceArn``
-        with ``source_arn`` (the resource acting through the role, or an ARN pattern)."""
+        with ``source_arn`` (the resource acting through the role, or an ARN pattern; a
+        tuple of them: any one)."""
 
     def policy(self, file: str, name: str, policy_name: Any, role: str, document: Expr,
                owner: str, source: str | None, count: Expr | None = None) -> str:

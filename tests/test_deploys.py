@@ -247,3 +247,15 @@ def test_alias_and_alarms_round_trip_through_the_codec() -> None:
     wf = workflow(KINDS["on-demand"])
     codec = ModelCodec()
     assert codec.structure(codec.unstructure(wf)) == wf
+
+
+def test_with_an_alias_the_state_machine_role_also_trusts_its_versions_and_aliases() -> None:
+    def trusted(deployment: Any) -> list[str]:
+        doc = module(deployment)["data"]["aws_iam_policy_document"]["assume_state_machine"]
+        [statement] = doc["statement"]
+        return next(c["values"] for c in statement["condition"] if c["variable"] == "aws:SourceArn")
+
+    arn = ("arn:${data.aws_partition.current.partition}:states:${data.aws_region.current.name}:"
+           "${data.aws_caller_identity.current.account_id}:stateMachine:job")
+    assert trusted(StateMachine("job")) == [arn]
+    assert trusted(StateMachine("job", alias=Alias())) == [arn, arn + ":*"]

@@ -34,7 +34,7 @@ from typing import Any
 import attrs
 
 from flowdsl.frozen import frozen
-from flowdsl.refs import ResourceAttr
+from flowdsl.refs import ResourceAttr, join
 from flowdsl.terraform_expr import Expr, Module, addr
 
 __all__ = ["Alias", "Canary", "start_resources", "target"]
@@ -90,6 +90,15 @@ def start_resources(m: Module) -> tuple[ResourceAttr, ...]:
     if alias_of(m.deployment) is None:
         return (STATE_MACHINE,)
     return (STATE_MACHINE, addr("aws_sfn_alias", "state_machine", "arn"))
+
+
+def trusted(state_machine_arn: Any, deployment: Any) -> Any:
+    """The ``aws:SourceArn`` the state machine's role trusts: the state machine, and with an
+    alias also its versions and aliases (``<arn>:*``), whichever ARN Step Functions presents
+    for an execution started through them."""
+    if alias_of(deployment) is None:
+        return state_machine_arn
+    return (state_machine_arn, join(state_machine_arn, ":*"))
 
 
 def state_machine_fields(deployment: Any) -> dict[str, Any]:
