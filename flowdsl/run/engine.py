@@ -53,31 +53,32 @@ class Execution:
     input: Any = None
 
 
-class _Stop(Exception):
-    """The execution ends other than by a state's error (its ``resume`` says where, for a redrive)."""
+class _StepLimit(Exception):
+    resume: dict[str, Any] | None = None  # where the execution stopped, for a redrive
+    partial: dict[str, Any] | None = None
+
+
+class _Timeout(Exception):
+    resume: dict[str, Any] | None = None
+    partial: dict[str, Any] | None = None
+
+
+class _HistoryFull(Exception):
+    """The next event would be the 25,000th and it does not end the execution successfully."""
 
     resume: dict[str, Any] | None = None
     partial: dict[str, Any] | None = None
 
 
-class _StepLimit(_Stop):
-    pass
-
-
-class _Timeout(_Stop):
-    pass
-
-
-class _HistoryFull(_Stop):
-    """The next event would be the 25,000th and it does not end the execution successfully."""
-
-
-class _DurationExceeded(_Stop):
+class _DurationExceeded(Exception):
     """Virtual time would pass the one-year maximum duration of an execution."""
 
+    resume: dict[str, Any] | None = None
+    partial: dict[str, Any] | None = None
 
-# What stops a state: its error, or the execution's end; either records where it stopped.
-_STOPS = (StatesError, _Stop)
+
+# What stops a state: its error, or the end of the execution; either records where it stopped.
+_STOPS = (StatesError, _StepLimit, _Timeout, _HistoryFull, _DurationExceeded)
 
 
 class _Branches:
