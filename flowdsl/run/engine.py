@@ -555,7 +555,7 @@ class _Runner:
         try:
             return self.do_parallel(name, st, raw, scope, ql, ctx, retry_count)
         except _STOPS as err:
-            err.partial = {"branches": dict(frame.ended)}
+            err.partial = {"branches": dict(frame.ended)}  # type: ignore[union-attr]
             raise
         finally:
             self._parallels.pop()

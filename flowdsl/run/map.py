@@ -456,6 +456,7 @@ def run_map(host: Host, name: str, st: dict[str, Any], raw: Any, scope: Scope, q
         writer = None  # WriterConfig alone: the transformed results are the state's result
     before = (previous or {}).get("map") or {}
     redrives = 0
+    map_run: MapRun | None
     if distributed and before.get("map_run_arn"):
         # Redriving the parent redrives its Map Run: same ARN, the unsuccessful children again.
         map_run = MapRun(before["map_run_arn"], (ctx.get("Execution") or {}).get("RoleArn", ""))

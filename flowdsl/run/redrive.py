@@ -106,7 +106,7 @@ def check_redrivable(previous: Previous, definition: Mapping[str, Any], now: dat
     if len(previous.history) >= MAX_REDRIVE_HISTORY:
         raise refuse(f"Execution history event limit exceeded ({len(previous.history):,} events; a "
                      f"redrive needs fewer than {MAX_REDRIVE_HISTORY:,})")
-    stamps = [ev.get("timestamp") for ev in previous.history if isinstance(ev.get("timestamp"), datetime)]
+    stamps: list[datetime] = [ev["timestamp"] for ev in previous.history if isinstance(ev.get("timestamp"), datetime)]
     if len(stamps) >= 2 and (stamps[-1] - stamps[0]).total_seconds() >= MAX_EXECUTION_SECONDS:
         raise refuse("Execution has exceeded the max execution time (one year)")
     if previous.resume is None:

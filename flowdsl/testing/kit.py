@@ -27,7 +27,11 @@ A mock, per Task state name, is
 * a local binding from :mod:`flowdsl.run` (``MockedTask``, ``LocalLambda``, ``LocalBatch``).
 
 Mocks override the bindings of ``config`` (a :class:`flowdsl.run.config.RunConfig`) for the
-states they name; states bound by neither fail the execution with ``States.Runtime``.
+states they name; states bound by neither fail the execution with ``States.Runtime``; a mock on
+a state that calls no task (Pass, Choice, Map, Parallel...) is refused, naming its type.
+
+:func:`redrive` redrives a failed result as Step Functions' RedriveExecution does: from the
+state that did not succeed, with the input it had (``redrive(result, mocks={...})``).
 """
 
 from __future__ import annotations

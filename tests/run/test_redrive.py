@@ -349,3 +349,19 @@ def test_a_bad_record_is_refused_naming_the_file(tmp_path: Path, content: str | 
     with pytest.raises(NotRedrivable) as info:
         read_record(path)
     assert str(info.value) == message.format(path=path)
+
+
+def test_nested_parallel_and_map_redrive_only_the_branch_of_the_item_that_failed() -> None:
+    pair = {"Type": "Parallel", "End": True, "Branches": [
+        {"StartAt": "X", "States": {"X": task(Parameters={"i.$": "$", "b": "x"})}},
+        {"StartAt": "Y", "States": {"Y": task(Parameters={"i.$": "$", "b": "y"})}}]}
+    machine = {"StartAt": "Outer", "States": {"Outer": {"Type": "Parallel", "End": True, "Branches": [
+        {"StartAt": "Each", "States": {"Each": {"Type": "Map", "End": True,
+                                                "ItemProcessor": {"StartAt": "Pair", "States": {"Pair": pair}}}}},
+        {"StartAt": "Last", "States": {"Last": task()}}]}}}
+    world = World('Y:{"b": "y", "i": 2}')
+    first, again = run_then_redrive(machine, [1, 2, 3], world)
+    assert again.status == "SUCCEEDED"
+    assert world.calls == [("Y", {"i": 2, "b": "y"}), ("X", {"i": 3, "b": "x"}), ("Y", {"i": 3, "b": "y"}),
+                           ("Last", [1, 2, 3])]
+    assert [[pair[0]["got"]["i"], pair[1]["got"]["b"]] for pair in again.output[0]] == [[1, "y"], [2, "y"], [3, "y"]]
