@@ -136,3 +136,36 @@ def test_a_mock_on_a_state_that_calls_no_task_is_refused(name: str, body: dict[s
     with pytest.raises(RunError) as info:
         run({"StartAt": name, "States": states}, mocks={name: {"x": 1}})
     assert str(info.value) == f"cannot mock state {name!r}: it is a {why}"
+
+
+def test_a_redriven_map_run_writes_every_child_once_under_the_same_map_run() -> None:
+    import json
+
+    definition = {"StartAt": "Rows", "States": {"Rows": {
+        "Type": "Map", "End": True,
+        "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                       "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
+                       "Parameters": {"Bucket": "in", "Key": "people.csv"}},
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                          "StartAt": "Greet", "States": {"Greet": {"Type": "Task", "Resource": L, "End": True}}},
+        "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "out", "Prefix": "r"}},
+    }}}
+    down = [True]
+
+    def greet(payload: Any) -> Any:
+        if payload["name"] == "alan" and down[0]:
+            raise RuntimeError("alan is away")
+        return {"hi": payload["name"]}
+
+    result = run(definition, s3={"in/people.csv": "name\nada\nalan\n"}, mocks={"Greet": greet})
+    result.assert_failed("RuntimeError")
+    down[0] = False
+    again = redrive(result).assert_succeeded()
+    assert [c.payload["name"] for c in again.calls] == ["alan"]  # ada's child succeeded: not run again
+    manifest = json.loads(again.s3.get("out", again.output["ResultWriterDetails"]["Key"]))
+    assert manifest["MapRunArn"] == again.output["MapRunArn"]
+    [succeeded] = manifest["ResultFiles"]["SUCCEEDED"]
+    rows = json.loads(again.s3.get("out", succeeded["Key"]))
+    assert sorted(json.loads(r["Output"])["hi"] for r in rows) == ["ada", "alan"]
+    started = [e for e in result.history if e["type"] == "MapRunStarted"]
+    assert started[0]["mapRunStartedEventDetails"]["mapRunArn"] == again.output["MapRunArn"]
