@@ -147,6 +147,11 @@ def run(
     s3_root: Optional[Path] = typer.Option(None, "--s3-root", help="A folder serving as S3 for Distributed "
                                            "Maps' ItemReader and ResultWriter: s3://bucket/key is "
                                            "DIR/bucket/key."),
+    save: Optional[Path] = typer.Option(None, "--save", help="Write the execution to FILE (its definition's "
+                                        "hash, input, history and where it stopped), for --redrive."),
+    redrive: Optional[Path] = typer.Option(None, "--redrive", help="Redrive the unsuccessful execution saved "
+                                           "in FILE (by --save): run it again from the state that did not "
+                                           "succeed, with the input it had."),
     **local: Any,
 ) -> None:
     """Run a workflow locally, on a virtual clock: tasks run as the workflow's run configuration
@@ -157,7 +162,7 @@ def run(
     from flowdsl.errors import FlowError
 
     try:
-        execution, title = _run(path, input_, mocks, test_case, var, name, local, s3_root)
+        execution, title = _run(path, input_, mocks, test_case, var, name, local, s3_root, save, redrive)
     except FlowError as e:
         _fail([f"error: {e}"])
     from flowdsl.run.trace import format_trace, history_json
@@ -181,7 +186,8 @@ def run(
 
 
 def _run(path: str, input_: Optional[str], mocks: Optional[Path], test_case: Optional[str], var: list[str],
-         name: Optional[str], local: dict[str, Any], s3_root: Optional[Path] = None) -> Any:
+         name: Optional[str], local: dict[str, Any], s3_root: Optional[Path] = None,
+         save: Optional[Path] = None, redrive: Optional[Path] = None) -> Any:
     """``local``: the kinds' local-run options as given (option name -> value)."""
     from flowdsl.deployments import local_options
     from flowdsl.errors import FlowError
@@ -212,7 +218,9 @@ def _run(path: str, input_: Optional[str], mocks: Optional[Path], test_case: Opt
         s3 = LocalS3(s3_root.resolve())
     prepared = prepare_run(path, input=raw_input, values=overrides, values_label="--var",
                            mock_file=mocks, test_case=test_case, name=name, trigger=trigger, s3=s3)
-    return prepared.execute(), prepared.label
+    from flowdsl.run.redrive import run_prepared
+
+    return run_prepared(prepared, save=save, redrive_from=redrive, input_flags=given), prepared.label
 
 
 @app.command("sample-event", epilog="Example: flowdsl sample-event workflows/uploads.py > event.json "

@@ -314,6 +314,9 @@ class Workflow:
     deployment: Any = attrs.field(default=None, kw_only=True)
     # IAM for the state machine's role beyond what flowdsl derives (flowdsl.iam.Allow)
     permissions: tuple[Allow, ...] = attrs.field(factory=tuple, kw_only=True, converter=_tuple)
+    # True: executions may be redriven with their Distributed Maps' Map Runs, so the role may
+    # redrive the Map Runs' child executions (states:RedriveExecution)
+    redrive: bool = attrs.field(default=False, kw_only=True)
     source: str | None = _source()
 
     __attrs_post_init__ = check_fields

@@ -55,4 +55,4 @@ def test_star_import_brings_the_kit_and_importing_the_package_loads_nothing_else
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     loaded, star = out.splitlines()
     assert loaded == "[]"
-    assert star == "['Call', 'Returns', 'RunResult', 'Throw', 'mock_handler', 'returns', 'run', 'throw']"
+    assert star == "['Call', 'Returns', 'RunResult', 'Throw', 'mock_handler', 'redrive', 'returns', 'run', 'throw']"

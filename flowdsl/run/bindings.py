@@ -512,6 +512,29 @@ def unbound_message(state: str, resource: str) -> str:
             f"flowdsl.testing.run) or bind it in the workflow file's RunConfig(tasks={{{state!r}: ...}})")
 
 
+# Why a state of each type takes no mock (a Task binding): what it does instead.
+_NOT_MOCKABLE = {
+    "Map": "runs its ItemProcessor and calls no task; mock the Task states inside it instead",
+    "Parallel": "runs its branches and calls no task; mock the Task states inside them instead",
+    "Pass": "passes on its input (or its Result) and calls no task",
+    "Choice": "picks the next state from its input and calls no task",
+    "Wait": "waits and calls no task",
+    "Succeed": "ends its execution (or branch) successfully and calls no task",
+    "Fail": "fails with its Error and Cause and calls no task",
+}
+
+
+def not_mockable_message(state: str, type_: str) -> str:
+    """Why state ``state``, of ``type_``, cannot be mocked (only Task states call a task)."""
+    why = _NOT_MOCKABLE.get(type_, "is not a Task state; only Task states call a task")
+    return f"cannot mock state {state!r}: it is a {type_} state, which {why}"
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4].rstrip() + " ..."
+
+
 Binding = Union[TaskBinding, ItemReaderBinding, ResultWriterBinding, Callable[[Any], Any], str]
 
 
@@ -595,7 +618,12 @@ class TaskBinder:
         handler = spec.adapt(binding)
         if handler is None:
             what = "" if kind == TASK else f" ({kind})"
-            raise RunError(f"cannot bind state {state_name!r}{what} to {binding!r}: {spec.accepts}")
+            given = _shown(binding)
+            hint = ""
+            if kind == TASK and (binding is None or isinstance(binding, (Mapping, list, int, float, bool))):
+                hint = (f"; a fixed result is a mock: MockedTask.from_config({state_name!r}, "
+                        "{'0': {'Return': ...}}), or mocks= in flowdsl.testing.run")
+            raise RunError(f"cannot bind state {state_name!r}{what} to {given}: {spec.accepts}{hint}")
         if kind == TASK:
             self._handlers[state_name] = cast(TaskHandler, handler)
         else:

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from flowdsl.lang.timestamps import parse as parse_timestamp
-from flowdsl.vocabulary import JSONATA, JSONPATH, QUERY_LANGUAGES, STATE_TYPES, TASK_LIKE_TYPES, parse_states_arn
+from flowdsl.vocabulary import (JSONATA, JSONPATH, QUERY_LANGUAGES, STATE_TYPES, TASK_LIKE_TYPES, parse_states_arn,
+                                walk_states)
 
-from .bindings import TaskBinder, TaskCall, unbound_message
+from .bindings import TaskBinder, TaskCall, not_mockable_message, unbound_message
 from .choice import evaluate_rule
 from .clock import VirtualClock, iso
 from .dataflow import MAX_PAYLOAD_BYTES, DataFlow, Scope, dumps
@@ -42,22 +43,61 @@ class Execution:
     history: list[dict[str, Any]] = field(default_factory=list)
     trace: list[tuple[str, str, float, float]] = field(default_factory=list)
     variables: dict[str, Any] = field(default_factory=dict)
+    # Where an unsuccessful execution stopped, for a redrive (:mod:`.redrive`): the state that did
+    # not succeed, its input and the variables it saw, and inside a Parallel or Map state the
+    # branches and iterations that succeeded; None when the execution succeeded.
+    resume: dict[str, Any] | None = None
+    redrive_count: int = 0  # $$.Execution.RedriveCount
+    context: dict[str, Any] = field(default_factory=dict)  # the context object's Execution and StateMachine
+    invocations: dict[str, int] = field(default_factory=dict)  # task invocations so far, per state
+    input: Any = None
 
 
 class _StepLimit(Exception):
-    pass
+    resume: dict[str, Any] | None = None  # where the execution stopped, for a redrive
+    partial: dict[str, Any] | None = None
 
 
 class _Timeout(Exception):
-    pass
+    resume: dict[str, Any] | None = None
+    partial: dict[str, Any] | None = None
 
 
 class _HistoryFull(Exception):
     """The next event would be the 25,000th and it does not end the execution successfully."""
 
+    resume: dict[str, Any] | None = None
+    partial: dict[str, Any] | None = None
+
 
 class _DurationExceeded(Exception):
     """Virtual time would pass the one-year maximum duration of an execution."""
+
+    resume: dict[str, Any] | None = None
+    partial: dict[str, Any] | None = None
+
+
+# What stops a state: its error, or the end of the execution; either records where it stopped.
+_STOPS = (StatesError, _StepLimit, _Timeout, _HistoryFull, _DurationExceeded)
+
+
+class _Branches:
+    """The branches of one attempt of a Parallel state as they end (their outputs, or where a
+    failed one stopped), and, in a redrive, what the previous attempt left of them."""
+
+    __slots__ = ("branches", "previous", "ended", "next")
+
+    def __init__(self, branches: list[Any], previous: Mapping[str, Any] | None) -> None:
+        self.branches, self.previous = branches, previous or {}
+        self.ended: dict[str, Any] = {}
+        self.next = 0
+
+    def claim(self, sm: Any) -> str | None:
+        """The index (as a key) of branch ``sm`` when it is this Parallel's next branch."""
+        if self.next < len(self.branches) and self.branches[self.next] is sm:
+            self.next += 1
+            return str(self.next - 1)
+        return None
 
 
 # Membership tests on the hot path, as sets.
@@ -104,6 +144,14 @@ class _Runner:
                 base[k] = v
         self.base_context = base
         self.timeout = definition.get("TimeoutSeconds")
+        self._pending: tuple[str, dict[str, Any]] | None = None  # a redrive's resume point, until its state takes it
+        self._parallels: list[_Branches] = []
+
+    def take_resume(self, name: str) -> dict[str, Any] | None:
+        """In a redrive, what the previous attempt left of state ``name`` (the state it resumes
+        at), once: a Parallel's branches, a Map's iterations."""
+        pending, self._pending = self._pending, None
+        return pending[1] if pending is not None and pending[0] == name else None
 
     # ------------------------------------------------------------------ virtual time
 
@@ -131,25 +179,60 @@ class _Runner:
     # ------------------------------------------------------------------ machine loop
 
     def run_machine(self, sm: Mapping[str, Any], input_: Any, scope: Scope, ql_default: str,
-                    where: str) -> Any:
+                    where: str, resume: Mapping[str, Any] | None = None) -> Any:
+        """Run a scope's states from StartAt (or, in a redrive, from ``resume``'s state with the
+        input and variables it had) and return its output. When it stops, the error carries
+        ``resume``: where it stopped, for the next redrive."""
         states = sm.get("States")
         start = sm.get("StartAt")
         if not isinstance(states, dict) or not states:
             raise RunError(f"{where}: 'States' must be a non-empty object")
         if start not in states:
             raise RunError(f"{where}: StartAt {start!r} is not a state")
+        parallel = self._parallels[-1] if self._parallels else None
+        branch = parallel.claim(sm) if parallel is not None else None
+        if branch is not None:
+            before = parallel.previous.get(branch)  # type: ignore[union-attr]
+            if before is not None and "output" in before:  # it succeeded: not run again
+                parallel.ended[branch] = before  # type: ignore[union-attr]
+                return before["output"]
+            if before is not None:
+                resume = before.get("resume")
         name: str | None = start
         data = input_
-        while name is not None:
-            st = states.get(name)
-            if not isinstance(st, dict):
-                raise RunError(f"{where}: transition to unknown state {name!r}")
-            self.steps += 1
-            if self.steps > self.max_steps:
-                raise _StepLimit(name)
-            if self.timeout is not None and self.clock.elapsed > self.timeout:
-                raise _Timeout(name)
-            name, data = self.run_state(name, st, data, scope, ql_default)
+        if resume is not None:
+            name, data = resume["state"], resume.get("input")
+            if name not in states:
+                raise RunError(f"{where}: the redriven state {name!r} is not a state")
+            scope.vars.clear()
+            scope.vars.update(resume.get("variables") or {})
+            self._pending = (name, dict(resume))
+        try:
+            while name is not None:
+                st = states.get(name)
+                if not isinstance(st, dict):
+                    raise RunError(f"{where}: transition to unknown state {name!r}")
+                try:
+                    self.steps += 1
+                    if self.steps > self.max_steps:
+                        raise _StepLimit(name)
+                    if self.timeout is not None and self.clock.elapsed > self.timeout:
+                        raise _Timeout(name)
+                    nxt, data = self.run_state(name, st, data, scope, ql_default)
+                except _STOPS as err:
+                    here: dict[str, Any] = {"state": name, "input": data, "variables": dict(scope.vars)}
+                    here.update(getattr(err, "partial", None) or {})
+                    err.resume, err.partial = here, None  # type: ignore[union-attr]
+                    raise
+                finally:
+                    self._pending = None
+                name = nxt
+        except _STOPS as err:
+            if branch is not None:
+                parallel.ended[branch] = {"resume": err.resume}  # type: ignore[union-attr]
+            raise
+        if branch is not None:
+            parallel.ended[branch] = {"output": data}  # type: ignore[union-attr]
         return data
 
     def run_state(self, name: str, st: dict[str, Any], raw_input: Any, scope: Scope,
@@ -461,6 +544,22 @@ class _Runner:
                 raise
         return self.flow.result(name, st, raw, results, scope, ql, ctx)
 
+    def parallel_attempt(self, name: str, st: dict[str, Any], raw: Any, scope: Scope, ql: str,
+                         ctx: dict[str, Any], retry_count: int) -> tuple[Any, dict[str, Any] | None]:
+        """One attempt of a Parallel state (:meth:`do_parallel`), noting how each branch ended;
+        in a redrive, the branches that succeeded before are not run again."""
+        previous = self.take_resume(name)
+        branches = st.get("Branches")
+        frame = _Branches(branches if isinstance(branches, list) else [], (previous or {}).get("branches"))
+        self._parallels.append(frame)
+        try:
+            return self.do_parallel(name, st, raw, scope, ql, ctx, retry_count)
+        except _STOPS as err:
+            err.partial = {"branches": dict(frame.ended)}  # type: ignore[union-attr]
+            raise
+        finally:
+            self._parallels.pop()
+
     def do_map(self, name: str, st: dict[str, Any], raw: Any, scope: Scope, ql: str,
                ctx: dict[str, Any], retry_count: int) -> tuple[Any, dict[str, Any] | None]:
         return run_map(self, name, st, raw, scope, ql, ctx, retry_count)
@@ -468,7 +567,7 @@ class _Runner:
 
 # One attempt of each state type that may Retry and Catch.
 _ATTEMPTS: dict[str, Callable[..., tuple[Any, dict[str, Any] | None]]] = {
-    "Task": _Runner.do_task, "Parallel": _Runner.do_parallel, "Map": _Runner.do_map}
+    "Task": _Runner.do_task, "Parallel": _Runner.parallel_attempt, "Map": _Runner.do_map}
 
 
 def _ended(result: Execution, history: History, status: str, error: str, cause: str, event: str,
@@ -478,16 +577,32 @@ def _ended(result: Execution, history: History, status: str, error: str, cause: 
     history.record(event, details_key, {"error": error, "cause": cause})
 
 
+def _check_mocks(definition: Mapping[str, Any], binder: TaskBinder | None) -> None:
+    """A Task binding (a mock) on a state that is not a Task state is an error naming it."""
+    bound = getattr(binder, "_handlers", None)
+    if not bound:
+        return
+    for _, name, body in walk_states(definition):
+        typ = body.get("Type") if isinstance(body, Mapping) else None
+        if name in bound and typ != "Task" and isinstance(typ, str):
+            raise RunError(not_mockable_message(name, typ))
+
+
 def execute(definition: Mapping[str, Any], input: Any = None, *, tasks: TaskBinder | None = None,
             context: Mapping[str, Any] | None = None, clock: VirtualClock | None = None,
-            max_steps: int = 100_000, seed: int = 0) -> Execution:
+            max_steps: int = 100_000, seed: int = 0, redrive: Any = None) -> Execution:
     """Run ``definition`` (an ASL document) on ``input`` and return the :class:`Execution`.
 
     ASL errors end the execution as FAILED (never a Python exception); a malformed definition
-    raises :class:`RunError`.
+    raises :class:`RunError`. ``redrive`` (a :class:`flowdsl.run.redrive.Previous`, checked by
+    :func:`flowdsl.run.redrive.redrive`) continues that unsuccessful execution instead: its
+    history, context and input, from the state that did not succeed.
     """
     if not isinstance(definition, Mapping) or "States" not in definition or "StartAt" not in definition:
         raise RunError("definition must be an object with 'StartAt' and 'States'")
+    _check_mocks(definition, tasks)
+    if redrive is not None:
+        input = redrive.input
     if input is None:
         input = {}
     size = len(dumps(input).encode("utf-8", "surrogatepass"))
@@ -495,32 +610,54 @@ def execute(definition: Mapping[str, Any], input: Any = None, *, tasks: TaskBind
         raise RunError(f"the execution input is {size:,} bytes; Step Functions accepts at most "
                        f"{MAX_PAYLOAD_BYTES:,} (256 KiB)")
     clk = clock or VirtualClock()
+    redrive_count = 0
+    if redrive is not None:
+        redrive_count = redrive.redrive_count + 1
+        ctx_in = {k: dict(v) if isinstance(v, Mapping) else v for k, v in (redrive.context or {}).items()}
+        for k, v in (context or {}).items():
+            if k not in ctx_in:
+                ctx_in[k] = v
+        ctx_in.setdefault("Execution", {}).update(RedriveCount=redrive_count, RedriveTime=iso(clk.now()))
+        context = ctx_in
     runner = _Runner(definition, input, tasks, context, clk, max_steps, seed)
     history = runner.history
-    history.record("ExecutionStarted", "executionStartedEventDetails", {
-        "input": dumps(input), "inputDetails": {"truncated": False},
-        "roleArn": runner.base_context["Execution"]["RoleArn"]})
     scope = Scope({})
+    if redrive is None:
+        history.record("ExecutionStarted", "executionStartedEventDetails", {
+            "input": dumps(input), "inputDetails": {"truncated": False},
+            "roleArn": runner.base_context["Execution"]["RoleArn"]})
+    else:
+        # A redriven execution is the same execution: its history goes on after ExecutionRedriven.
+        history.events.extend(redrive.history)
+        history.record("ExecutionRedriven", "executionRedrivenEventDetails", {"redriveCount": redrive_count})
+        runner.invocations.update(redrive.invocations)
     result = Execution(status="RUNNING", visited=history.visited, history=history.events, trace=history.trace,
-                       variables=scope.vars)
+                       variables=scope.vars, redrive_count=redrive_count, context=runner.base_context,
+                       invocations=runner.invocations, input=input)
 
     try:
-        out = runner.run_machine(definition, input, scope, runner.top_ql, "state machine")
+        out = runner.run_machine(definition, input, scope, runner.top_ql, "state machine",
+                                 redrive.resume if redrive is not None else None)
     except StatesError as err:
         result.status, result.error, result.cause = "FAILED", err.error, err.cause
+        result.resume = getattr(err, "resume", None)
         history.failed("ExecutionFailed", "executionFailedEventDetails", err)
     except _Timeout as exc:
+        result.resume = exc.resume
         _ended(result, history, "TIMED_OUT", "States.Timeout",
               f"The execution exceeded TimeoutSeconds={runner.timeout} before state {exc.args[0]!r}",
               "ExecutionTimedOut", "executionTimedOutEventDetails")
-    except _HistoryFull:
+    except _HistoryFull as exc:
+        result.resume = exc.resume
         _ended(result, history, "FAILED", "States.Runtime", HISTORY_LIMIT_CAUSE, "ExecutionFailed", "executionFailedEventDetails")
     except _DurationExceeded as exc:
+        result.resume = exc.resume
         _ended(result, history, "TIMED_OUT", "States.Timeout",
               f"The execution would run past the maximum execution duration of one year "
               f"({MAX_EXECUTION_SECONDS} s) while in state {exc.args[0]!r}",
               "ExecutionTimedOut", "executionTimedOutEventDetails")
     except _StepLimit as exc:
+        result.resume = exc.resume
         _ended(result, history, "ABORTED", "flowdsl.MaxStepsExceeded",
               f"max_steps={max_steps} exceeded when entering state {exc.args[0]!r}",
               "ExecutionAborted", "executionAbortedEventDetails")

@@ -14,7 +14,7 @@ A Distributed Map's iterations run as child executions of a Map Run: each has it
 history (and its own 25,000-event quota), steps and context object (``$$.Execution`` is the
 child's); the parent records ``MapRunStarted`` and ``MapRunSucceeded``/``MapRunFailed``. Its
 reader's items are read lazily, as the children run, and an ``ItemBatcher`` groups them into
-``{"BatchInput": ..., "Items": [...]}`` inputs. A mock bound to a Map state is refused.
+``{"BatchInput": ..., "Items": [...]}`` inputs.
 """
 
 from __future__ import annotations
@@ -50,7 +50,9 @@ class Host(Protocol):
     steps: int
 
     def run_machine(self, sm: Mapping[str, Any], input_: Any, scope: Scope, ql_default: str,
-                    where: str) -> Any: ...
+                    where: str, resume: Mapping[str, Any] | None = None) -> Any: ...
+
+    def take_resume(self, name: str) -> dict[str, Any] | None: ...
 
 
 def _type_name(v: Any) -> str:
@@ -174,9 +176,10 @@ class MapRun:
     def state_machine_arn(self) -> str:
         return self.arn.replace(":mapRun:", ":stateMachine:", 1)
 
-    def child(self, index: int) -> tuple[str, str]:
-        """The ``(ARN, name)`` of the child execution of item (or batch) ``index``."""
-        name = _uuid(f"{self.arn}|{index}")
+    def child(self, index: int, restart: int = 0) -> tuple[str, str]:
+        """The ``(ARN, name)`` of the child execution of item (or batch) ``index`` (``restart``:
+        an Express child started again by the Map Run's ``restart``-th redrive)."""
+        name = _uuid(f"{self.arn}|{index}" + (f"|{restart}" if restart else ""))
         return self.arn.replace(":mapRun:", ":execution:", 1) + f":{name}", name
 
 
@@ -199,6 +202,12 @@ class Iterations:
     map_run: MapRun | None = None  # a Distributed Map's: its iterations are child executions
     sink: ResultSink | None = None  # a streaming ResultWriter's
     batching: tuple[int | None, int | None, Any, bool] | None = None  # ItemBatcher: items, bytes, BatchInput
+    # A redrive: how each iteration of the previous attempt ended (by index), and the Map Run's
+    # redrive count; ``ended`` is how this attempt's iterations end, for the next redrive.
+    previous: Mapping[str, Any] | None = None
+    redrives: int = 0
+    express: bool = False  # the Map Run's children are Express executions: restarted, not redriven
+    ended: dict[str, Any] | None = None
 
     def item_input(self, index: int, item: Any) -> Any:
         """The input of iteration ``index``: ``item`` through the ItemSelector (which sees
@@ -218,26 +227,36 @@ class Iterations:
             return selected
         return batches(selected, *self.batching)
 
-    def _child(self, index: int, item_input: Any) -> tuple[Any, MapIteration]:
+    def _child(self, index: int, item_input: Any, before: Mapping[str, Any] | None = None) -> tuple[Any, MapIteration]:
         """Run one child execution of a Distributed Map: its own history (and 25,000-event
-        quota), steps and context object."""
+        quota), steps and context object. In a redrive, a Standard child that failed is redriven
+        (same execution, from the state that did not succeed); an Express one starts again."""
         host, run = self.host, self.map_run
         assert run is not None
-        arn, child_name = run.child(index)
+        redriven = before is not None and not self.express
+        if redriven:
+            arn, child_name = before["execution_arn"], before["name"]  # type: ignore[index]
+        else:
+            arn, child_name = run.child(index, self.redrives if before is not None else 0)
         saved = host.history, host.base_context, host.steps
         started = iso(host.clock.now())
+        execution: dict[str, Any] = {"Id": arn, "Input": item_input, "Name": child_name, "RoleArn": run.role_arn,
+                                     "StartTime": before["start_date"] if redriven else started,  # type: ignore[index]
+                                     "RedriveCount": before.get("redrive_count", 0) + 1 if redriven else 0}  # type: ignore[union-attr]
+        if redriven:
+            execution["RedriveTime"] = started
         host.history = History(host.clock, _ChildHistoryFull)
         host.base_context = {
-            "Execution": {"Id": arn, "Input": item_input, "Name": child_name, "RoleArn": run.role_arn,
-                          "StartTime": started, "RedriveCount": 0},
+            "Execution": execution,
             "StateMachine": {"Id": run.state_machine_arn, "Name": run.state_machine_arn.rsplit(":", 1)[-1]},
         }
         host.steps = 0
         status, out = "SUCCEEDED", None
         try:
-            host.history.record("ExecutionStarted")
+            host.history.record("ExecutionRedriven" if redriven else "ExecutionStarted")
             out = host.run_machine(self.processor, item_input, Scope(dict(self.scope.vars)), self.ql,
-                                   f"state {self.name!r} child execution {index}")
+                                   f"state {self.name!r} child execution {index}",
+                                   before.get("resume") if redriven else None)  # type: ignore[union-attr]
         except StatesError as err:
             status, out = "FAILED", err
         except _ChildHistoryFull:
@@ -245,17 +264,18 @@ class Iterations:
         finally:
             host.history, host.base_context, host.steps = saved
         output = out.output() if isinstance(out, StatesError) else out
-        record = MapIteration(index, item_input, status, output, arn, child_name, started, iso(host.clock.now()))
+        record = MapIteration(index, item_input, status, output, arn, child_name, execution["StartTime"],
+                              iso(host.clock.now()))
         if isinstance(out, StatesError):
-            raise _ChildFailed(out, record)
+            raise _ChildFailed(out, record, execution["RedriveCount"])
         return out, record
 
-    def _inline(self, index: int, item_input: Any) -> tuple[Any, MapIteration]:
+    def _inline(self, index: int, item_input: Any, before: Mapping[str, Any] | None = None) -> tuple[Any, MapIteration]:
         host, name, history = self.host, self.name, self.host.history
         history.record("MapIterationStarted", "mapIterationStartedEventDetails", {"name": name, "index": index})
         try:
             out = host.run_machine(self.processor, item_input, Scope(dict(self.scope.vars)), self.ql,
-                                   f"state {name!r} iteration {index}")
+                                   f"state {name!r} iteration {index}", before.get("resume") if before else None)
         except StatesError as err:
             history.record("MapIterationFailed", "mapIterationFailedEventDetails", {"name": name, "index": index})
             raise _ChildFailed(err, MapIteration(index, item_input, "FAILED", err.output())) from None
@@ -281,12 +301,23 @@ class Iterations:
         threshold = StatesError("States.ExceedToleratedFailureThreshold",
                                 f"An error occurred while executing the state '{name}'. "
                                 "The specified tolerated failure threshold was exceeded")
+        previous = self.previous or {}
+        ended = self.ended = {}
         try:
             for index, item_input in enumerate(self.inputs(items)):
                 count += 1
+                before = previous.get(str(index))
+                if before is not None and before.get("status") == "SUCCEEDED":
+                    # A redrive does not run again an iteration that succeeded.
+                    record = MapIteration(**{k: v for k, v in before.items() if k in _ITERATION_FIELDS})
+                    ended[str(index)] = before
+                    self._keep(results, record.output, record)
+                    continue
                 try:
-                    out, record = one(index, item_input)
+                    out, record = one(index, item_input, before)
                 except _ChildFailed as failed:
+                    ended[str(index)] = {**_iteration_doc(failed.record), "resume": failed.resume,
+                                         "redrive_count": failed.redrive_count}
                     failures += 1
                     tolerated = self.tolerance.tolerates(failures, total) if total is not None else \
                         (self.tolerance.percentage is not None or self.tolerance.tolerates(failures, 0))
@@ -298,6 +329,7 @@ class Iterations:
                         raise threshold from None
                     self._keep(results, failed.error.output(), failed.record)
                     continue
+                ended[str(index)] = _iteration_doc(record)
                 self._keep(results, out, record)
             if total is None and failures and not self.tolerance.tolerates(failures, count):
                 raise threshold
@@ -311,9 +343,19 @@ class Iterations:
 class _ChildFailed(FlowError):
     """An iteration failed (control flow inside the Map state: never leaves it)."""
 
-    def __init__(self, error: StatesError, record: MapIteration) -> None:
+    def __init__(self, error: StatesError, record: MapIteration, redrive_count: int = 0) -> None:
         super().__init__(error.error)
-        self.error, self.record = error, record
+        self.error, self.record, self.redrive_count = error, record, redrive_count
+        self.resume = getattr(error, "resume", None)  # where it stopped, for a redrive
+
+
+_ITERATION_FIELDS = frozenset(MapIteration.__dataclass_fields__)
+MAX_MAP_RUN_REDRIVES = 1000  # redrive-map-run.html: a hard limit per Map Run, past it States.Runtime
+
+
+def _iteration_doc(record: MapIteration) -> dict[str, Any]:
+    """An iteration as a redrive keeps it (JSON)."""
+    return {k: getattr(record, k) for k in MapIteration.__dataclass_fields__}
 
 
 def no_s3_message(name: str, spec: Any) -> str:
@@ -355,13 +397,12 @@ def run_map(host: Host, name: str, st: dict[str, Any], raw: Any, scope: Scope, q
     key = processor_key(st)
     if key is None:
         raise RunError(f"state {name!r}: Map needs 'ItemProcessor' (or legacy 'Iterator')")
-    if host.binder is not None and host.binder.task_bound(name):
-        raise RunError(f"cannot mock state {name!r}: it is a Map state, which runs its ItemProcessor and "
-                       "calls no task; mock the Task states inside it instead")
+    previous = host.take_resume(name)  # a redrive: the previous attempt's iterations
     proc = st[key]
     flow = host.flow
     prefix = f"An error occurred while executing the state '{name}'."
-    distributed = (proc.get("ProcessorConfig") or {}).get("Mode") == "DISTRIBUTED"
+    config = proc.get("ProcessorConfig") or {}
+    distributed = config.get("Mode") == "DISTRIBUTED"
     reader = _bound(host, name, st, READER)
     b = None
     items: Iterable[Any]
@@ -413,7 +454,18 @@ def run_map(host: Host, name: str, st: dict[str, Any], raw: Any, scope: Scope, q
     previewed = isinstance(spec, dict) and "Resource" not in spec and "WriterConfig" in spec
     if previewed:
         writer = None  # WriterConfig alone: the transformed results are the state's result
-    map_run = MapRun.of(name, st, ctx, retry_count) if distributed else None
+    before = (previous or {}).get("map") or {}
+    redrives = 0
+    map_run: MapRun | None
+    if distributed and before.get("map_run_arn"):
+        # Redriving the parent redrives its Map Run: same ARN, the unsuccessful children again.
+        map_run = MapRun(before["map_run_arn"], (ctx.get("Execution") or {}).get("RoleArn", ""))
+        redrives = int(before.get("redrive_count", 0)) + 1
+        if redrives > MAX_MAP_RUN_REDRIVES:
+            raise StatesError("States.Runtime", f"{prefix} The Map Run {map_run.arn} has been redriven "
+                              f"{MAX_MAP_RUN_REDRIVES} times, the most Step Functions allows")
+    else:
+        map_run = MapRun.of(name, st, ctx, retry_count) if distributed else None
     writer_params = None
     sink = None
     if writer is not None:
@@ -425,7 +477,25 @@ def run_map(host: Host, name: str, st: dict[str, Any], raw: Any, scope: Scope, q
     iterations = Iterations(host, name, proc, raw, effective, scope, ql, ctx,
                             st.get("ItemSelector", st.get("Parameters")), Tolerance(tol_count, tol_pct),
                             [] if (writer is not None and sink is None) or previewed else None, map_run, sink,
-                            _batching(flow, name, st, effective, ctx, scope, b) if distributed else None)
+                            _batching(flow, name, st, effective, ctx, scope, b) if distributed else None,
+                            before.get("iterations"), redrives, config.get("ExecutionType") == "EXPRESS")
+    try:
+        return _iterate(host, name, st, raw, scope, ql, ctx, items, iterations, spec, previewed, writer,
+                        writer_params, sink)
+    except Exception as exc:
+        # Where the Map state stopped, for a redrive: its Map Run and how each iteration ended.
+        started = iterations.ended is not None
+        exc.partial = {"map": {"iterations": iterations.ended or {},  # type: ignore[attr-defined]
+                               **({"map_run_arn": map_run.arn, "redrive_count": redrives}
+                                  if map_run is not None and started else {})}}
+        raise
+
+
+def _iterate(host: Host, name: str, st: dict[str, Any], raw: Any, scope: Scope, ql: str, ctx: dict[str, Any],
+             items: Iterable[Any], iterations: Iterations, spec: Any, previewed: bool, writer: Any,
+             writer_params: Any, sink: ResultSink | None) -> tuple[Any, dict[str, Any] | None]:
+    """Run the iterations, write their results, and compute the Map state's result."""
+    flow, map_run = host.flow, iterations.map_run
     history = host.history
     total = len(items) if isinstance(items, list) else None
     started = history.record("MapStateStarted", "mapStateStartedEventDetails",
@@ -433,7 +503,11 @@ def run_map(host: Host, name: str, st: dict[str, Any], raw: Any, scope: Scope, q
     if map_run is not None:
         # A Distributed Map's iterations are child executions, each with its own history: the
         # parent records the Map Run.
-        history.record("MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": map_run.arn})
+        if iterations.redrives:
+            history.record("MapRunRedriven", "mapRunRedrivenEventDetails",
+                           {"mapRunArn": map_run.arn, "redriveCount": iterations.redrives})
+        else:
+            history.record("MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": map_run.arn})
         try:
             results = iterations.run(items, total)
         except StatesError as err:

@@ -11,7 +11,9 @@ from typing import Any
 def format_trace(execution: Any, *, title: str | None = None) -> str:
     """The states an execution visited, nested under their Parallel/Map, with virtual-clock times.
 
-    Built from ``execution.history``; retries, caught errors and a Batch job's stdout are noted.
+    Built from ``execution.history``; each inline Map iteration is a row ``[i]`` (its item's
+    index) with its states under it; a failure shows its error and the first line of its
+    message; retries, caught errors, redrives and a Batch job's stdout are noted.
     """
     rows: list[dict[str, Any]] = []
     stack: list[dict[str, Any]] = []
@@ -35,8 +37,21 @@ def format_trace(execution: Any, *, title: str | None = None) -> str:
                    "start": t, "end": None, "status": None, "notes": [], "pending": None, "attempt": 1}
             rows.append(row)
             stack.append(row)
+        elif typ == "MapIterationStarted":
+            row = {"name": f"[{details.get('index')}]", "type": "", "depth": len(stack), "start": t, "end": None,
+                   "status": None, "notes": [], "pending": None, "attempt": 1, "iteration": True}
+            rows.append(row)
+            stack.append(row)
+        elif typ in ("MapIterationSucceeded", "MapIterationFailed") and any(r.get("iteration") for r in stack):
+            failed = typ == "MapIterationFailed"
+            while not stack[-1].get("iteration"):
+                close(stack.pop(), t, f"failed: {last_error}")
+            close(stack.pop(), t, f"failed: {last_error}" if failed else "ok")
+        elif typ == "ExecutionRedriven":
+            rows.append({"name": f"(redrive {details.get('redriveCount')})", "type": "", "depth": 0, "start": t,
+                         "end": t, "status": "", "notes": [], "pending": None, "attempt": 1})
         elif typ in ("TaskFailed", "ParallelStateFailed", "MapStateFailed"):
-            last_error = details.get("error", last_error)
+            last_error = reason(details.get("error", last_error), details.get("cause"))
             want = {"TaskFailed": "Task", "ParallelStateFailed": "Parallel", "MapStateFailed": "Map"}[typ]
             while stack and stack[-1]["type"] != want:
                 close(stack.pop(), t, f"failed: {last_error}")
@@ -60,7 +75,7 @@ def format_trace(execution: Any, *, title: str | None = None) -> str:
             row = stack.pop()
             close(row, t, f"caught {row['pending'][0]}" if row["pending"] else "ok")
         elif typ.startswith("Execution") and typ != "ExecutionStarted":
-            err = details.get("error") or last_error
+            err = reason(details.get("error"), details.get("cause")) if details.get("error") else last_error
             while stack:
                 row = stack.pop()
                 close(row, t, f"failed: {err}")
@@ -77,6 +92,31 @@ def format_trace(execution: Any, *, title: str | None = None) -> str:
         pad = " " * (24 + 2 * r["depth"])
         lines.extend(pad + note for note in r["notes"])
     return "\n".join(lines)
+
+
+def reason(error: str | None, cause: Any) -> str | None:
+    """An error as a trace shows it: its name, then the first line of its message when the
+    cause has one (a Python handler's ``errorMessage``, a plain text cause), shortened."""
+    if error is None:
+        return None
+    message: str | None = None
+    if isinstance(cause, str) and cause.strip():
+        try:
+            doc = json.loads(cause)
+        except ValueError:
+            message = cause
+        else:
+            message = doc.get("errorMessage") if isinstance(doc, dict) else None
+            if not isinstance(message, str):
+                message = None
+    if not message or not message.strip():
+        return error
+    line = message.strip().splitlines()[0]
+    if line.startswith(f"{error}: "):
+        line = line[len(error) + 2:]
+    if len(line) > 60:
+        line = line[:57] + "..."
+    return f"{error}: {line}"
 
 
 def _secs(s: float) -> str:
@@ -108,4 +148,4 @@ def history_json(history: list[dict[str, Any]]) -> str:
     return pretty_dumps(history, default=default)
 
 
-__all__ = ["format_trace", "history_json"]
+__all__ = ["format_trace", "history_json", "reason"]

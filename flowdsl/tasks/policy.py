@@ -47,7 +47,7 @@ def _statements(workflow: Any, module: Any, dropped: list[tuple[str, list[Allow]
         permissions = tuple(getattr(st, "permissions", ()) or ())
         out += permissions
         if isinstance(st, Map):
-            out += map_grants(st, context)
+            out += map_grants(st, context, redrive=bool(getattr(workflow, "redrive", False)))
             continue
         derived: list[Allow] = []
         integration = INTEGRATIONS.get(type(st))
@@ -126,7 +126,7 @@ def _s3_objects(params: Any, key: str, why: str) -> tuple[Any, str | None, Any]:
     return bucket_arn, None, objects
 
 
-def map_grants(st: Map, context: Context) -> list[Allow]:
+def map_grants(st: Map, context: Context, *, redrive: bool = False) -> list[Allow]:
     out: list[Allow] = []
     reader = st.item_reader if isinstance(st.item_reader, dict) else None
     if reader is not None:
@@ -163,6 +163,12 @@ def map_grants(st: Map, context: Context) -> list[Allow]:
         out.append(Allow("states:StartExecution", context.state_machine_arn))
         out.append(Allow(("states:DescribeExecution", "states:StopExecution"),
                          context.executions_arn))
+        if redrive:
+            # iam-policies-eg-dist-map: redriving the parent redrives the Map Run's child
+            # executions, arn:...:execution:<state machine>/<Map Run label>:<id>
+            out.append(Allow("states:RedriveExecution",
+                             join(arn("states", "execution:"), context.state_machine_name, "/",
+                                  st.label if isinstance(st.label, str) else "*", ":*")))
     return out
 
 

@@ -13,7 +13,7 @@ the engine and the deployment kinds' registry.
 
 from typing import Any
 
-__all__ = ["Call", "Returns", "RunResult", "Throw", "mock_handler", "returns", "run", "throw"]
+__all__ = ["Call", "Returns", "RunResult", "Throw", "mock_handler", "redrive", "returns", "run", "throw"]
 
 
 def __getattr__(name: str) -> Any:

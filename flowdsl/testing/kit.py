@@ -27,7 +27,11 @@ A mock, per Task state name, is
 * a local binding from :mod:`flowdsl.run` (``MockedTask``, ``LocalLambda``, ``LocalBatch``).
 
 Mocks override the bindings of ``config`` (a :class:`flowdsl.run.config.RunConfig`) for the
-states they name; states bound by neither fail the execution with ``States.Runtime``.
+states they name; states bound by neither fail the execution with ``States.Runtime``; a mock on
+a state that calls no task (Pass, Choice, Map, Parallel...) is refused, naming its type.
+
+:func:`redrive` redrives a failed result as Step Functions' RedriveExecution does: from the
+state that did not succeed, with the input it had (``redrive(result, mocks={...})``).
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from flowdsl.deployments import kinds, local_options
 from flowdsl.errors import FlowError
 from flowdsl.run import Execution, StatesError, TaskBinder, TaskCall, VirtualClock, execute
 from flowdsl.run.config import RunConfig
+from flowdsl.run.redrive import state_machine_type
 from flowdsl.run.trace import format_trace
 from flowdsl.run.bindings import LocalBatch, LocalLambda, MockedTask
 
@@ -123,7 +128,8 @@ def _respond(state: str, spec: Any, call: TaskCall) -> Any:
         except StatesError:
             raise
         except Exception as e:  # the callable's failure is the task's error, named after its class
-            raise StatesError(type(e).__name__, str(e) or None) from None
+            message = str(e)
+            raise StatesError(type(e).__name__, f"{type(e).__name__}: {message}" if message else None) from None
         return _json_copy(result, state)
     return _json_copy(spec, state)
 
@@ -170,6 +176,11 @@ class RunResult:
     calls: list[Call] = field(default_factory=list)
     name: str = "workflow"
     s3: Any = None  # the run's object store (run(..., s3=...)): what the ResultWriters wrote
+    # what redrive() needs: the definition the run ran, its bindings and its state machine type
+    definition: Any = field(default=None, repr=False)
+    binder: Any = field(default=None, repr=False)
+    type: str = "STANDARD"
+    ended_at: Any = field(default=None, repr=False)  # wall-clock end (a redrive is refused 14 days on)
 
     # the execution's fields, for convenience
     @property
@@ -195,6 +206,11 @@ class RunResult:
     @property
     def history(self) -> list[dict[str, Any]]:
         return self.execution.history
+
+    @property
+    def redrive_count(self) -> int:
+        """``$$.Execution.RedriveCount``: how many times the execution has been redriven."""
+        return self.execution.redrive_count
 
     @property
     def succeeded(self) -> bool:
@@ -292,9 +308,60 @@ def run(workflow: Any, input: Any = None, *, mocks: Mapping[str, Any] | None = N
                 else value
         execution = execute(prepared.definition, prepared.input, tasks=binder, context=ctx, clock=clock,
                             max_steps=max_steps)
-        return RunResult(execution, binder.calls, prepared.name, store)
+        return RunResult(execution, binder.calls, prepared.name, store, prepared.definition, binder,
+                         state_machine_type(prepared.workflow), _now())
 
     return call(go)  # on a large stack: deeply nested inputs and definitions are handled
+
+
+def _now() -> Any:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc)
+
+
+def redrive(result: RunResult, *, mocks: Mapping[str, Any] | None = None, max_steps: int = 100_000,
+            now: Any = None) -> RunResult:
+    """Redrive the unsuccessful execution of ``result`` as Step Functions' RedriveExecution
+    does (:mod:`flowdsl.run.redrive`): from the state that did not succeed, with the input it
+    had; the states that succeeded are not run again, ``$$.Execution.RedriveCount`` goes up and
+    the history goes on after ``ExecutionRedriven``.
+
+    The tasks run as they did in ``result``'s run (a list mock goes on with its next response),
+    except the states named in ``mocks``, which take these mocks. The result's ``calls`` are
+    this redrive's. A SUCCEEDED execution, an EXPRESS one, or one that ended more than 14 days
+    before ``now`` (default: the wall clock) is refused with
+    :class:`~flowdsl.run.redrive.NotRedrivable` (``ExecutionNotRedrivable``).
+    """
+    from flowdsl.deep_stack import call
+    from flowdsl.run.config import RunConfigError, state_names
+    from flowdsl.run.redrive import previous_of, stopped_at
+    from flowdsl.run.redrive import redrive as redrive_execution
+
+    if not isinstance(result, RunResult) or result.definition is None:
+        raise FlowError(f"redrive() takes the RunResult of flowdsl.testing.run(), not {type(result).__name__}")
+    previous = previous_of(result.execution, result.definition, state_machine=result.name, type_=result.type,
+                           ended_at=result.ended_at, label=f"execution of {result.name!r}")
+    known = state_names(result.definition)
+    for state in mocks or {}:
+        if state not in known:
+            from flowdsl.errors import did_you_mean
+
+            raise RunConfigError(f"mocks name {state!r}, which the state machine does not have"
+                                 f"{did_you_mean(state, known, ignore_case=False).aside}")
+
+    def go() -> RunResult:
+        clock = VirtualClock(stopped_at(previous))
+        binder = _RecordingBinder(clock)
+        binder.update(result.binder)
+        for state, spec in (mocks or {}).items():
+            binder.set(state, mock_handler(state, spec))
+        execution = redrive_execution(previous, result.definition, tasks=binder, clock=clock,
+                                      max_steps=max_steps, now=now)
+        return RunResult(execution, binder.calls, result.name, result.s3, result.definition, binder,
+                         result.type, _now())
+
+    return call(go)
 
 
 def _trigger(given: Mapping[str, Any]) -> tuple[str, Any] | None:
@@ -315,4 +382,4 @@ def _trigger(given: Mapping[str, Any]) -> tuple[str, Any] | None:
     return option.name, None if option.takes == "flag" else value
 
 
-__all__ = ["run", "RunResult", "Call", "throw", "Throw", "returns", "Returns", "mock_handler"]
+__all__ = ["run", "redrive", "RunResult", "Call", "throw", "Throw", "returns", "Returns", "mock_handler"]

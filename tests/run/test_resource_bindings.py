@@ -174,7 +174,11 @@ TASK_ACCEPTS = ("a Task binding is an object with invoke(call) (MockedTask, Loca
 
 
 @pytest.mark.parametrize(("key", "binding", "message"), [
-    ("T", 42, f"cannot bind state 'T' to 42: {TASK_ACCEPTS}"),
+    ("T", 42, f"cannot bind state 'T' to 42: {TASK_ACCEPTS}; a fixed result is a mock: "
+     "MockedTask.from_config('T', {'0': {'Return': ...}}), or mocks= in flowdsl.testing.run"),
+    ("T", {"rows": list(range(30))}, "cannot bind state 'T' to {'rows': [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, "
+     f"13, ...: {TASK_ACCEPTS}; a fixed result is a mock: MockedTask.from_config('T', "
+     "{'0': {'Return': ...}}), or mocks= in flowdsl.testing.run"),
     (("M", "ItemReader"), {"rows": []}, "cannot bind state 'M' (ItemReader) to {'rows': []}: an ItemReader "
      "binding is an object with read(call) returning the items, or a function of the ItemReaderCall"),
     (("M", "ResultWriter"), FakeWriter, f"cannot bind state 'M' (ResultWriter) to {FakeWriter!r}: a ResultWriter binding is an object with write(call) returning the "
