@@ -2,7 +2,12 @@
 functions of the parsed arguments, with no command-line library, so the start of the common
 commands costs only what they do. Both parsers call them: the typer app
 (:mod:`flowdsl.cli_typer`, every command and its help) and the entry point's short path for
-these two verbs (:mod:`flowdsl.cli`). Library modules are imported per command."""
+these two verbs (:mod:`flowdsl.cli`). Library modules are imported per command.
+
+Exit status, for every command: 0 done; 1 the input is wrong (diagnostics, a file that cannot be
+read, a bad value) or, for ``run``, the execution failed; 2 the command line is not one the
+command takes (an unknown option, a missing argument, a value outside an option's choices,
+options that exclude each other); typer reports those, with the usage line."""
 
 from __future__ import annotations
 
@@ -18,11 +23,26 @@ def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
     stream.flush()
 
 
+VERSION_FLAGS = ("--version", "-V")
+INPUT_ERROR, USAGE_ERROR = 1, 2  # the exit statuses (above); typer's usage errors exit 2
+
+
 def fail(lines: list[str]) -> NoReturn:
-    """Print ``lines`` to stderr and exit with status 1."""
+    """Print ``lines`` to stderr and exit with status 1: the input is wrong."""
     for line in lines:
         echo(line, err=True)
-    raise SystemExit(1)
+    raise SystemExit(INPUT_ERROR)
+
+
+def version() -> str:
+    """``flowdsl X.Y.Z``, from the installed package's metadata."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return f"flowdsl {installed('flowdsl')}"
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        return "flowdsl (not installed: no version)"
 
 
 def is_asl(path: str) -> bool:
@@ -30,14 +50,23 @@ def is_asl(path: str) -> bool:
 
 
 def build(paths: list[str], out: Path, check: bool, name: Optional[str], verbose: bool,
-          follow_symlinks: bool = False) -> None:
-    """Check workflows and write build/<name>/: the ASL definition and a Terraform module."""
+          follow_symlinks: bool = False, var: Optional[list[str]] = None) -> None:
+    """Check workflows and write build/<name>/: the ASL definition and a Terraform module; with
+    ``var`` (``--var NAME=VALUE``...), also the definition with those values filled in."""
     from flowdsl.build import build as build_one
     from flowdsl.build import stale, write
     from flowdsl.errors import CompileError, FlowError
     from flowdsl.explain import render
     from flowdsl.loader import load_folder, load_workflows, pick
 
+    values = None
+    if var:
+        from flowdsl.variables import parse_assignments
+
+        try:
+            values = parse_assignments(var, "--var")
+        except FlowError as e:
+            fail([f"error: {e}"])
     artifacts, errors, lines = [], [], []
     for path in paths:
         try:
@@ -52,7 +81,7 @@ def build(paths: list[str], out: Path, check: bool, name: Optional[str], verbose
                 workflows = [pick(load_workflows(path), path, name)]
             for workflow in workflows:
                 try:
-                    artifacts.append(build_one(workflow))
+                    artifacts.append(build_one(workflow, values))
                     for note in artifacts[-1].notes:
                         echo(note, err=True)
                 except CompileError as e:
@@ -70,6 +99,9 @@ def build(paths: list[str], out: Path, check: bool, name: Optional[str], verbose
     for dup in sorted({n for n in names if names.count(n) > 1}):
         errors.append(f"two workflows are named {dup!r}; they would write the same build/{dup}/")
         lines.append(errors[-1])
+    if values is not None and artifacts and not errors:
+        errors += _unknown_values(values, artifacts)
+        lines += [f"error: {e}" for e in errors]
     if errors:
         fail(lines + [f"error: {len(errors)} problem(s); nothing was written"])
     if check:
@@ -86,26 +118,59 @@ def build(paths: list[str], out: Path, check: bool, name: Optional[str], verbose
         echo(f"wrote {target}/")
 
 
-def validate(path: str, name: Optional[str], verbose: bool) -> None:
-    """Check a workflow or an ASL document and report every problem, with its path."""
+def _unknown_values(values: dict[str, Any], artifacts: list[Any]) -> list[str]:
+    """A line for each ``--var`` name that no workflow built takes, with a did-you-mean."""
+    from flowdsl.errors import did_you_mean
+
+    takes = set().union(*(a.takes for a in artifacts))
+    variables = sorted(n for n in takes if "." not in n)
+    out = []
+    for key in values:
+        bare = key[4:] if key.startswith("var.") else key
+        if bare not in takes:
+            whose = f"the workflow {artifacts[0].name!r} has" if len(artifacts) == 1 else \
+                "none of the workflows built has"
+            out.append(f"--var {bare!r}: {whose} no such variable"
+                       f"{did_you_mean(bare, takes, ignore_case=False).aside}; "
+                       f"its variables: {', '.join(variables) or 'none'}")
+    return out
+
+
+def validate(paths: list[str], name: Optional[str], verbose: bool) -> None:
+    """Check workflows or ASL documents and report every problem, with its path; a file that
+    cannot be checked (missing, not a workflow) is an ``error:`` line naming it."""
     from flowdsl.errors import FlowError
     from flowdsl.explain import render
 
-    try:
-        if is_asl(path):
-            diagnostics, summary, document = _validate_asl(path)
-        else:
-            from flowdsl.build import check
-            from flowdsl.loader import load_workflows, pick
+    lines: list[str] = []
+    summaries: list[str] = []
+    problems = diagnosed = 0
+    for path in paths:
+        try:
+            if is_asl(path):
+                diagnostics, summary, document = _validate_asl(path)
+            else:
+                from flowdsl.build import check
+                from flowdsl.loader import load_workflows, pick
 
-            workflow = pick(load_workflows(path), path, name)
-            compiled, diagnostics = check(workflow)
-            summary, document = f"{path}: workflow {workflow.name!r} is valid", compiled.definition
-    except FlowError as e:
-        fail([str(e)])
-    if diagnostics:
-        fail(render(diagnostics, document, verbose) + [f"error: {len(diagnostics)} problem(s)"])
-    echo(summary)
+                workflow = pick(load_workflows(path), path, name)
+                compiled, diagnostics = check(workflow)
+                summary, document = f"{path}: workflow {workflow.name!r} is valid", compiled.definition
+        except FlowError as e:
+            lines.append(f"error: {e}")
+            problems += 1
+            continue
+        if diagnostics:
+            lines += render(diagnostics, document, verbose)
+            problems += len(diagnostics)
+            diagnosed += len(diagnostics)
+        else:
+            summaries.append(summary)
+    for summary in summaries:
+        echo(summary)
+    if problems:
+        # one unreadable file is its own line; diagnostics, or several files, get a count
+        fail(lines + ([f"error: {problems} problem(s)"] if diagnosed or len(lines) > 1 else []))
 
 
 def _validate_asl(path: str) -> tuple[list[Any], str, Any]:
