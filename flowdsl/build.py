@@ -108,21 +108,33 @@ def _build(workflow: Workflow, values: Mapping[str, Any] | None) -> Artifacts:
         raise CompileError(diags, compiled.definition)
     files = {f"{workflow.name}.asl.json": dumps(to_template(compiled.definition))}
     takes: frozenset[str] = frozenset()
+    notes: tuple[str, ...] = ()
     if values is not None:
         from flowdsl.output import RENDERED
 
-        files[workflow.name + RENDERED], takes = render_definition(workflow, compiled.definition, values)
-    notes: tuple[str, ...] = ()
+        rendered = workflow.name + RENDERED
+        files[rendered], takes, kept = render_definition(workflow, compiled.definition, values)
+        if kept:
+            notes = (f"note: {rendered} keeps {', '.join('${' + a + '}' for a in kept)} for Terraform "
+                     "to fill in; --var ADDRESS=VALUE sets one",)
     if module is not None:
         files.update(render_files(module))
-        notes = tuple(narrowed(workflow))
+        notes += tuple(narrowed(workflow))
     return Artifacts(workflow.name, files, tuple(permission_warnings(workflow)), notes, takes)
 
 
+class MissingValues(FlowError):
+    """A variable the rendered definition uses has no value; ``takes`` as render_definition's."""
+
+    def __init__(self, message: str, takes: frozenset[str]) -> None:
+        super().__init__(message)
+        self.takes = takes
+
+
 def render_definition(workflow: Workflow, definition: Any,
-                      values: Mapping[str, Any]) -> tuple[str, frozenset[str]]:
+                      values: Mapping[str, Any]) -> tuple[str, frozenset[str], list[str]]:
     """(the compiled definition with values filled in, as a file's text; the names of
-    ``values`` it could take). Each variable takes its value from ``values`` (``NAME`` or
+    ``values`` it could take; the addresses of the references it keeps). Each variable takes its value from ``values`` (``NAME`` or
     ``var.NAME``), else its default; a variable the definition uses with neither is a
     :class:`FlowError`. Any other reference (the partition, a resource the module creates) takes
     the value given for its address, else it stays in Terraform template syntax
@@ -146,18 +158,19 @@ def render_definition(workflow: Workflow, definition: Any,
     for name, v in declared.items():
         if f"var.{name}" not in given and v.default is not None:
             given[f"var.{name}"] = v.default
+    takes = frozenset(declared) | addresses
     missing = sorted({r.name for r in used if isinstance(r, Var) and r.address not in given})
     if missing:
-        raise FlowError(f"workflow {workflow.name!r}: no value for variable(s) {', '.join(missing)}: "
-                        "give them with --var NAME=VALUE")
+        raise MissingValues(f"workflow {workflow.name!r}: no value for variable(s) {', '.join(missing)}: "
+                            "give them with --var NAME=VALUE", takes)
     for address, value in given.items():
         try:
             check_value(value, f"the value of {address}")
         except JsonValueError as e:
             raise FlowError(str(e)) from None
-    takes = frozenset(declared) | addresses
-    if all(r.address in given for r in used):
-        return dumps(resolve(definition, given)), takes
+    kept = sorted({r.address for r in used if r.address not in given})
+    if not kept:
+        return dumps(resolve(definition, given)), takes, kept
 
     def partly(ref: Any) -> Any:
         if not isinstance(ref, Join):
@@ -169,7 +182,7 @@ def render_definition(workflow: Workflow, definition: Any,
                  for p in ref.parts]
         return template(Join(tuple(parts)))
 
-    return dumps(walk(definition, partly, escape)), takes
+    return dumps(walk(definition, partly, escape)), takes, kept
 
 
 def write(artifacts: Iterable[Artifacts], out_dir: str | Path, *, follow_symlinks: bool = False,

@@ -207,10 +207,6 @@ def run(
                else f"give one of {', '.join(given)}, not several")
     if (mocks is None) != (test_case is None):
         _usage("--mocks and --test-case go together")
-    reading = [flag for flag, value, takes in [("--input", input_, "json")]
-               + [(o.flag, v, o.takes) for o, v in chosen] if _reads_stdin(value, takes)]
-    if len(reading) > 1:
-        _usage(f"{' and '.join(reading)} cannot both read stdin")
     try:
         execution, title = _run(path, input_, mocks, test_case, var, name, chosen, s3_root)
     except FlowError as e:
@@ -246,10 +242,6 @@ def _chosen_local(local: dict[str, Any]) -> list[tuple[Any, Any]]:
     options = local_options()
     return [(options[key], value) for key, value in local.items()
             if (value if options[key].takes == "flag" else value is not None)]
-
-
-def _reads_stdin(value: Any, takes: str) -> bool:
-    return isinstance(value, str) and (value == "@-" or (takes == "file" and value == "-"))
 
 
 def _argument(value: str, option: str, what: str) -> Any:

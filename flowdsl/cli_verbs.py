@@ -53,8 +53,8 @@ def build(paths: list[str], out: Path, check: bool, name: Optional[str], verbose
           follow_symlinks: bool = False, var: Optional[list[str]] = None) -> None:
     """Check workflows and write build/<name>/: the ASL definition and a Terraform module; with
     ``var`` (``--var NAME=VALUE``...), also the definition with those values filled in."""
+    from flowdsl.build import MissingValues, stale, write
     from flowdsl.build import build as build_one
-    from flowdsl.build import stale, write
     from flowdsl.errors import CompileError, FlowError
     from flowdsl.explain import render
     from flowdsl.loader import load_folder, load_workflows, pick
@@ -68,6 +68,8 @@ def build(paths: list[str], out: Path, check: bool, name: Optional[str], verbose
         except FlowError as e:
             fail([f"error: {e}"])
     artifacts, errors, lines = [], [], []
+    takes: list[frozenset[str]] = []  # what each workflow rendered could take of --var
+    found: list[str] = []  # the workflows' names
     for path in paths:
         try:
             if is_asl(path):
@@ -79,14 +81,20 @@ def build(paths: list[str], out: Path, check: bool, name: Optional[str], verbose
                     workflows = [pick({w.name: w for w in workflows}, path, name)]
             else:
                 workflows = [pick(load_workflows(path), path, name)]
+            found += [w.name for w in workflows]
             for workflow in workflows:
                 try:
                     artifacts.append(build_one(workflow, values))
+                    takes.append(artifacts[-1].takes)
                     for note in artifacts[-1].notes:
                         echo(note, err=True)
                 except CompileError as e:
                     errors += e.diagnostics
                     lines += render(e.diagnostics, e.document, verbose)
+                except MissingValues as e:
+                    takes.append(e.takes)
+                    errors.append(str(e))
+                    lines.append(str(e))
         except CompileError as e:
             errors += e.diagnostics
             lines += render(e.diagnostics, e.document, verbose)
@@ -99,9 +107,10 @@ def build(paths: list[str], out: Path, check: bool, name: Optional[str], verbose
     for dup in sorted({n for n in names if names.count(n) > 1}):
         errors.append(f"two workflows are named {dup!r}; they would write the same build/{dup}/")
         lines.append(errors[-1])
-    if values is not None and artifacts and not errors:
-        errors += _unknown_values(values, artifacts)
-        lines += [f"error: {e}" for e in errors]
+    if values is not None and takes and len(takes) == len(found):  # each workflow got to its values
+        unknown = _unknown_values(values, takes, found[0] if len(found) == 1 else None)
+        errors += unknown
+        lines += [f"error: {e}" for e in unknown]
     if errors:
         fail(lines + [f"error: {len(errors)} problem(s); nothing was written"])
     if check:
@@ -118,21 +127,21 @@ def build(paths: list[str], out: Path, check: bool, name: Optional[str], verbose
         echo(f"wrote {target}/")
 
 
-def _unknown_values(values: dict[str, Any], artifacts: list[Any]) -> list[str]:
-    """A line for each ``--var`` name that no workflow built takes, with a did-you-mean."""
+def _unknown_values(values: dict[str, Any], each: list[frozenset[str]], only: Optional[str]) -> list[str]:
+    """A line for each ``--var`` name that no workflow built takes (``each``: what each one
+    takes; ``only``: the name of the one workflow built), with a did-you-mean."""
     from flowdsl.errors import did_you_mean
 
-    takes = set().union(*(a.takes for a in artifacts))
+    takes = set().union(*each)
     variables = sorted(n for n in takes if "." not in n)
     out = []
     for key in values:
         bare = key[4:] if key.startswith("var.") else key
         if bare not in takes:
-            whose = f"the workflow {artifacts[0].name!r} has" if len(artifacts) == 1 else \
-                "none of the workflows built has"
-            out.append(f"--var {bare!r}: {whose} no such variable"
-                       f"{did_you_mean(bare, takes, ignore_case=False).aside}; "
-                       f"its variables: {', '.join(variables) or 'none'}")
+            whose = (f"the workflow {only!r} has no such variable", "its") if only is not None else \
+                ("no workflow built has such a variable", "their")
+            out.append(f"--var {bare!r}: {whose[0]}{did_you_mean(bare, takes, ignore_case=False).aside}; "
+                       f"{whose[1]} variables: {', '.join(variables) or 'none'}")
     return out
 
 
