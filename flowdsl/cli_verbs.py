@@ -116,7 +116,10 @@ def build(paths: list[str], out: Path, check: bool, name: Optional[str], verbose
     if check:
         problems = stale(artifacts, out, follow_symlinks=follow_symlinks)
         if problems:
-            fail(problems + [f"{out} is stale: run 'flowdsl build {' '.join(paths)}'"])
+            import shlex
+
+            again = " ".join(paths + [f"--var {shlex.quote(v)}" for v in var or ()])
+            fail(problems + [f"{out} is stale: run 'flowdsl build {again}'"])
         echo(f"{out} is up to date ({len(artifacts)} workflow(s))")
         return
     try:

@@ -336,7 +336,7 @@ def test_build_var_writes_the_definition_with_the_values_filled_in(tmp_path: Pat
     r = flowdsl("build", "--check", str(wf), "--var", f"handler_arn={HANDLER}", "--var", PARTITION, cwd=tmp_path)
     assert_input_error(r, "build/greet/.flowdsl-manifest.json: out of date",  # it records each file's digest
                        "build/greet/greet.rendered.asl.json: out of date",
-                       f"build is stale: run 'flowdsl build {wf}'")
+                       f"build is stale: run 'flowdsl build {wf} --var handler_arn={HANDLER} --var {PARTITION}'")
     # the next build without --var no longer produces it, so it goes (it is what flowdsl wrote)
     assert flowdsl("build", str(wf), cwd=tmp_path).returncode == 0
     assert not (folder / "greet.rendered.asl.json").exists()
