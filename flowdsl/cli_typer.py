@@ -165,9 +165,6 @@ def _local_run_command(func: Any) -> Any:
 
 OUTPUTS = ("human", "json")  # what `flowdsl run` prints on stdout
 _Output = _choice("Output", OUTPUTS)
-# Past this depth a run's output is printed on one line: indenting every level would make the
-# text grow with the square of the depth (a 20,000-level value: gigabytes).
-INDENTED_LEVELS = 32
 
 
 @app.command(epilog="Examples: flowdsl run workflows/fibonacci.py --message '{\"n\": 10}'\n\n"
@@ -211,6 +208,9 @@ def run(
         execution, title = _run(path, input_, mocks, test_case, var, name, chosen, s3_root)
     except FlowError as e:
         _fail([f"error: {e}"])
+    # indented as build/ files are, on one line past INDENTED_LEVELS: indenting every level would
+    # make the text grow with the square of the depth (a 20,000-level value: gigabytes)
+    from flowdsl.placeholders import INDENTED_LEVELS
     from flowdsl.run.trace import format_trace, history_json
     from flowdsl.strict_json import pretty_dumps
 
