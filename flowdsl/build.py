@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from flowdsl.asl import Compiled, compile_workflow
-from flowdsl.errors import CompileError, Diagnostic
+from flowdsl.errors import CompileError, Diagnostic, FlowError
 from flowdsl.placeholders import dumps, to_template
 from flowdsl.states import Workflow
 from flowdsl.tasks.policy import narrowed
@@ -31,6 +31,8 @@ class Artifacts:
     warnings: tuple[Diagnostic, ...] = ()  # what `flowdsl build` prints, without failing
     # what the build reports beside the files (what derived_permissions=False left out)
     notes: tuple[str, ...] = ()
+    # the --var names and reference addresses the rendered definition could take
+    takes: frozenset[str] = frozenset()
 
 
 @contextlib.contextmanager
@@ -91,23 +93,96 @@ def _dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:
     return out
 
 
-def build(workflow: Workflow) -> Artifacts:
-    """All output files of a workflow; raises CompileError with every diagnostic."""
+def build(workflow: Workflow, values: Mapping[str, Any] | None = None) -> Artifacts:
+    """All output files of a workflow; raises CompileError with every diagnostic. With
+    ``values`` (``--var``: by variable name, or by a reference's address), also
+    ``<name>.rendered.asl.json`` (:func:`render_definition`)."""
     from flowdsl.deep_stack import call
 
-    return call(_build, workflow)  # deep nesting is walked, not a RecursionError
+    return call(_build, workflow, values)  # deep nesting is walked, not a RecursionError
 
 
-def _build(workflow: Workflow) -> Artifacts:
+def _build(workflow: Workflow, values: Mapping[str, Any] | None) -> Artifacts:
     compiled, diags, module = _check(workflow)
     if diags:
         raise CompileError(diags, compiled.definition)
     files = {f"{workflow.name}.asl.json": dumps(to_template(compiled.definition))}
+    takes: frozenset[str] = frozenset()
     notes: tuple[str, ...] = ()
+    if values is not None:
+        from flowdsl.output import RENDERED
+
+        rendered = workflow.name + RENDERED
+        files[rendered], takes, kept = render_definition(workflow, compiled.definition, values)
+        if kept:
+            notes = (f"note: {rendered} keeps {', '.join('${' + a + '}' for a in kept)} for Terraform "
+                     "to fill in; --var ADDRESS=VALUE sets one",)
     if module is not None:
         files.update(render_files(module))
-        notes = tuple(narrowed(workflow))
-    return Artifacts(workflow.name, files, tuple(permission_warnings(workflow)), notes)
+        notes += tuple(narrowed(workflow))
+    return Artifacts(workflow.name, files, tuple(permission_warnings(workflow)), notes, takes)
+
+
+class MissingValues(FlowError):
+    """A variable the rendered definition uses has no value; ``takes`` as render_definition's."""
+
+    def __init__(self, message: str, takes: frozenset[str]) -> None:
+        super().__init__(message)
+        self.takes = takes
+
+
+def render_definition(workflow: Workflow, definition: Any,
+                      values: Mapping[str, Any]) -> tuple[str, frozenset[str], list[str]]:
+    """(the compiled definition with values filled in, as a file's text; the names of
+    ``values`` it could take; the addresses of the references it keeps). Each variable takes its value from ``values`` (``NAME`` or
+    ``var.NAME``), else its default; a variable the definition uses with neither is a
+    :class:`FlowError`. Any other reference (the partition, a resource the module creates) takes
+    the value given for its address, else it stays in Terraform template syntax
+    (``${data.aws_partition.current.partition}``), and only then is literal text escaped as
+    templates need. Names of ``values`` the workflow does not take are ignored here: the caller
+    checks them against every workflow it builds."""
+    from flowdsl.placeholders import escape, iter_refs, resolve, template, walk
+    from flowdsl.refs import Join, Var
+    from flowdsl.strict_json import JsonValueError, check_value
+
+    declared = {v.name: v for v in workflow.variables}
+    used = list(iter_refs(definition))
+    addresses = {r.address for r in used if not isinstance(r, Var)}
+    given: dict[str, Any] = {}
+    for key, value in values.items():
+        bare = key[4:] if key.startswith("var.") else key
+        if bare in declared:
+            given[f"var.{bare}"] = value
+        elif key in addresses:
+            given[key] = value
+    for name, v in declared.items():
+        if f"var.{name}" not in given and v.default is not None:
+            given[f"var.{name}"] = v.default
+    takes = frozenset(declared) | addresses
+    missing = sorted({r.name for r in used if isinstance(r, Var) and r.address not in given})
+    if missing:
+        raise MissingValues(f"workflow {workflow.name!r}: no value for variable(s) {', '.join(missing)}: "
+                            "give them with --var NAME=VALUE", takes)
+    for address, value in given.items():
+        try:
+            check_value(value, f"the value of {address}")
+        except JsonValueError as e:
+            raise FlowError(str(e)) from None
+    kept = sorted({r.address for r in used if r.address not in given})
+    if not kept:
+        return dumps(resolve(definition, given)), takes, kept
+
+    def partly(ref: Any) -> Any:
+        if not isinstance(ref, Join):
+            if ref.address not in given:
+                return template(ref)
+            value = given[ref.address]
+            return escape(value) if isinstance(value, str) else value
+        parts = [p if isinstance(p, str) or p.address not in given else str(given[p.address])
+                 for p in ref.parts]
+        return template(Join(tuple(parts)))
+
+    return dumps(walk(definition, partly, escape)), takes, kept
 
 
 def write(artifacts: Iterable[Artifacts], out_dir: str | Path, *, follow_symlinks: bool = False,

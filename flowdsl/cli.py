@@ -6,7 +6,8 @@ Every command, its parameters and its help are the typer app's (:mod:`flowdsl.cl
 PATH`` with their options spelt out, are read by :func:`short_path` without loading typer and
 run the same bodies (:mod:`flowdsl.cli_verbs`); anything else (``--help``, an unknown or
 abbreviated option, a missing or extra argument, ``--``) goes to typer, which parses and
-reports it as always. Library modules are imported per command.
+reports it as always. ``flowdsl --version`` (``-V``) is answered here too. Library modules
+are imported per command.
 """
 
 from __future__ import annotations
@@ -16,23 +17,29 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-# verb -> (its options that take a value: flag -> parameter, its flags: flag -> parameter,
-#          how many paths it takes: None for one or more)
-_VERBS: dict[str, tuple[dict[str, str], dict[str, str], int | None]] = {
-    "build": ({"--out": "out", "-o": "out", "--name": "name"},
+# verb -> (its options that take a value: flag -> parameter, its flags: flag -> parameter)
+_VERBS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+    "build": ({"--out": "out", "-o": "out", "--name": "name", "--var": "var"},
               {"--check": "check", "--verbose": "verbose", "-v": "verbose",
-               "--follow-symlinks": "follow_symlinks"}, None),
-    "validate": ({"--name": "name"}, {"--verbose": "verbose", "-v": "verbose"}, 1),
+               "--follow-symlinks": "follow_symlinks"}),
+    "validate": ({"--name": "name"}, {"--verbose": "verbose", "-v": "verbose"}),
 }
+_REPEATABLE = {"var"}  # options given any number of times, each value kept, in order
 
 
 def short_path(args: list[str]) -> Callable[[], None] | None:
-    """The command ``args`` give, when they are a plain ``build`` or ``validate`` command line
-    (each option given at most once, every value a separate or ``=`` word that does not start
-    with ``-``); None: typer reads them."""
-    if not args or args[0] not in _VERBS:
+    """The command ``args`` give, when they are ``--version`` alone or a plain ``build`` or
+    ``validate`` command line (each option given at most once but ``--var``, every value a
+    separate or ``=`` word that does not start with ``-``); None: typer reads them."""
+    if not args:
         return None
-    takes_value, flags, count = _VERBS[args[0]]
+    from flowdsl import cli_verbs
+
+    if len(args) == 1 and args[0] in cli_verbs.VERSION_FLAGS:
+        return lambda: cli_verbs.echo(cli_verbs.version())
+    if args[0] not in _VERBS:
+        return None
+    takes_value, flags = _VERBS[args[0]]
     given: dict[str, Any] = {}
     paths: list[str] = []
     rest = args[1:]
@@ -45,9 +52,13 @@ def short_path(args: list[str]) -> Callable[[], None] | None:
                 if i + 1 == len(rest):
                     return None
                 i, value = i + 1, rest[i + 1]
-            if not value or value.startswith("-") or takes_value[flag] in given:
+            key = takes_value[flag]
+            if not value or value.startswith("-") or (key in given and key not in _REPEATABLE):
                 return None
-            given[takes_value[flag]] = value
+            if key in _REPEATABLE:
+                given.setdefault(key, []).append(value)
+            else:
+                given[key] = value
         elif word in flags and flags[word] not in given:
             given[flags[word]] = True
         elif word.startswith("-") or not word:
@@ -55,16 +66,15 @@ def short_path(args: list[str]) -> Callable[[], None] | None:
         else:
             paths.append(word)
         i += 1
-    if not paths or (count is not None and len(paths) != count):
+    if not paths:
         return None
-    from flowdsl import cli_verbs
-
     name, verbose = given.get("name"), given.get("verbose", False)
     if args[0] == "build":
         out, check = Path(given.get("out", "build")), given.get("check", False)
         follow = given.get("follow_symlinks", False)
-        return lambda: cli_verbs.build(paths, out, check, name, verbose, follow)
-    return lambda: cli_verbs.validate(paths[0], name, verbose)
+        var = given.get("var", [])
+        return lambda: cli_verbs.build(paths, out, check, name, verbose, follow, var)
+    return lambda: cli_verbs.validate(paths, name, verbose)
 
 
 def main() -> None:

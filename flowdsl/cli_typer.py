@@ -7,11 +7,12 @@ command."""
 from __future__ import annotations
 
 import copy
+import enum
 import functools
 import inspect
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, NoReturn, Optional
 
 import typer
 
@@ -21,11 +22,38 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="Author AWS Step Functions job pipelines in Python; compile them to ASL and Terraform.",
+    epilog="Exit status: 0 done; 1 the input is wrong (or a run failed); 2 a usage error.",
     pretty_exceptions_enable=False,
 )
 
 
 _fail = cli_verbs.fail
+
+
+def _usage(message: str) -> NoReturn:
+    """A command line the command does not take: typer prints the usage line and ``message``,
+    and exits 2, as for an unknown option."""
+    from typer._click.exceptions import UsageError  # typer's own click (pinned below 0.29)
+    from typer._click.globals import get_current_context
+
+    raise UsageError(message, get_current_context(silent=True))
+
+
+def _choice(name: str, values: Any) -> Any:
+    """An option's choices, as typer takes them (a value outside them exits 2)."""
+    return enum.Enum(name, {v: v for v in values}, type=str)
+
+
+def _version(given: bool) -> None:
+    if given:
+        typer.echo(cli_verbs.version())
+        raise typer.Exit()
+
+
+@app.callback()
+def _flowdsl(version: bool = typer.Option(False, *cli_verbs.VERSION_FLAGS, callback=_version, is_eager=True,
+                                          help="Print flowdsl's version and exit.")) -> None:
+    """Author AWS Step Functions job pipelines in Python; compile them to ASL and Terraform."""
 
 
 @app.command(epilog="Example: flowdsl build workflows/fibonacci.py --out build/")
@@ -39,20 +67,24 @@ def build(
     follow_symlinks: bool = typer.Option(False, "--follow-symlinks",
                                          help="Build into <out>/<name> also when it is a symbolic link "
                                          "(into the folder it points to); refused otherwise."),
+    var: list[str] = typer.Option([], "--var", help="A variable's value, NAME=VALUE (VALUE may be JSON); "
+                                  "repeatable. Also writes <name>.rendered.asl.json, the definition "
+                                  "with the values filled in."),
 ) -> None:
     """Check workflows and write build/<name>/: the ASL definition and a Terraform module."""
-    cli_verbs.build(paths, out, check, name, verbose, follow_symlinks)
+    cli_verbs.build(paths, out, check, name, verbose, follow_symlinks, var)
 
 
 @app.command(epilog="Examples: flowdsl validate workflows/fibonacci.py\n\n"
-             "flowdsl validate state-machine.asl.json")
+             "flowdsl validate state-machine.asl.json workflows/*.py")
 def validate(
-    path: str = typer.Argument(..., help="A workflow file (.py) or an ASL document (.json)."),
+    paths: list[str] = typer.Argument(..., help="Workflow files (.py) or ASL documents (.json).",
+                                      metavar="PATH..."),
     name: Optional[str] = typer.Option(None, "--name", help="The workflow to check, when a file defines several."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the offending value under each problem."),
 ) -> None:
-    """Check a workflow or an ASL document and report every problem, with its path."""
-    cli_verbs.validate(path, name, verbose)
+    """Check workflows or ASL documents and report every problem, with its path."""
+    cli_verbs.validate(paths, name, verbose)
 
 
 @app.command("import", epilog="Example: flowdsl import orders.asl.json --out workflows/orders.py")
@@ -117,8 +149,10 @@ def _with_local_run_options(parameters: list[inspect.Parameter]) -> list[inspect
         if option.takes == "flag":
             default, annotation = typer.Option(False, *names, help=option.help), bool
         else:
-            default = typer.Option(None, *names, help=option.help)
-            annotation = Optional[Path] if option.takes == "file" else Optional[str]
+            told = "FILE, or - for stdin" if option.takes == "file" else "@FILE reads it from a file, @- from stdin"
+            default = typer.Option(None, *names, help=f"{option.help.rstrip('.')} ({told}).",
+                                   metavar="FILE" if option.takes == "file" else "TEXT")
+            annotation = Optional[str]
         extra.append(inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY, default=default,
                                        annotation=annotation))
     rest = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in parameters[1:]]
@@ -129,20 +163,29 @@ def _local_run_command(func: Any) -> Any:
     return _KindOptions(func, _with_local_run_options)
 
 
+OUTPUTS = ("human", "json")  # what `flowdsl run` prints on stdout
+_Output = _choice("Output", OUTPUTS)
+
+
 @app.command(epilog="Examples: flowdsl run workflows/fibonacci.py --message '{\"n\": 10}'\n\n"
+             "flowdsl run workflows/fibonacci.py --message '{\"n\": 10}' --output json | jq .\n\n"
              "flowdsl run workflows/fibonacci.py --message '{\"n\": 10}' --mocks mocks.json "
              "--test-case BatchFails\n\n"
-             "flowdsl run build/fibonacci/fibonacci.asl.json --input '[...]' --mocks mocks.json "
+             "flowdsl run build/fibonacci/fibonacci.asl.json --input @input.json --mocks mocks.json "
              "--test-case HappyPath")
 @_local_run_command
 def run(
     path: str = typer.Argument(..., help="A workflow file (.py) or an ASL document (.json)."),
-    input_: Optional[str] = typer.Option(None, "--input", "-i", help="The raw execution input (JSON)."),
+    input_: Optional[str] = typer.Option(None, "--input", "-i", help="The raw execution input (JSON; @FILE "
+                                         "reads it from a file, @- from stdin)."),
     mocks: Optional[Path] = typer.Option(None, "--mocks", help="A Step Functions Local mock config file."),
     test_case: Optional[str] = typer.Option(None, "--test-case", help="The mock config's test case to use."),
     var: list[str] = typer.Option([], "--var", help="A variable's value, NAME=VALUE (VALUE may be JSON); "
                                   "repeatable."),
     history: bool = typer.Option(False, "--history", help="Print the execution's events as JSON."),
+    output: _Output = typer.Option("human", "--output", metavar="|".join(OUTPUTS),  # type: ignore[valid-type]
+                                   help="human: the states visited, then the output; json: only the "
+                                   "output JSON on stdout, the states visited on stderr."),
     name: Optional[str] = typer.Option(None, "--name", help="The workflow to run, when a file defines several."),
     s3_root: Optional[Path] = typer.Option(None, "--s3-root", help="A folder serving as S3 for Distributed "
                                            "Maps' ItemReader and ResultWriter: s3://bucket/key is "
@@ -157,57 +200,110 @@ def run(
     """Run a workflow locally, on a virtual clock: tasks run as the workflow's run configuration
     binds them (local scripts, Python handlers) or as mocked responses. Prints the states visited
     and the output; exits 1 if the execution fails."""
-    import json
-
     from flowdsl.errors import FlowError
 
+    chosen = _chosen_local(local)
+    given = [option.flag for option, _ in chosen] + (["--input"] if input_ is not None else [])
+    if len(given) > 1:
+        _usage(f"give {given[0]} or {given[1]}, not both" if len(given) == 2
+               else f"give one of {', '.join(given)}, not several")
+    if (mocks is None) != (test_case is None):
+        _usage("--mocks and --test-case go together")
     try:
-        execution, title = _run(path, input_, mocks, test_case, var, name, local, s3_root, save, redrive)
+        execution, title = _run(path, input_, mocks, test_case, var, name, chosen, s3_root, save, redrive, given)
     except FlowError as e:
         _fail([f"error: {e}"])
+    # indented as build/ files are, on one line past INDENTED_LEVELS: indenting every level would
+    # make the text grow with the square of the depth (a 20,000-level value: gigabytes)
+    from flowdsl.placeholders import INDENTED_LEVELS
     from flowdsl.run.trace import format_trace, history_json
     from flowdsl.strict_json import pretty_dumps
 
+    as_json = output.value == "json"
     if history:
         typer.echo(history_json(execution.history))
     else:
-        typer.echo(format_trace(execution, title=f"{title}: {execution.status}"))
+        typer.echo(format_trace(execution, title=f"{title}: {execution.status}"), err=as_json)
         if execution.status == "SUCCEEDED":
-            typer.echo("output:")
-            typer.echo(pretty_dumps(execution.output))
+            if not as_json:
+                typer.echo("output:")
+            typer.echo(pretty_dumps(execution.output, flat_below=INDENTED_LEVELS))
     if execution.status != "SUCCEEDED":
         cause = execution.cause
         try:
-            cause = json.dumps(json.loads(cause), indent=2, ensure_ascii=False) if cause else cause
-        except ValueError:
+            from flowdsl.strict_json import loads
+
+            cause = pretty_dumps(loads(cause, "the cause"), flat_below=INDENTED_LEVELS) if cause else cause
+        except FlowError:
             pass
         _fail([f"error: execution {execution.status}: {execution.error}"]
               + ([f"cause: {cause}"] if cause else []))
 
 
-def _run(path: str, input_: Optional[str], mocks: Optional[Path], test_case: Optional[str], var: list[str],
-         name: Optional[str], local: dict[str, Any], s3_root: Optional[Path] = None,
-         save: Optional[Path] = None, redrive: Optional[Path] = None) -> Any:
-    """``local``: the kinds' local-run options as given (option name -> value)."""
+def _chosen_local(local: dict[str, Any]) -> list[tuple[Any, Any]]:
+    """The kinds' local-run options given (option, value), from ``local`` (name -> value)."""
     from flowdsl.deployments import local_options
-    from flowdsl.errors import FlowError
-    from flowdsl.pipeline import prepare_run
-    from flowdsl.strict_json import loads, read_json
-    from flowdsl.variables import parse_assignments
 
     options = local_options()
-    chosen = [(options[key], value) for key, value in local.items()
-              if (value if options[key].takes == "flag" else value is not None)]
-    given = [option.flag for option, _ in chosen] + (["--input"] if input_ is not None else [])
-    if len(given) > 1:
-        raise FlowError(f"give {given[0]} or {given[1]}, not both" if len(given) == 2
-                        else f"give one of {', '.join(given)}, not several")
+    return [(options[key], value) for key, value in local.items()
+            if (value if options[key].takes == "flag" else value is not None)]
+
+
+def _argument(value: str, option: str, what: str) -> Any:
+    """An option's value as given, or read from the file it names: ``@FILE`` (and, for a
+    ``file`` option, ``FILE``) reads a file, ``@-`` (and ``-``) stdin. ``what``: ``json``
+    (parsed strictly), ``text`` (the text itself; only ``@`` reads) or ``file`` (JSON)."""
+    from flowdsl.strict_json import loads, read
+
+    named = value[1:] if value.startswith("@") else value if what == "file" else None
+    if named is None:
+        return loads(value, option) if what == "json" else value
+    if named == "-":
+        data = sys.stdin.buffer.read()
+        label = f"{option} @- (stdin)"
+        try:
+            text = data.decode("utf-8").removeprefix("\ufeff")
+        except UnicodeDecodeError as e:
+            from flowdsl.errors import FlowError
+
+            raise FlowError(f"{label}: is not UTF-8 text (byte 0x{data[e.start]:02x} at offset "
+                            f"{e.start})") from None
+        return text if what == "text" else loads(text, label)
+    if not named:
+        from flowdsl.errors import FlowError
+
+        raise FlowError(f"{option} {value!r}: name a file after '@' (or @- for stdin)")
+    if what == "text":
+        from flowdsl.errors import FlowError
+
+        try:
+            return Path(named).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise FlowError(f"{option} {value}: {named}: no such file") from None
+        except IsADirectoryError:
+            raise FlowError(f"{option} {value}: {named}: is a directory") from None
+        except UnicodeDecodeError as e:
+            raise FlowError(f"{option} {value}: {named}: is not UTF-8 text (offset {e.start})") from None
+        except OSError as e:
+            raise FlowError(f"{option} {value}: {named}: cannot read: {e.strerror or e}") from None
+    return read(named, named)
+
+
+def _run(path: str, input_: Optional[str], mocks: Optional[Path], test_case: Optional[str], var: list[str],
+         name: Optional[str], chosen: list[tuple[Any, Any]], s3_root: Optional[Path] = None,
+         save: Optional[Path] = None, redrive: Optional[Path] = None, given: tuple[str, ...] | list[str] = ()) -> Any:
+    """``chosen``: the kinds' local-run options given, with their values; ``given``: the input
+    options given (a redrive takes none)."""
+    from flowdsl.errors import FlowError
+    from flowdsl.pipeline import prepare_run
+    from flowdsl.variables import parse_assignments
+
     trigger = None  # the input the deployment's trigger delivers
     for option, value in chosen:
-        if option.takes == "file":
-            value = read_json(str(value)).doc
+        if option.takes != "flag":
+            value = _argument(value, option.flag, option.takes)
         trigger = (option.name, None if option.takes == "flag" else value)
-    raw_input = loads(input_, "--input") if input_ is not None else None
+    raw_input = _argument(input_, "--input", "json") if input_ is not None else None
     overrides = parse_assignments(var, "--var")
     s3 = None
     if s3_root is not None:
@@ -279,10 +375,15 @@ def graph(
 ) -> None:
     """Draw a workflow's state machine: Mermaid or Graphviz DOT text, or an SVG/PNG image."""
     from flowdsl.errors import CompileError, FlowError
-    from flowdsl.graph import load_definition, pick_format, render, write_file
+    from flowdsl.graph import FORMATS, load_definition, pick_format, render, write_file
 
+    if format_ is not None and format_ not in FORMATS:
+        raise typer.BadParameter(f"{format_!r} is not one of {', '.join(map(repr, FORMATS))}.",
+                                 param_hint="'--format' / '-f'")
     try:
         fmt = pick_format(format_, out)
+        if out is not None:
+            _check_extension(out, fmt, format_ is not None)
         if fmt == "png" and out is None and sys.stdout.isatty():
             raise FlowError("error: png is binary; give --out FILE.png")
         data = render(load_definition(path, name), fmt)
@@ -302,6 +403,26 @@ def graph(
         typer.echo(data, nl=False)
 
 
+# The files each format of `flowdsl graph` is written to (an --out without an extension takes any).
+GRAPH_EXTENSIONS = {"mermaid": (".mmd", ".mermaid"), "dot": (".dot", ".gv"), "svg": (".svg",),
+                    "png": (".png",)}
+
+
+def _check_extension(out: Path, fmt: str, chosen: bool) -> None:
+    """Refuse an --out whose extension names another kind of file than ``fmt`` writes (Mermaid
+    text in ``x.jpg``); ``chosen``: the format was given with --format."""
+    from flowdsl.errors import FlowError
+
+    suffix = out.suffix.lower()
+    if not suffix or suffix in GRAPH_EXTENSIONS[fmt]:
+        return
+    if chosen:
+        raise FlowError(f"error: --out {out}: {fmt} is written to a {' or '.join(GRAPH_EXTENSIONS[fmt])} "
+                        f"file, not {out.suffix}")
+    told = ", ".join(f"{' or '.join(exts)} ({f})" for f, exts in GRAPH_EXTENSIONS.items())
+    raise FlowError(f"error: --out {out}: flowdsl graph does not write {out.suffix} files; it writes {told}")
+
+
 def _with_kind_choice(parameters: list[inspect.Parameter]) -> list[inspect.Parameter]:
     """``--kind``: the kinds that have a scaffold, the first by default."""
     from flowdsl.scaffold import KINDS, default_kind
@@ -311,7 +432,8 @@ def _with_kind_choice(parameters: list[inspect.Parameter]) -> list[inspect.Param
         ", ".join(starts[:-1]) + ("," if len(starts) > 2 else "") + " or " + starts[-1]
     option = typer.Option(default_kind(), "--kind", "-k", metavar="|".join(KINDS),
                           help=f"How executions start: {told}.")
-    return [p.replace(default=option) if p.name == "kind" else p for p in parameters]
+    choice = _choice("Kind", KINDS)
+    return [p.replace(default=option, annotation=choice) if p.name == "kind" else p for p in parameters]
 
 
 @app.command(epilog="Examples: flowdsl new orders\n\n"
@@ -328,7 +450,7 @@ def new(
     from flowdsl.scaffold import create
 
     try:
-        written = create(name, kind, dir_)
+        written = create(name, getattr(kind, "value", kind), dir_)
     except FlowError as e:
         _fail([str(e)])
     for path in written:

@@ -79,6 +79,9 @@ _ANY_ARN = re.compile(r"arn:(aws[a-z-]*):")
 # a literal ``${`` and ``%{``, ``${"$"}`` a quoted literal, any other ``${...}`` a placeholder.
 _TEMPLATE_TOKEN = re.compile(r'\$\$\{|%%\{|\$\{("[^"\\{}]*"|[^{}]*)\}')
 _TEMPLATE_VAR = re.compile(r"(?:var\.)?([A-Za-z_][A-Za-z0-9_-]*)")
+# another Terraform address (``aws_batch_job_definition.job.arn``: a resource of the module the
+# definition was built for), which the imported workflow's own module does not define
+_TEMPLATE_ADDRESS = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)+")
 _DATA = {r.address: r for r in (PARTITION, REGION, ACCOUNT_ID)}
 _NAME = re.compile(r"[^A-Za-z0-9_-]+")
 # Fields whose strings are data or paths, never a resource to parameterise.
@@ -223,7 +226,12 @@ class _Rewriter:
             st = attrs.evolve(st, **kw)
         if type(st) is Task:
             st = self.typed(st)
-        return self.parameterise(st)
+        st = self.parameterise(st)
+        if type(st) is Task and st.derived_permissions and not st.permissions and _ungranted(st):
+            # the module's role cannot be derived for it: it builds, granting nothing for the
+            # state, and the file says so (the original role is not in the definition)
+            st = attrs.evolve(st, derived_permissions=False)
+        return st
 
     # typed tasks ---------------------------------------------------------------------------
     def typed(self, st: Task) -> State:
@@ -326,7 +334,7 @@ class _Rewriter:
             return _DATA[expr]
         m = _TEMPLATE_VAR.fullmatch(expr)
         if m is None:
-            return None
+            return self.address_var(expr) if _TEMPLATE_ADDRESS.fullmatch(expr) else None
         name = self.renamed.get(m.group(1), m.group(1))
         if name in TERRAFORM_RESERVED:  # the build refuses it: a name of its own, used throughout
             new, n = f"{name}_value", 2
@@ -340,6 +348,21 @@ class _Rewriter:
             return None
         return Var(name)
 
+    def address_var(self, address: str) -> Var:
+        """A required variable for the address of a resource or data source the definition's
+        own module defined: ``aws_batch_job_definition.job.arn`` -> ``batch_job_definition_job_arn``."""
+        name = self.by_arn.get("${" + address + "}")
+        if name is None:
+            parts = address.split(".")
+            parts = parts[1:] if parts[0] == "data" else parts
+            base = "_".join(parts).removeprefix("aws_").replace("-", "_")
+            name, n = base, 2
+            while name in self.variables or name in self.reserved or name in TERRAFORM_RESERVED:
+                name, n = f"{base}_{n}", n + 1
+            self.by_arn["${" + address + "}"] = name
+            self.variables[name] = Variable(name)
+        return Var(name)
+
     def var_for(self, arn: str, m: re.Match[str]) -> Var:
         name = self.by_arn.get(arn)
         if name is None:
@@ -350,6 +373,20 @@ class _Rewriter:
             self.by_arn[arn] = name
             self.variables[name] = Variable(name, default=arn)
         return Var(name)
+
+
+def _ungranted(st: Task) -> bool:
+    """Whether flowdsl knows no IAM for a plain Task's Resource (nor does the validator refuse it)."""
+    from flowdsl.tasks import registry
+
+    params = st.parameters if st.parameters is not None else st.arguments
+    try:
+        text = registry.resource_text(st.resource)
+        if text is not None and registry.check(text):
+            return False  # invalid: the build reports it
+        return registry.grants(st.resource, params, registry.Context("imported")) is None
+    except (FlowError, TypeError, ValueError, KeyError):
+        return False
 
 
 def _integrations() -> list[tuple[type, Any]]:
@@ -494,12 +531,17 @@ class _Writer:
             self.used_names |= names
         lines = [f'"""{wf.name}: imported from {origin or "an ASL definition"} with `flowdsl import`.',
                  "",
-                 "Build it with `flowdsl build <this file>`; add a `deployment=` to get a Terraform",
-                 "module around the state machine."]
+                 "Build it with `flowdsl build <this file>`: a Terraform module deploys it as a",
+                 "state machine alone (`StateMachine`); give another `deployment=` to add a trigger."]
         if variables:
             lines += ["",
                       "The account-specific ARNs of the definition are module variables, with the",
                       "imported ARN as default: pass each environment's own."]
+        if any(type(st) is Task and not st.derived_permissions and not st.permissions
+               for st in iter_states(wf.states)):
+            lines += ["", "flowdsl does not know what IAM some states need: they are written with",
+                      "`derived_permissions=False`, and the role grants nothing for them. Give",
+                      "each `permissions=[Allow(actions, resources)]`."]
         lines += ['"""', ""]
         for module in sorted(self.imports, key=lambda m: (m != "flowdsl", m)):
             names = sorted(self.imports[module], key=_isort_key)
@@ -527,6 +569,8 @@ class _Writer:
         kwargs = self.fields(wf, skip={"name", "states", "variables", "deployment"})
         if variables:
             kwargs.append(("variables", py.seq("[", [self.obj(v) for v in variables], "]")))
+        # deployed as the definition was: a state machine alone, which other services start
+        kwargs.append(("deployment", py.call(self.need(flowdsl.StateMachine), [py.Atom(py.string(wf.name))])))
         kwargs.append(("states", self.sequence(wf.states)))
         return py.call(self.need(Workflow), args, kwargs)
 

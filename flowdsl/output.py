@@ -10,7 +10,8 @@ so it holds files flowdsl must never touch: ``.terraform/``, ``.terraform.lock.h
   Everything else in the folder is the user's and stays as it is.
 * The manifest is committed with the build, so it is data anyone may have edited: it only ever
   narrows what is removed. An entry is honoured only when it is a name flowdsl generates (the
-  workflow's ``<name>.asl.json``, a ``<snake_case>.tf.json`` file, or a file this build writes),
+  workflow's ``<name>.asl.json`` and ``<name>.rendered.asl.json``, a ``<snake_case>.tf.json``
+  file, or a file this build writes),
   a plain name directly in the folder, and never a file of Terraform's or the user's
   (``terraform.tfstate*``, ``.terraform*``, ``*.tfvars*``). A manifest that is not one flowdsl
   writes (not JSON, another shape, an entry outside those names) is one warning line on stderr,
@@ -49,6 +50,7 @@ from flowdsl.atomic import write_atomic
 from flowdsl.errors import FlowError
 
 MANIFEST = ".flowdsl-manifest.json"
+RENDERED = ".rendered.asl.json"  # <name>.rendered.asl.json: the definition with --var's values filled in
 _STAGING = ".flowdsl-staging-"
 _TF_FILE = re.compile(r"[a-z][a-z0-9_]*\.tf\.json")  # every Terraform file flowdsl writes
 # Terraform's and the user's own files: never flowdsl's, whatever a manifest says
@@ -80,7 +82,8 @@ def is_generated_name(rel: str, workflow: str, files: Collection[str] = ()) -> b
     """Whether flowdsl generates a file named ``rel`` in ``build/<workflow>/``."""
     if _USER_OWNED.fullmatch(rel):
         return False
-    return rel in files or rel == f"{workflow}.asl.json" or _TF_FILE.fullmatch(rel) is not None
+    return rel in files or rel in (f"{workflow}.asl.json", workflow + RENDERED) or \
+        _TF_FILE.fullmatch(rel) is not None
 
 
 def read_manifest(target: Path, workflow: str, files: Collection[str] = ()

@@ -86,7 +86,7 @@ def test_a_workflow_file_that_does_not_define_a_workflow(case: str, command: str
     line = expected.format(p=p)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert proc.stderr.splitlines() == {
-        "validate": [line], "run": [f"error: {line}"],
+        "validate": [f"error: {line}"], "run": [f"error: {line}"],
         "build": [line, "error: 1 problem(s); nothing was written"]}[command]
     assert not (tmp_path / "out").exists()
 
@@ -139,7 +139,7 @@ def test_a_bad_asl_document(case: str, command: str, tmp_path: Path) -> None:
     elif ":1: $" in lines[0]:
         assert proc.stderr.splitlines() == expected + [f"error: {len(expected)} problem(s)"]
     else:
-        assert proc.stderr.splitlines() == expected
+        assert proc.stderr.splitlines() == [f"error: {line}" for line in expected]
 
 
 RUN_CASES: dict[str, tuple[Callable[[Path], list[str]], str]] = {

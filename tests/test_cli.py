@@ -53,7 +53,7 @@ def test_syntax_error_names_file_and_line(tmp_path: Path) -> None:
 def test_exception_in_workflow_file_names_the_line(tmp_path: Path) -> None:
     p = write(tmp_path, "raises.py", "from flowdsl import Pass\n\nPass('A', 1 / 0)\n")
     r = flowdsl("validate", str(p))
-    assert_clean_failure(r, f"{p}:3: ZeroDivisionError: division by zero")
+    assert_clean_failure(r, f"error: {p}:3: ZeroDivisionError: division by zero")
 
 
 def test_module_without_workflow(tmp_path: Path) -> None:
@@ -144,7 +144,7 @@ def test_validate_asl_with_duplicate_keys_and_bad_json(tmp_path: Path) -> None:
         "one of them [duplicate-key]" in r.stderr.splitlines()
     broken = write(tmp_path, "broken.asl.json", '{"StartAt": ')
     r = flowdsl("validate", str(broken))
-    assert_clean_failure(r, f"{broken}:1:13: not valid JSON: Expecting value")
+    assert_clean_failure(r, f"error: {broken}:1:13: not valid JSON: Expecting value")
 
 
 @pytest.mark.parametrize("command", ["build", "validate"])

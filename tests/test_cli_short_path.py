@@ -21,6 +21,8 @@ FIB = "workflows/fibonacci.py"
     ["build", FIB], ["build", FIB, "--check", "-v"], ["build", "--out", "o", FIB, "--name", "fibonacci"],
     ["build", "-o", "o", FIB, "workflows/nightly.py"], ["build", "--out=o", "--name=x", FIB],
     ["validate", FIB], ["validate", "-v", FIB, "--name", "fibonacci"], ["validate", "x.asl.json"],
+    ["validate", "a.py", "b.py"], ["build", FIB, "--var", "stage=qa", "--var=app_name=x"],
+    ["--version"], ["-V"],
 ])
 def test_plain_command_lines_take_the_short_path(args: list[str]) -> None:
     assert short_path(args) is not None
@@ -31,8 +33,9 @@ def test_plain_command_lines_take_the_short_path(args: list[str]) -> None:
     ["build", "--", FIB], ["build", "--check=yes", FIB], ["build", "--check", "--check", FIB],
     ["build", "--out", FIB], ["build", FIB, "--out"], ["build", "--out", "-x", FIB],
     ["build", "-ox", FIB], ["build", "--out=", FIB], ["build", "-o", "a", "-o", "b", FIB],
-    ["validate"], ["validate", "a.py", "b.py"], ["validate", "--check", FIB], ["run", FIB],
-    ["bild", FIB], ["graph", FIB],
+    ["validate"], ["validate", "--check", FIB], ["run", FIB],
+    ["bild", FIB], ["graph", FIB], ["--version", "build"], ["build", "--var", FIB],
+    ["validate", "--var", "a=b", FIB],
 ])
 def test_anything_else_goes_to_typer(args: list[str]) -> None:
     assert short_path(args) is None
@@ -46,6 +49,10 @@ CASES = [
     ["build", "x.json"],
     ["build", "--check", FIB, "workflows/nightly.py"],
     ["build", "--check", "--out", "nowhere", FIB],
+    ["validate", FIB, "missing.py", "workflows/nightly.py"],
+    ["build", "--check", FIB, "--var", "stage=qa", "--var", "stge=x"],
+    ["build", "--check", FIB, "--var", "stage"],
+    ["--version"],
 ]
 
 

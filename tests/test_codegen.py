@@ -57,8 +57,8 @@ SMALL = machine(
 SMALL_SOURCE = '''\
 """small: imported from small.asl.json with `flowdsl import`.
 
-Build it with `flowdsl build <this file>`; add a `deployment=` to get a Terraform
-module around the state machine.
+Build it with `flowdsl build <this file>`: a Terraform module deploys it as a
+state machine alone (`StateMachine`); give another `deployment=` to add a trigger.
 
 The account-specific ARNs of the definition are module variables, with the
 imported ARN as default: pass each environment's own.
@@ -71,6 +71,7 @@ from flowdsl import (
     Fail,
     LambdaTask,
     Pass,
+    StateMachine,
     Succeed,
     Variable,
     When,
@@ -87,6 +88,7 @@ workflow = Workflow(
             default="arn:aws:lambda:eu-west-1:111122223333:function:charge",
         ),
     ],
+    deployment=StateMachine("small"),
     states=[
         LambdaTask(
             "Charge",
@@ -135,7 +137,7 @@ def test_a_small_definition_reads_like_a_hand_written_workflow() -> None:
      'resource="arn:aws:states:::batch:submitJob.sync"'),
     # an activity's ARN names an account: a variable
     ({"Type": "Task", "Resource": "arn:aws:states:us-east-1:123456789012:activity:review"},
-     'Task("T", resource=var("review_activity_arn"))'),
+     'Task("T", resource=var("review_activity_arn"), derived_permissions=False)'),
 ], ids=["lambda-qualified-arn", "lambda-name", "lambda-token", "lambda-payload-path",
         "lambda-extra-key", "batch", "batch-dynamic-name", "activity"])
 def test_tasks(state: dict[str, Any], expected: str) -> None:
@@ -370,8 +372,10 @@ def test_a_definition_flowdsl_built_imports_its_references_back() -> None:
     again = to_template(compiled.definition)
     assert again["States"]["A"] == doc["States"]["A"]
     assert again["States"]["B"]["Result"]["where"] == doc["States"]["B"]["Result"]["where"]
-    # what names nothing flowdsl knows stays text, which Terraform then leaves alone
-    assert again["States"]["B"]["Result"]["unknown"] == "$${aws_sqs_queue.q.arn}"
+    # another module's resource is not this module's: a required variable takes its value
+    assert 'Variable("sqs_queue_q_arn")' in source
+    assert again["States"]["B"]["Result"]["unknown"] == "${var.sqs_queue_q_arn}"
+    assert again["States"]["B"]["Result"]["escaped"] == "$${not.a.reference}"
 
 
 def test_an_arn_variable_never_takes_a_placeholders_name() -> None:
@@ -512,7 +516,7 @@ def test_a_task_no_typed_class_gives_back_exactly_stays_a_task(resource: str,
     doc = machine(T={"Type": "Task", "Resource": f"arn:aws:states:::{resource}",
                      "Parameters": parameters, "End": True})
     source = generate(doc, "t")
-    assert calls(source) == {"Workflow", "Task"}
+    assert calls(source) == {"Workflow", "StateMachine", "Task"}
     assert built(source, doc) == doc
 
 
@@ -652,10 +656,12 @@ def test_import_undoes_terraforms_template_escapes(text: str, python: str) -> No
 
 
 def test_import_of_a_built_definition_builds_the_same_file() -> None:
-    from flowdsl import Catch, Choice, Pass, Retry, Succeed, Task, Variable, When, Workflow, join, string_equals, var
+    from flowdsl import (Catch, Choice, Pass, Retry, StateMachine, Succeed, Task, Variable, When, Workflow, join,
+                         string_equals, var)
     from flowdsl.build import build
 
-    wf = Workflow("esc", comment="top ${x}", variables=[Variable("stage", default="dev")], states=[
+    wf = Workflow("esc", comment="top ${x}", variables=[Variable("stage", default="dev")],
+                  deployment=StateMachine("esc"), states=[
         Pass("A", comment="cost ${x} %{y}", result_path="$.r", parameters={
             "lit": "${a} and %{if}", "k${x}": 1, "dollar": join("US$", var("stage")),
             "both": join("$${", var("stage"), "%{"), "end": join("a$$", var("stage"), "$")}),

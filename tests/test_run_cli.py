@@ -154,10 +154,8 @@ def _bad_inputs(tmp_path: Path, mocks: Path) -> dict[str, tuple[list[str], str]]
         "missing file": (["run", "missing.py", "--message", "{}"], "no such file"),
         "missing asl": (["run", "missing.json"], "no such file"),
         "bad --input": (["run", FIB, "--input", "nope"], "error: --input:1:1: not valid JSON: Expecting value"),
-        "both inputs": (["run", FIB, "--input", "1", "--message", "{}"], "not both"),
         "unknown test case": (["run", FIB, "--message", "{}", "--mocks", str(mocks), "--test-case", "Nope"],
                               "no test case 'Nope'"),
-        "mocks without case": (["run", FIB, "--mocks", str(mocks)], "go together"),
         "missing mocks": (["run", FIB, "--mocks", "nope.json", "--test-case", "X"], "cannot read"),
         "syntax error": (["run", str(broken)], "syntax error"),
         "module raises": (["run", str(raises)], "RuntimeError: no workflow today"),
@@ -171,8 +169,7 @@ def _bad_inputs(tmp_path: Path, mocks: Path) -> dict[str, tuple[list[str], str]]
     }
 
 
-CASES = ["missing file", "missing asl", "bad --input", "both inputs", "unknown test case",
-         "mocks without case", "missing mocks", "syntax error", "module raises", "bad ASL JSON",
+CASES = ["missing file", "missing asl", "bad --input", "unknown test case", "missing mocks", "syntax error", "module raises", "bad ASL JSON",
          "not a state machine", "bad --var", "invalid workflow"]
 
 
