@@ -122,3 +122,27 @@ def test_no_local_limit_when_the_config_says_none() -> None:
         binder = RunConfig(tasks={"Job": LocalBatch(command=("true",))}, job_timeout_seconds=limit).binder()
         handler: Any = binder.handler_for("Job")
         assert handler.__self__.default_timeout == limit
+
+
+def wide_parallel(branches: int) -> dict[str, Any]:
+    return {"StartAt": "P", "States": {"P": {
+        "Type": "Parallel", "End": True, "ResultSelector": {"n.$": "States.ArrayLength($)"},
+        "Branches": [{"StartAt": f"B{i}", "States": {f"B{i}": {"Type": "Pass", "End": True}}}
+                     for i in range(branches)]}}}
+
+
+def test_a_parallel_fails_as_soon_as_its_branches_results_pass_the_payload_limit() -> None:
+    # 2,000 branches passing on 1,000 characters each: the result would be about 2 MB; ResultSelector
+    # would make it small, but the branches' results are past the limit long before the last one runs
+    result = run(wide_parallel(2000), {"s": "x" * 1000})
+    result.assert_failed("States.DataLimitExceeded")
+    assert result.cause == ("The state/task 'P' returned a result with a size exceeding the maximum "
+                            "number of bytes service limit.")
+    ran = sum(1 for e in result.history if e["type"] == "PassStateExited")
+    # each result is {"s":"x..."}, 1,008 bytes, with a comma between them inside "[]"
+    assert ran == next(k for k in range(1, 2000) if 2 + 1008 * k + (k - 1) > MAX_PAYLOAD_BYTES) == 260
+
+
+def test_a_parallel_whose_results_fit_succeeds() -> None:
+    result = run(wide_parallel(200), {"s": "x" * 1000}).assert_succeeded()
+    assert result.output == {"n": 200}
