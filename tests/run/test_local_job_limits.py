@@ -146,3 +146,18 @@ def test_a_parallel_fails_as_soon_as_its_branches_results_pass_the_payload_limit
 def test_a_parallel_whose_results_fit_succeeds() -> None:
     result = run(wide_parallel(200), {"s": "x" * 1000}).assert_succeeded()
     assert result.output == {"n": 200}
+
+
+def test_a_map_fails_as_soon_as_its_results_pass_the_payload_limit() -> None:
+    doc = {"StartAt": "M", "States": {"M": {
+        "Type": "Map", "End": True, "ItemsPath": "$.items", "ItemSelector": {"s.$": "$.s"},
+        "ResultSelector": {"n.$": "States.ArrayLength($)"},
+        "ItemProcessor": {"StartAt": "B", "States": {"B": {"Type": "Pass", "End": True}}}}}}
+    result = run(doc, {"items": list(range(2000)), "s": "x" * 200})
+    result.assert_failed("States.DataLimitExceeded")
+    assert result.cause == ("The state/task 'M' returned a result with a size exceeding the maximum "
+                            "number of bytes service limit.")
+    ran = sum(1 for e in result.history if e["type"] == "MapIterationSucceeded")
+    # each result is {"s":"x..."}, 208 bytes, with a comma between them inside "[]"
+    assert ran == next(k for k in range(1, 3000) if 2 + 208 * k + (k - 1) > MAX_PAYLOAD_BYTES) == 1255
+    run(doc, {"items": list(range(200)), "s": "x" * 200}).assert_succeeded()
