@@ -95,11 +95,12 @@ def child_scopes(state: Any, path: Any = "") -> Iterator[tuple[Any, dict[str, An
             yield path / key if shared else f"{path}.{key}", state[key]
 
 
-def walk_states(doc: Any, path: str = "$") -> Iterator[tuple[str, str, Any]]:
+def walk_states(doc: Any, path: Any = "$") -> Iterator[tuple[Any, str, Any]]:
     """Every state of a definition, nested ones included, as ``(path, name, body)``, in
     document order (a scope's states, each followed by the states inside it). Iterative, so a
-    definition nested thousands deep walks in linear time and constant stack."""
-    stack: list[Iterator[tuple[str, str, Any]]] = [_scope_states(doc, path)]
+    definition nested thousands deep walks in linear time and constant stack; with a
+    :class:`DocPath` (``DocPath()`` for ``$``) the paths are DocPaths, in memory linear too."""
+    stack: list[Iterator[tuple[Any, str, Any]]] = [_scope_states(doc, path)]
     while stack:
         entry = next(stack[-1], None)
         if entry is None:
@@ -111,7 +112,7 @@ def walk_states(doc: Any, path: str = "$") -> Iterator[tuple[str, str, Any]]:
         stack.extend(reversed(inner))
 
 
-def walk_scopes(doc: Any, path: str = "$") -> Iterator[tuple[str, dict[str, Any]]]:
+def walk_scopes(doc: Any, path: Any = "$") -> Iterator[tuple[Any, dict[str, Any]]]:
     """Every scope of a definition (the top level, each branch, each processor) as
     ``(path, scope)``, outermost first."""
     if isinstance(doc, dict):
@@ -120,11 +121,13 @@ def walk_scopes(doc: Any, path: str = "$") -> Iterator[tuple[str, dict[str, Any]
         yield from child_scopes(body, here)
 
 
-def _scope_states(scope: Any, path: str) -> Iterator[tuple[str, str, Any]]:
+def _scope_states(scope: Any, path: Any) -> Iterator[tuple[Any, str, Any]]:
     states = scope.get("States") if isinstance(scope, dict) else None
     if isinstance(states, dict):
+        shared = isinstance(path, DocPath)
+        below = path / "States" if shared else None
         for name, body in states.items():
-            yield f"{path}.States.{name}", name, body
+            yield below / name if below is not None else f"{path}.States.{name}", name, body
 
 
 def json_type(value: Any) -> str:

@@ -103,3 +103,13 @@ def test_doc_paths_render_as_strings() -> None:
     state = {"Branches": [{"StartAt": "B"}, 1], "ItemProcessor": {"StartAt": "M"}}
     assert [str(p) for p, _ in child_scopes(state, root / "P")] == ["$.P.Branches[0]", "$.P.ItemProcessor"]
     assert [p for p, _ in child_scopes(state, "$.P")] == ["$.P.Branches[0]", "$.P.ItemProcessor"]
+
+
+def test_walk_states_gives_doc_paths_when_given_one() -> None:
+    from flowdsl.vocabulary import walk_states
+
+    doc = {"States": {"A": {"Type": "Parallel", "Branches": [{"States": {"B": {"Type": "Pass"}}}]}}}
+    assert [(str(p), n) for p, n, _ in walk_states(doc, DocPath())] == [
+        ("$.States.A", "A"), ("$.States.A.Branches[0].States.B", "B")]
+    assert [(p, n) for p, n, _ in walk_states(doc)] == [
+        ("$.States.A", "A"), ("$.States.A.Branches[0].States.B", "B")]

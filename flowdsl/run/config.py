@@ -49,7 +49,7 @@ from typing import Any, Iterator, Mapping
 
 from flowdsl.errors import FlowError, LoadError
 from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, DataAttr, Ref, ResourceAttr, StateMachineArn, Var
-from flowdsl.vocabulary import walk_states
+from flowdsl.vocabulary import DocPath, walk_states
 
 from .bindings import LOCAL_JOB_TIMEOUT_SECONDS, LocalBatch, LocalLambda, MockedTask, TaskBinder, import_callable
 
@@ -295,7 +295,7 @@ def _host_batch() -> type[LocalBatch]:
 
 def state_names(definition: Mapping[str, Any]) -> set[str]:
     """Every state name of an ASL document, branches and Map processors included."""
-    return {name for _, name, _ in walk_states(definition)}
+    return {name for _, name, _ in walk_states(definition, DocPath())}  # no path texts
 
 
 def _batch_states(workflow: Any) -> Iterator[tuple[str, Any]]:
