@@ -171,7 +171,7 @@ def condition(raw: dict[str, Any]) -> Any:
 
 
 def import_definition(doc: Any, name: str = "imported",
-                      sources: dict[str, str] | None = None) -> Workflow:
+                      sources: Mapping[str, str] | None = None) -> Workflow:
     """Turn an ASL document into a model; an invalid document raises CompileError with every
     diagnostic (located with ``sources``, path -> file:line), since the model cannot hold what
     the document gets wrong."""
@@ -185,7 +185,7 @@ def check_asl(doc: Any, sources: Mapping[str, str] | None = None, path: str | No
     """Every problem of an ASL document: the validator's diagnostics, and whether it imports
     into flowdsl's model (a valid document must)."""
     try:  # importing validates first, so one pass gives the diagnostics and the model
-        import_definition(doc, sources=dict(sources or {}))
+        import_definition(doc, sources=sources)  # as given: a file's sources are looked up lazily
     except CompileError as e:
         return list(e.diagnostics)
     except FlowError:

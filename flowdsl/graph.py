@@ -31,7 +31,7 @@ import attrs
 from flowdsl.atomic import write_atomic
 from flowdsl.errors import CompileError, FlowError, LoadError
 from flowdsl.lang.jsonata import is_expression
-from flowdsl.vocabulary import child_scopes, states_arn_rest
+from flowdsl.vocabulary import DocPath, child_scopes, states_arn_rest
 
 FORMATS = ("mermaid", "dot", "svg", "png")
 IMAGE_FORMATS = ("svg", "png")
@@ -91,7 +91,7 @@ def graph_of(definition: dict[str, Any]) -> Graph:
     b.nodes.append(Node(START, "start", None, None, ("Start",), None))
     b.number(definition)
     b.edges.append(Edge(START, b.target(definition, definition["StartAt"], "$.StartAt"), "start"))
-    b.scope(definition, "$", None, top=True)
+    b.scope(definition, DocPath(), None, top=True)
     b.nodes.append(Node(END, "end", None, None, ("End",), None))
     return Graph(tuple(b.nodes), tuple(b.edges), tuple(b.clusters))
 
@@ -114,16 +114,16 @@ class _Builder:
             for _, sub in _children(scope["States"][name]):
                 self.number(sub)
 
-    def target(self, scope: dict[str, Any], name: Any, path: str) -> str:
+    def target(self, scope: dict[str, Any], name: Any, path: DocPath | str) -> str:
         ids = self.ids[id(scope["States"])]
         if not isinstance(name, str) or name not in ids:
             raise LoadError(f"{path}: there is no state named {name!r} to draw an edge to")
         return ids[name]
 
-    def scope(self, scope: dict[str, Any], path: str, cluster: str | None, top: bool) -> None:
+    def scope(self, scope: dict[str, Any], path: DocPath, cluster: str | None, top: bool) -> None:
         for name in _ordered(scope):
             st = scope["States"][name]
-            at = f"{path}.States.{name}"
+            at = path / "States" / name  # shared-prefix paths: memory linear in the nesting
             me = self.target(scope, name, at)
             typ = st.get("Type")
             self.nodes.append(Node(me, "state", name, typ, (name, *_details(st)), cluster))
@@ -133,22 +133,22 @@ class _Builder:
                                              _cluster_label(name, st, i, len(children)), cluster, me))
                 sub_cluster = self.clusters[-1].id
                 label = "each item" if typ == "Map" else (f"branch {i + 1}" if len(children) > 1 else None)
-                self.edges.append(Edge(me, self.target(sub, sub["StartAt"], f"{sub_path}.StartAt"),
+                self.edges.append(Edge(me, self.target(sub, sub["StartAt"], sub_path / "StartAt"),
                                        "branch", label))
                 self.scope(sub, sub_path, sub_cluster, top=False)
             for i, rule in enumerate(st.get("Choices") or ()):
-                self.edges.append(Edge(me, self.target(scope, rule.get("Next"), f"{at}.Choices[{i}].Next"),
+                self.edges.append(Edge(me, self.target(scope, rule.get("Next"), (at / "Choices")[i] / "Next"),
                                        "choice", _short(condition_text(rule))))
             if "Default" in st:
-                self.edges.append(Edge(me, self.target(scope, st["Default"], f"{at}.Default"),
+                self.edges.append(Edge(me, self.target(scope, st["Default"], at / "Default"),
                                        "default", "default"))
             if "Next" in st:
-                self.edges.append(Edge(me, self.target(scope, st["Next"], f"{at}.Next"), "next"))
+                self.edges.append(Edge(me, self.target(scope, st["Next"], at / "Next"), "next"))
             elif top and (st.get("End") is True or typ in ("Succeed", "Fail")):
                 self.edges.append(Edge(me, END, "end"))
             for i, c in enumerate(st.get("Catch") or ()):
                 errors = ", ".join(str(e) for e in c.get("ErrorEquals") or ())
-                self.edges.append(Edge(me, self.target(scope, c.get("Next"), f"{at}.Catch[{i}].Next"),
+                self.edges.append(Edge(me, self.target(scope, c.get("Next"), (at / "Catch")[i] / "Next"),
                                        "catch", _short(errors)))
 
 
@@ -179,7 +179,16 @@ def _targets(st: dict[str, Any]) -> Iterator[Any]:
         yield c.get("Next")
 
 
-def _children(st: dict[str, Any], path: str = "") -> list[tuple[str, dict[str, Any]]]:
+# Subgraphs are indented this many levels at most: indentation past it would make the text of
+# a deeply nested machine grow with the square of its depth (Mermaid and DOT ignore it).
+MAX_INDENT_LEVELS = 32
+
+
+def _deeper(indent: str) -> str:
+    return indent + "  " if len(indent) < 2 * MAX_INDENT_LEVELS else indent
+
+
+def _children(st: dict[str, Any], path: Any = "") -> list[tuple[Any, dict[str, Any]]]:
     """A Parallel's branches or a Map's processor, with their paths below ``path``."""
     return list(child_scopes(st, path)) if st.get("Type") in ("Parallel", "Map") else []
 
@@ -348,7 +357,7 @@ def to_mermaid(graph: Graph) -> str:
             node(n, indent)
             for c in owned.get(n.id, ()):
                 out.append(f'{indent}subgraph {c.id}["{mermaid_text(c.label)}"]')
-                scope(c.id, indent + "  ")
+                scope(c.id, _deeper(indent))
                 out.append(f"{indent}end")
 
     scope(None, "  ")
@@ -412,7 +421,7 @@ def to_dot(graph: Graph) -> str:
                 out.append(f'{indent}subgraph "cluster_{c.id}" {{')
                 out.append(f'{indent}  label="{dot_text(c.label)}";')
                 out.append(f"{indent}  style=dashed;")
-                scope(c.id, indent + "  ")
+                scope(c.id, _deeper(indent))
                 out.append(f"{indent}}}")
 
     scope(None, "  ")

@@ -13,8 +13,10 @@ A leaf below the model: it imports only :mod:`flowdsl.errors`.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -141,17 +143,129 @@ def read(path: Any, what: str | None = None) -> Any:
     return loads(text.removeprefix("\ufeff"), label)
 
 
+class LineIndex:
+    """The line of a position in a text: the offsets of its newlines, searched by bisection (a
+    list of ints, however deep the document; a line is worked out only when asked for)."""
+
+    __slots__ = ("_newlines",)
+
+    def __init__(self, text: str) -> None:
+        self._newlines = [m.start() for m in _NEWLINE.finditer(text)]
+
+    def line(self, offset: int) -> int:
+        """The 1-based line of ``offset``."""
+        return bisect.bisect_left(self._newlines, offset) + 1
+
+
+# A located JSON value: its offset, and below it (for an object) key -> located value or
+# (for an array) the located items; a scalar has None below it.
+_Node = list  # [offset, dict[str, _Node] | list[_Node] | None]
+
+
+class JsonLines(Mapping[str, int]):
+    """The line of every key and array item of a JSON document, by its path (``$``,
+    ``$.States.A``, ``$.States.A.Result[1]``). The tree of offsets is as large as the document;
+    a path's text exists only while it is looked up (a dict of every full path would grow with
+    the square of the nesting depth)."""
+
+    def __init__(self, root: _Node, index: LineIndex) -> None:
+        self._root = root
+        self._index = index
+
+    def find(self, path: Any) -> int:
+        """The line of ``path`` (a :class:`flowdsl.vocabulary.DocPath`: its keys and indexes
+        from the root, ``path.steps()``), or of the deepest part of it the document has."""
+        node = self._root
+        for step in path.steps():
+            below = node[1]
+            if isinstance(step, int):
+                nxt = below[step] if isinstance(below, list) and 0 <= step < len(below) else None
+            else:
+                nxt = below.get(step) if isinstance(below, dict) else None
+            if nxt is None:
+                break
+            node = nxt
+        return self._index.line(node[0])
+
+    def _node(self, path: str) -> _Node | None:
+        if not path.startswith("$"):
+            return None
+        todo = [(self._root, 1)]  # keys may hold '.' or '[': try every way of reading them
+        while todo:
+            node, i = todo.pop()
+            if i == len(path):
+                return node
+            below = node[1]
+            if path[i] == "[" and isinstance(below, list):
+                j = path.find("]", i)
+                digits = path[i + 1:j] if j > 0 else ""
+                if digits.isdigit() and int(digits) < len(below):
+                    todo.append((below[int(digits)], j + 1))
+            elif path[i] == "." and isinstance(below, dict):
+                for j in range(i + 1, len(path) + 1):
+                    if j == len(path) or path[j] in ".[":
+                        hit = below.get(path[i + 1:j])
+                        if hit is not None:
+                            todo.append((hit, j))
+        return None
+
+    def __getitem__(self, path: str) -> int:
+        node = self._node(path) if isinstance(path, str) else None
+        if node is None:
+            raise KeyError(path)
+        return self._index.line(node[0])
+
+    def _paths(self) -> Iterator[tuple[str, _Node]]:
+        todo: list[tuple[str, _Node]] = [("$", self._root)]
+        while todo:
+            path, node = todo.pop()
+            yield path, node
+            below = node[1]
+            if isinstance(below, dict):
+                todo.extend((f"{path}.{k}", v) for k, v in reversed(below.items()))
+            elif isinstance(below, list):
+                todo.extend((f"{path}[{i}]", v) for i, v in reversed(list(enumerate(below))))
+
+    def __iter__(self) -> Iterator[str]:
+        return (path for path, _ in self._paths())
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self._paths())
+
+
+class JsonSources(Mapping[str, str]):
+    """``file:line`` by document path, the form diagnostics take their source from; what
+    :class:`JsonLines` is, with the file's name."""
+
+    def __init__(self, lines: JsonLines, path: str) -> None:
+        self._lines = lines
+        self._path = path
+
+    def locate(self, path: Any) -> str:
+        """``file:line`` of ``path``, or of the deepest part of it the document has."""
+        return f"{self._path}:{self._lines.find(path)}"
+
+    def __getitem__(self, path: str) -> str:
+        return f"{self._path}:{self._lines[path]}"
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._lines)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+
 @attrs.frozen
 class JsonFile:
     """A parsed JSON document, with the line of every key and array item, by its path."""
 
     doc: Any
-    lines: dict[str, int]
+    lines: JsonLines
     duplicates: tuple[Diagnostic, ...]
 
-    def sources(self, path: str | Path) -> dict[str, str]:
+    def sources(self, path: str | Path) -> JsonSources:
         """``file:line`` by document path, the form diagnostics take their source from."""
-        return {p: f"{path}:{line}" for p, line in self.lines.items()}
+        return JsonSources(self.lines, str(path))
 
 
 def read_json(path: str | Path) -> JsonFile:
@@ -160,93 +274,65 @@ def read_json(path: str | Path) -> JsonFile:
     document a user names (ASL files, events, mock configs)."""
     doc = read(path)  # UTF-8, no NaN or lone surrogates, nesting bounded
     text = Path(path).read_text(encoding="utf-8-sig")
-    lines, dupes = _locate(text)
+    root, dupes = _locate(text)
+    index = LineIndex(text)
     duplicates = tuple(
-        Diagnostic("duplicate-key", at, f"the key {at.rsplit('.', 1)[-1]!r} appears twice in one "
-                   "object; JSON readers keep only one of them", f"{path}:{line}")
-        for at, line in dupes)
-    return JsonFile(doc, lines, duplicates)
+        Diagnostic("duplicate-key", at, f"the key {key!r} appears twice in one "
+                   "object; JSON readers keep only one of them", f"{path}:{index.line(offset)}")
+        for at, key, offset in dupes)
+    return JsonFile(doc, JsonLines(root, index), duplicates)
 
 
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-_SCALAR = re.compile(r"[^,\]\}\s]+")
+_NEWLINE = re.compile("\n")
+_TOKEN = re.compile(r'[ \t\r\n]*(?:("(?:[^"\\]|\\.)*")|([\[\]{},:])|([^,\]\}:\s]+))')
 
 
-def _locate(text: str) -> tuple[dict[str, int], list[tuple[str, int]]]:
-    """Walk valid JSON text: the line of each key and array item, and repeated keys."""
-    lines: dict[str, int] = {"$": 1}
-    dupes: list[tuple[str, int]] = []
-    i, n = 0, len(text)
-
-    def skip() -> None:
-        nonlocal i
-        while i < n and text[i] in " \t\r\n":
-            i += 1
-
-    counted, at_line = 0, 1
-
-    def line() -> int:  # positions only move forward, so count newlines incrementally
-        nonlocal counted, at_line
-        at_line += text.count("\n", counted, i)
-        counted = i
-        return at_line
-
-    def value(path: str) -> None:
-        nonlocal i
-        skip()
-        ch = text[i]
-        if ch == "{":
-            i += 1
-            seen: set[str] = set()
-            skip()
-            if text[i] == "}":
-                i += 1
-                return
-            while True:
-                skip()
-                m = _STRING.match(text, i)
-                assert m is not None
-                key = json.loads(m.group())
-                at = f"{path}.{key}"
-                if key in seen:
-                    dupes.append((at, line()))
+def _locate(text: str) -> tuple[_Node, list[tuple[str, str, int]]]:
+    """Walk valid JSON text, without recursion: the offset of each key (an object's entry) and
+    array item, and the repeated keys (their paths, keys and offsets). A repeated key keeps the
+    first one's offset and the value ``json`` keeps, the last."""
+    root: _Node = [0, None]
+    dupes: list[tuple[str, str, int]] = []
+    # one frame per open container: [its located node, its key or index in its parent]
+    frames: list[list[Any]] = []
+    entry: _Node | None = root  # where the next value goes (None: a key or a ',' comes next)
+    step: str | int | None = None
+    for m in _TOKEN.finditer(text):
+        string, punct = m.group(1), m.group(2)
+        if punct == ",":
+            frame = frames[-1]
+            if isinstance(frame[0][1], list):
+                entry = None  # an item follows: placed when its value starts
+            continue
+        if punct == ":":
+            continue
+        if punct in ("}", "]"):
+            frames.pop()
+            entry = None
+            continue
+        start = m.start(1) if string is not None else m.start(2) if punct else m.start(3)
+        top = frames[-1] if frames else None
+        if top is not None and entry is None:
+            below = top[0][1]
+            if isinstance(below, dict):  # a key
+                key = step = string[1:-1] if "\\" not in string else json.loads(string)
+                if key in below:  # the path's text is made for a repeated key only
+                    steps = [f[1] for f in frames[1:]] + [key]
+                    dupes.append(("$" + "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in steps),
+                                  key, start))
+                    entry = below[key]
                 else:
-                    lines[at] = line()
-                seen.add(key)
-                i = m.end()
-                skip()
-                i += 1  # ':'
-                value(at)
-                skip()
-                if text[i] == ",":
-                    i += 1
-                    continue
-                i += 1  # '}'
-                return
-        if ch == "[":
-            i += 1
-            skip()
-            if text[i] == "]":
-                i += 1
-                return
-            index = 0
-            while True:
-                skip()
-                lines[f"{path}[{index}]"] = line()
-                value(f"{path}[{index}]")
-                index += 1
-                skip()
-                if text[i] == ",":
-                    i += 1
-                    continue
-                i += 1  # ']'
-                return
-        m = (_STRING if ch == '"' else _SCALAR).match(text, i)
-        assert m is not None
-        i = m.end()
-
-    value("$")
-    return lines, dupes
+                    entry = below[key] = [start, None]
+                continue
+            step = len(below)  # an array item
+            entry = [start, None]
+            below.append(entry)
+        assert entry is not None
+        if punct == "{" or punct == "[":
+            entry[1] = {} if punct == "{" else []
+            frames.append([entry, step])
+        entry = None
+    return root, dupes
 
 
 def pretty_dumps(doc: Any, *, sort_keys: bool = False, default: Any = None,

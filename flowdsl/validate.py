@@ -17,7 +17,7 @@ from flowdsl.errors import Diagnostic, did_you_mean
 from flowdsl.lang import intrinsics, jsonata, jsonpath, timestamps
 from flowdsl.lang.operators import OPERATORS
 from flowdsl.refs import Ref
-from flowdsl.vocabulary import (JSONATA, JSONPATH, MAX_STATE_NAME, QUERY_LANGUAGES, STATE_TYPES, TERMINAL_TYPES,
+from flowdsl.vocabulary import (JSONATA, JSONPATH, DocPath, MAX_STATE_NAME, QUERY_LANGUAGES, STATE_TYPES, TERMINAL_TYPES,
                                 child_scopes)
 from flowdsl.vocabulary import json_type as _json_type
 
@@ -84,6 +84,9 @@ _RULE_FIELDS = {JSONPATH: {"Variable", "And", "Or", "Not", "Next", "Comment", "A
                 JSONATA: {"Condition", "Next", "Comment", "Assign", "Output"}}
 
 
+ROOT = DocPath()  # "$": every path the validator reports is below it
+
+
 def _check_dynamic(value: Any) -> str | None:
     """The value of a ``key.$`` field: a path, a context path, a variable, or an intrinsic call."""
     if not isinstance(value, str):
@@ -110,10 +113,15 @@ class _Validator:
     def __init__(self, sources: Mapping[str, str]) -> None:
         self.sources = sources
         self.out: list[Diagnostic] = []
-        self.names: dict[str, list[str]] = {}  # state name -> scope paths holding it
+        self.names: dict[str, list[DocPath]] = {}  # state name -> scope paths holding it
 
-    def err(self, code: str, path: str, message: str) -> None:
-        self.out.append(Diagnostic(code, path, message, self._source(path)))
+    def err(self, code: str, path: DocPath | str, message: str) -> None:
+        """A diagnostic; the path's text is made here, and only here."""
+        locate = getattr(self.sources, "locate", None)
+        if isinstance(path, DocPath) and locate is not None:
+            self.out.append(Diagnostic(code, str(path), message, locate(path)))
+        else:
+            self.out.append(Diagnostic(code, str(path), message, self._source(str(path))))
 
     def _source(self, path: str) -> str | None:
         probe = path
@@ -128,12 +136,12 @@ class _Validator:
         return None
 
     # names across the machine ------------------------------------------------------------------
-    def collect(self, scope: Any, path: str) -> None:
+    def collect(self, scope: Any, path: DocPath) -> None:
         if not isinstance(scope, dict) or not isinstance(scope.get("States"), dict):
             return
         for name, st in scope["States"].items():
             self.names.setdefault(name, []).append(path)
-            for sub_path, sub in child_scopes(st, f"{path}.States.{name}"):
+            for sub_path, sub in child_scopes(st, path / "States" / name):
                 self.collect(sub, sub_path)
 
     # scopes ----------------------------------------------------------------------------------------
@@ -143,23 +151,23 @@ class _Validator:
             return
         lang = doc.get("QueryLanguage", JSONPATH)
         if lang not in QUERY_LANGUAGES:
-            self.err("query-language", "$.QueryLanguage",
+            self.err("query-language", ROOT / "QueryLanguage",
                      f"QueryLanguage must be 'JSONPath' or 'JSONata', not {lang!r}")
             lang = JSONPATH
-        self.collect(doc, "$")
+        self.collect(doc, ROOT)
         for name, paths in self.names.items():
             if len(paths) > 1:
                 for p in paths[1:]:
-                    self.err("duplicate-name", f"{p}.States.{name}",
+                    self.err("duplicate-name", p / "States" / name,
                              f"state name {name!r} is already used at {paths[0]}.States.{name}; "
                              "names must be unique across the whole state machine")
-        self.unknown(doc, "$", {"Comment", "StartAt", "States", "TimeoutSeconds", "Version",
+        self.unknown(doc, ROOT, {"Comment", "StartAt", "States", "TimeoutSeconds", "Version",
                                 "QueryLanguage"})
         if "TimeoutSeconds" in doc and not (_is_int(doc["TimeoutSeconds"]) and doc["TimeoutSeconds"] > 0):
-            self.err("bad-value", "$.TimeoutSeconds", "TimeoutSeconds must be a positive integer")
-        self.scope(doc, "$", lang, top_language=lang)
+            self.err("bad-value", ROOT / "TimeoutSeconds", "TimeoutSeconds must be a positive integer")
+        self.scope(doc, ROOT, lang, top_language=lang)
 
-    def scope(self, scope: Any, path: str, lang: str, top_language: str) -> None:
+    def scope(self, scope: Any, path: DocPath, lang: str, top_language: str) -> None:
         if not isinstance(scope, dict):
             self.err("bad-type", path, f"a branch must be an object with StartAt and States, not "
                      f"{_json_type(scope)}")
@@ -167,18 +175,18 @@ class _Validator:
         states = scope.get("States")
         start = scope.get("StartAt")
         if not isinstance(states, dict) or not states:
-            self.err("missing-field", f"{path}.States", "States must be a non-empty object")
+            self.err("missing-field", path / "States", "States must be a non-empty object")
             return
         if not isinstance(start, str):
-            self.err("missing-field", f"{path}.StartAt", "StartAt must name a state")
+            self.err("missing-field", path / "StartAt", "StartAt must name a state")
         elif start not in states:
             close = did_you_mean(start, states)
-            self.err("dangling-transition", f"{path}.StartAt",
+            self.err("dangling-transition", path / "StartAt",
                      f"StartAt names {start!r}, which is not a state of this scope{close.hint}")
             start = close.name or start
-        edges: dict[str, list[str]] = {}
+        edges: dict[str, list[tuple[DocPath, str]]] = {}
         for name, st in states.items():
-            spath = f"{path}.States.{name}"
+            spath = path / "States" / name
             if not 1 <= len(name) <= MAX_STATE_NAME:
                 self.err("name-length", spath,
                          f"state name is {len(name)} characters; AWS allows 1 to {MAX_STATE_NAME}")
@@ -216,7 +224,7 @@ class _Validator:
                         todo.append(t)
             for name in states:
                 if name not in seen:
-                    self.err("unreachable", f"{path}.States.{name}",
+                    self.err("unreachable", path / "States" / name,
                              f"state {name!r} cannot be reached from StartAt {start!r}")
             if not broken and not any(self.is_terminal(states[n]) for n in seen):
                 self.err("no-terminal", path,
@@ -228,19 +236,19 @@ class _Validator:
         return isinstance(st, dict) and (st.get("End") is True or st.get("Type") in ("Succeed", "Fail"))
 
     # states ----------------------------------------------------------------------------------------
-    def state(self, st: Any, path: str, parent_lang: str, top_language: str) -> list[tuple[str, str]]:
-        edges: list[tuple[str, str]] = []
+    def state(self, st: Any, path: DocPath, parent_lang: str, top_language: str) -> list[tuple[DocPath, str]]:
+        edges: list[tuple[DocPath, str]] = []
         if not isinstance(st, dict):
             self.err("bad-type", path, f"a state must be an object, not {_json_type(st)}")
             return edges
         typ = st.get("Type")
         if typ not in STATE_TYPES:
-            self.err("bad-type", f"{path}.Type",
+            self.err("bad-type", path / "Type",
                      f"Type must be one of {', '.join(STATE_TYPES)}, not {typ!r}")
             return edges
         lang = st.get("QueryLanguage", parent_lang)
         if lang not in QUERY_LANGUAGES:
-            self.err("query-language", f"{path}.QueryLanguage",
+            self.err("query-language", path / "QueryLanguage",
                      f"QueryLanguage must be 'JSONPath' or 'JSONata', not {lang!r}")
             lang = parent_lang
         allowed = (_JSONATA_FIELDS if lang == JSONATA else _JSONPATH_FIELDS)[typ]
@@ -248,40 +256,40 @@ class _Validator:
             if key not in allowed:
                 other = _JSONPATH_FIELDS[typ] if lang == JSONATA else _JSONATA_FIELDS[typ]
                 if key in other:
-                    self.err("query-language", f"{path}.{key}",
+                    self.err("query-language", path / key,
                              f"{key} is a {'JSONPath' if lang == JSONATA else 'JSONata'} field; "
                              f"this state uses {lang}")
                 else:
-                    self.err("unknown-field", f"{path}.{key}", f"{typ} states have no field {key!r}")
+                    self.err("unknown-field", path / key, f"{typ} states have no field {key!r}")
         for a, b in _EXCLUSIVE:
             if a in st and b in st:
-                self.err("exclusive-fields", f"{path}.{b}", f"{a} and {b} are mutually exclusive")
+                self.err("exclusive-fields", path / b, f"{a} and {b} are mutually exclusive")
         # transitions
         if typ in TERMINAL_TYPES:
             for key in ("Next", "End"):
                 if key in st:
-                    self.err("next-end", f"{path}.{key}", f"{typ} states cannot have {key}")
+                    self.err("next-end", path / key, f"{typ} states cannot have {key}")
         else:
             has_next, has_end = "Next" in st, "End" in st
             if has_next and has_end:
-                self.err("next-end", f"{path}.End", "a state cannot have both Next and End")
+                self.err("next-end", path / "End", "a state cannot have both Next and End")
             elif not has_next and not has_end:
                 self.err("next-end", path, "a state needs Next or End")
             if has_end and st["End"] is not True:
-                self.err("bad-value", f"{path}.End", "End must be true")
+                self.err("bad-value", path / "End", "End must be true")
             if has_next:
                 if isinstance(st["Next"], str):
-                    edges.append((f"{path}.Next", st["Next"]))
+                    edges.append((path / "Next", st["Next"]))
                 else:
-                    self.err("bad-type", f"{path}.Next", "Next must name a state")
+                    self.err("bad-type", path / "Next", "Next must name a state")
         # paths
         for key in ("InputPath", "OutputPath"):
             if key in st and st[key] is not None:
-                self.path_field(st[key], f"{path}.{key}", reference=False)
+                self.path_field(st[key], path / key, reference=False)
         for key in _REFERENCE_PATH_FIELDS:
             if key in st and not (key == "ResultPath" and st[key] is None):
                 # ResultPath says where to write: neither the context object nor a variable.
-                self.path_field(st[key], f"{path}.{key}", reference=True,
+                self.path_field(st[key], path / key, reference=True,
                                 context=key != "ResultPath", variables=key != "ResultPath")
         for key in ("ErrorPath", "CausePath"):
             if key in st:
@@ -289,120 +297,120 @@ class _Validator:
                 if intrinsics.is_intrinsic(v):
                     msg = intrinsics.check(v)
                     if msg:
-                        self.err("bad-intrinsic", f"{path}.{key}", msg)
+                        self.err("bad-intrinsic", path / key, msg)
                 else:
-                    self.path_field(v, f"{path}.{key}", reference=True)
+                    self.path_field(v, path / key, reference=True)
         if lang == JSONPATH:
             for key in _PAYLOAD_FIELDS:
                 if key in st:
                     if key == "Credentials" and not isinstance(st[key], dict):
-                        self.err("bad-type", f"{path}.{key}", "Credentials must be an object")
-                    self.payload(st[key], f"{path}.{key}")
+                        self.err("bad-type", path / key, "Credentials must be an object")
+                    self.payload(st[key], path / key)
             if "Assign" in st:
-                self.assign(st["Assign"], f"{path}.Assign", lang)
+                self.assign(st["Assign"], path / "Assign", lang)
         else:
             for key in ("Arguments", "Output", "Assign", "Items", "ItemSelector", "Credentials",
                         "Error", "Cause", "Seconds", "Timestamp", "TimeoutSeconds",
                         "HeartbeatSeconds", "MaxConcurrency", "ToleratedFailureCount",
                         "ToleratedFailurePercentage"):
                 if key in st:
-                    self.jsonata_value(st[key], f"{path}.{key}")
+                    self.jsonata_value(st[key], path / key)
         getattr(self, "s_" + typ.lower())(st, path, lang, top_language, edges)
         if "Retry" in st:
-            self.retry(st["Retry"], f"{path}.Retry")
+            self.retry(st["Retry"], path / "Retry")
         if "Catch" in st:
-            self.catch(st["Catch"], f"{path}.Catch", lang, edges)
+            self.catch(st["Catch"], path / "Catch", lang, edges)
         return edges
 
-    def s_pass(self, st: dict, path: str, lang: str, top: str, edges: list) -> None:
+    def s_pass(self, st: dict, path: DocPath, lang: str, top: str, edges: list) -> None:
         pass
 
-    def s_succeed(self, st: dict, path: str, lang: str, top: str, edges: list) -> None:
+    def s_succeed(self, st: dict, path: DocPath, lang: str, top: str, edges: list) -> None:
         pass
 
-    def s_task(self, st: dict, path: str, lang: str, top: str, edges: list) -> None:
+    def s_task(self, st: dict, path: DocPath, lang: str, top: str, edges: list) -> None:
         res = _text(st.get("Resource"))
         if "Resource" not in st:
-            self.err("missing-field", f"{path}.Resource", "a Task needs a Resource")
+            self.err("missing-field", path / "Resource", "a Task needs a Resource")
         elif not isinstance(res, str):
-            self.err("bad-type", f"{path}.Resource", "Resource must be a string")
+            self.err("bad-type", path / "Resource", "Resource must be a string")
         else:
             msg = _check_resource(res) or _check_integration(st["Resource"])
             if msg:
-                self.err("bad-resource", f"{path}.Resource", msg)
+                self.err("bad-resource", path / "Resource", msg)
         for key in ("TimeoutSeconds", "HeartbeatSeconds"):
             v = st.get(key)
             if key in st and not (isinstance(v, str) and lang == JSONATA):
                 if not (_is_int(v) and v > 0):
-                    self.err("bad-value", f"{path}.{key}", f"{key} must be a positive integer")
+                    self.err("bad-value", path / key, f"{key} must be a positive integer")
         t, h = st.get("TimeoutSeconds"), st.get("HeartbeatSeconds")
         if _is_num(t) and _is_num(h) and h >= t:
-            self.err("bad-value", f"{path}.HeartbeatSeconds",
+            self.err("bad-value", path / "HeartbeatSeconds",
                      "HeartbeatSeconds must be smaller than TimeoutSeconds")
 
-    def s_wait(self, st: dict, path: str, lang: str, top: str, edges: list) -> None:
+    def s_wait(self, st: dict, path: DocPath, lang: str, top: str, edges: list) -> None:
         present = [k for k in ("Seconds", "Timestamp", "SecondsPath", "TimestampPath") if k in st]
         if len(present) != 1:
-            self.err("wait-duration", path if not present else f"{path}.{present[1]}",
+            self.err("wait-duration", path if not present else path / present[1],
                      "a Wait needs exactly one of Seconds, Timestamp, SecondsPath or TimestampPath"
                      + (f" (found {', '.join(present)})" if present else ""))
         if "Seconds" in st and not (lang == JSONATA and isinstance(st["Seconds"], str)):
             if not (_is_int(st["Seconds"]) and st["Seconds"] >= 0):
-                self.err("bad-value", f"{path}.Seconds", "Seconds must be a non-negative integer")
+                self.err("bad-value", path / "Seconds", "Seconds must be a non-negative integer")
         if "Timestamp" in st and not (lang == JSONATA and jsonata.is_candidate(st["Timestamp"])):
             msg = timestamps.problem(st["Timestamp"])
             if msg:
-                self.err("bad-value", f"{path}.Timestamp", msg)
+                self.err("bad-value", path / "Timestamp", msg)
 
-    def s_fail(self, st: dict, path: str, lang: str, top: str, edges: list) -> None:
+    def s_fail(self, st: dict, path: DocPath, lang: str, top: str, edges: list) -> None:
         for key in ("Error", "Cause"):
             if key in st and not isinstance(_text(st[key]), str):
-                self.err("bad-type", f"{path}.{key}", f"{key} must be a string")
+                self.err("bad-type", path / key, f"{key} must be a string")
 
-    def s_choice(self, st: dict, path: str, lang: str, top: str, edges: list) -> None:
+    def s_choice(self, st: dict, path: DocPath, lang: str, top: str, edges: list) -> None:
         choices = st.get("Choices")
         if not isinstance(choices, list) or not choices:
-            self.err("choice-rule", f"{path}.Choices", "a Choice needs a non-empty Choices array")
+            self.err("choice-rule", path / "Choices", "a Choice needs a non-empty Choices array")
             choices = []
         for i, rule in enumerate(choices):
-            rpath = f"{path}.Choices[{i}]"
+            rpath = (path / "Choices")[i]
             if not isinstance(rule, dict):
                 self.err("choice-rule", rpath, "a choice rule must be an object")
                 continue
             for key in rule:
                 if key not in _RULE_FIELDS[lang] and key not in OPERATORS:
-                    self.err("unknown-field", f"{rpath}.{key}", f"choice rules have no field {key!r}")
+                    self.err("unknown-field", rpath / key, f"choice rules have no field {key!r}")
             if not isinstance(rule.get("Next"), str):
-                self.err("choice-rule", f"{rpath}.Next", "a top-level choice rule needs Next")
+                self.err("choice-rule", rpath / "Next", "a top-level choice rule needs Next")
             else:
-                edges.append((f"{rpath}.Next", rule["Next"]))
+                edges.append((rpath / "Next", rule["Next"]))
             if lang == JSONATA:
                 cond = rule.get("Condition")
                 if cond is None:
-                    self.err("choice-rule", f"{rpath}.Condition",
+                    self.err("choice-rule", rpath / "Condition",
                              "a JSONata choice rule needs a Condition")
                 elif isinstance(cond, str):
                     msg = jsonata.check(cond)
                     if msg:
-                        self.err("bad-jsonata", f"{rpath}.Condition", msg)
+                        self.err("bad-jsonata", rpath / "Condition", msg)
                 elif not isinstance(cond, bool):
-                    self.err("bad-type", f"{rpath}.Condition",
+                    self.err("bad-type", rpath / "Condition",
                              "Condition must be a JSONata expression or a boolean")
                 for key in ("Output", "Assign"):
                     if key in rule:
-                        self.jsonata_value(rule[key], f"{rpath}.{key}")
+                        self.jsonata_value(rule[key], rpath / key)
             else:
                 self.condition({k: v for k, v in rule.items()
                                 if k not in ("Next", "Comment", "Assign")}, rpath)
                 if "Assign" in rule:
-                    self.assign(rule["Assign"], f"{rpath}.Assign", lang)
+                    self.assign(rule["Assign"], rpath / "Assign", lang)
         if "Default" in st:
             if isinstance(st["Default"], str):
-                edges.append((f"{path}.Default", st["Default"]))
+                edges.append((path / "Default", st["Default"]))
             else:
-                self.err("bad-type", f"{path}.Default", "Default must name a state")
+                self.err("bad-type", path / "Default", "Default must name a state")
 
-    def condition(self, rule: dict, path: str) -> None:
+    def condition(self, rule: dict, path: DocPath) -> None:
         ops = [k for k in rule if k in OPERATORS]
         combinators = [k for k in rule if k in ("And", "Or", "Not")]
         if len(ops) + len(combinators) != 1:
@@ -414,33 +422,33 @@ class _Validator:
         if combinators:
             key = combinators[0]
             if "Variable" in rule:
-                self.err("choice-rule", f"{path}.Variable", f"a {key} rule has no Variable")
+                self.err("choice-rule", path / "Variable", f"a {key} rule has no Variable")
             value = rule[key]
             subs = [value] if key == "Not" else value
             if key == "Not" and not isinstance(value, dict) or key != "Not" and (
                     not isinstance(value, list) or not value):
-                self.err("choice-rule", f"{path}.{key}",
+                self.err("choice-rule", path / key,
                          "Not takes one rule" if key == "Not" else f"{key} takes a non-empty array of rules")
                 return
             for i, sub in enumerate(subs):
-                spath = f"{path}.{key}" if key == "Not" else f"{path}.{key}[{i}]"
+                spath = path / key if key == "Not" else (path / key)[i]
                 if not isinstance(sub, dict):
                     self.err("choice-rule", spath, "a nested rule must be an object")
                     continue
                 if "Next" in sub:
-                    self.err("choice-rule", f"{spath}.Next", "a nested choice rule cannot have Next")
+                    self.err("choice-rule", spath / "Next", "a nested choice rule cannot have Next")
                 for k in sub:
                     if k not in ("Variable", "And", "Or", "Not", "Next", "Comment") and k not in OPERATORS:
-                        self.err("unknown-field", f"{spath}.{k}", f"choice rules have no field {k!r}")
+                        self.err("unknown-field", spath / k, f"choice rules have no field {k!r}")
                 self.condition({k: v for k, v in sub.items() if k not in ("Next", "Comment")}, spath)
             return
         op = ops[0]
         if "Variable" not in rule:
-            self.err("choice-rule", f"{path}.Variable", f"a {op} rule needs a Variable")
+            self.err("choice-rule", path / "Variable", f"a {op} rule needs a Variable")
         else:
-            self.path_field(rule["Variable"], f"{path}.Variable", reference=False)
+            self.path_field(rule["Variable"], path / "Variable", reference=False)
         value, kind = rule[op], OPERATORS[op].kind
-        vpath = f"{path}.{op}"
+        vpath = path / op
         if kind == "path":
             self.path_field(value, vpath, reference=False)
         elif kind in ("string", "pattern") and not isinstance(_text(value), str):
@@ -452,86 +460,86 @@ class _Validator:
         elif kind == "timestamp" and timestamps.parse(value) is None:
             self.err("bad-value", vpath, f"{op} compares with an RFC 3339 timestamp, not {value!r}")
 
-    def s_parallel(self, st: dict, path: str, lang: str, top: str, edges: list) -> None:
+    def s_parallel(self, st: dict, path: DocPath, lang: str, top: str, edges: list) -> None:
         branches = st.get("Branches")
         if not isinstance(branches, list) or not branches:
-            self.err("missing-field", f"{path}.Branches", "a Parallel needs a non-empty Branches array")
+            self.err("missing-field", path / "Branches", "a Parallel needs a non-empty Branches array")
             return
         for i, b in enumerate(branches):
-            bpath = f"{path}.Branches[{i}]"
+            bpath = (path / "Branches")[i]
             if isinstance(b, dict):
                 self.unknown(b, bpath, {"StartAt", "States", "Comment", "QueryLanguage"})
             self.scope(b, bpath, lang, top)
 
-    def s_map(self, st: dict, path: str, lang: str, top: str, edges: list) -> None:
+    def s_map(self, st: dict, path: DocPath, lang: str, top: str, edges: list) -> None:
         key = "ItemProcessor" if "ItemProcessor" in st else "Iterator" if "Iterator" in st else None
         if key is None:
-            self.err("missing-field", f"{path}.ItemProcessor", "a Map needs an ItemProcessor")
+            self.err("missing-field", path / "ItemProcessor", "a Map needs an ItemProcessor")
         else:
             proc = st[key]
-            ppath = f"{path}.{key}"
+            ppath = path / key
             if isinstance(proc, dict):
                 self.unknown(proc, ppath, {"StartAt", "States", "Comment", "ProcessorConfig",
                                            "QueryLanguage"})
                 cfg = proc.get("ProcessorConfig")
                 if cfg is not None:
                     if not isinstance(cfg, dict):
-                        self.err("bad-type", f"{ppath}.ProcessorConfig", "ProcessorConfig must be an object")
+                        self.err("bad-type", ppath / "ProcessorConfig", "ProcessorConfig must be an object")
                     elif cfg.get("Mode", "INLINE") not in ("INLINE", "DISTRIBUTED"):
-                        self.err("bad-value", f"{ppath}.ProcessorConfig.Mode",
+                        self.err("bad-value", ppath / "ProcessorConfig" / "Mode",
                                  "Mode must be INLINE or DISTRIBUTED")
             self.scope(proc, ppath, lang, top)
         if "MaxConcurrency" in st and not isinstance(st["MaxConcurrency"], str):
             if not (_is_int(st["MaxConcurrency"]) and st["MaxConcurrency"] >= 0):
-                self.err("bad-value", f"{path}.MaxConcurrency", "MaxConcurrency must be an integer >= 0")
+                self.err("bad-value", path / "MaxConcurrency", "MaxConcurrency must be an integer >= 0")
         if "ToleratedFailureCount" in st and not isinstance(st["ToleratedFailureCount"], str):
             if not (_is_int(st["ToleratedFailureCount"]) and st["ToleratedFailureCount"] >= 0):
-                self.err("bad-value", f"{path}.ToleratedFailureCount",
+                self.err("bad-value", path / "ToleratedFailureCount",
                          "ToleratedFailureCount must be an integer >= 0")
         if "ToleratedFailurePercentage" in st and not isinstance(st["ToleratedFailurePercentage"], str):
             v = st["ToleratedFailurePercentage"]
             if not (_is_num(v) and 0 <= v <= 100):
-                self.err("bad-value", f"{path}.ToleratedFailurePercentage",
+                self.err("bad-value", path / "ToleratedFailurePercentage",
                          f"ToleratedFailurePercentage must be between 0 and 100, not {v!r}")
         batcher = st.get("ItemBatcher")
         if isinstance(batcher, dict):
             for a in ("MaxItemsPerBatch", "MaxInputBytesPerBatch"):
                 if a in batcher and f"{a}Path" in batcher:
-                    self.err("exclusive-fields", f"{path}.ItemBatcher.{a}Path",
+                    self.err("exclusive-fields", path / "ItemBatcher" / f"{a}Path",
                              f"{a} and {a}Path are mutually exclusive")
         reader = st.get("ItemReader")
         if isinstance(reader, dict):
             cfg = reader.get("ReaderConfig")
             if isinstance(cfg, dict) and "MaxItems" in cfg and "MaxItemsPath" in cfg:
-                self.err("exclusive-fields", f"{path}.ItemReader.ReaderConfig.MaxItemsPath",
+                self.err("exclusive-fields", path / "ItemReader" / "ReaderConfig" / "MaxItemsPath",
                          "MaxItems and MaxItemsPath are mutually exclusive")
             if "Resource" not in reader:
-                self.err("missing-field", f"{path}.ItemReader.Resource", "an ItemReader needs a Resource")
+                self.err("missing-field", path / "ItemReader" / "Resource", "an ItemReader needs a Resource")
 
     # retry and catch -------------------------------------------------------------------------------
-    def error_equals(self, holder: dict, path: str, last: bool, what: str) -> None:
+    def error_equals(self, holder: dict, path: DocPath, last: bool, what: str) -> None:
         errs = holder.get("ErrorEquals")
         if not isinstance(errs, list) or not errs:
-            self.err("missing-field", f"{path}.ErrorEquals", "ErrorEquals must be a non-empty array")
+            self.err("missing-field", path / "ErrorEquals", "ErrorEquals must be a non-empty array")
             return
         for j, e in enumerate(errs):
             if not isinstance(e, str):
-                self.err("bad-type", f"{path}.ErrorEquals[{j}]",
+                self.err("bad-type", (path / "ErrorEquals")[j],
                          f"error names are strings, not {_json_type(e)}")
         if "States.ALL" in errs:
             if len(errs) > 1:
-                self.err("states-all-position", f"{path}.ErrorEquals",
+                self.err("states-all-position", path / "ErrorEquals",
                          "States.ALL must appear alone in its ErrorEquals")
             if not last:
-                self.err("states-all-position", f"{path}.ErrorEquals",
+                self.err("states-all-position", path / "ErrorEquals",
                          f"a {what} for States.ALL must be the last one")
 
-    def retry(self, retry: Any, path: str) -> None:
+    def retry(self, retry: Any, path: DocPath) -> None:
         if not isinstance(retry, list):
             self.err("bad-type", path, "Retry must be an array")
             return
         for i, r in enumerate(retry):
-            rpath = f"{path}[{i}]"
+            rpath = path[i]
             if not isinstance(r, dict):
                 self.err("bad-type", rpath, "a retrier must be an object")
                 continue
@@ -545,48 +553,48 @@ class _Validator:
             )
             for key, ok, want in checks:
                 if key in r and not ok(r[key]):
-                    self.err("retry-range", f"{rpath}.{key}", f"{key} must be {want}, not {r[key]!r}")
+                    self.err("retry-range", rpath / key, f"{key} must be {want}, not {r[key]!r}")
             if "JitterStrategy" in r and r["JitterStrategy"] not in ("FULL", "NONE"):
-                self.err("bad-value", f"{rpath}.JitterStrategy", "JitterStrategy must be FULL or NONE")
+                self.err("bad-value", rpath / "JitterStrategy", "JitterStrategy must be FULL or NONE")
 
-    def catch(self, catch: Any, path: str, lang: str, edges: list) -> None:
+    def catch(self, catch: Any, path: DocPath, lang: str, edges: list) -> None:
         if not isinstance(catch, list):
             self.err("bad-type", path, "Catch must be an array")
             return
         for i, c in enumerate(catch):
-            cpath = f"{path}[{i}]"
+            cpath = path[i]
             if not isinstance(c, dict):
                 self.err("bad-type", cpath, "a catcher must be an object")
                 continue
             self.unknown(c, cpath, _CATCH_FIELDS[lang])
             self.error_equals(c, cpath, i == len(catch) - 1, "catcher")
             if not isinstance(c.get("Next"), str):
-                self.err("missing-field", f"{cpath}.Next", "a catcher needs Next")
+                self.err("missing-field", cpath / "Next", "a catcher needs Next")
             else:
-                edges.append((f"{cpath}.Next", c["Next"]))
+                edges.append((cpath / "Next", c["Next"]))
             if "ResultPath" in c and c["ResultPath"] is not None:
-                self.path_field(c["ResultPath"], f"{cpath}.ResultPath", reference=True,
+                self.path_field(c["ResultPath"], cpath / "ResultPath", reference=True,
                                 context=False, variables=False)
             if lang == JSONATA:
                 for key in ("Output", "Assign"):
                     if key in c:
-                        self.jsonata_value(c[key], f"{cpath}.{key}")
+                        self.jsonata_value(c[key], cpath / key)
             elif "Assign" in c:
-                self.assign(c["Assign"], f"{cpath}.Assign", lang)
+                self.assign(c["Assign"], cpath / "Assign", lang)
 
     # values ----------------------------------------------------------------------------------------
-    def path_field(self, value: Any, path: str, *, reference: bool, context: bool = True,
+    def path_field(self, value: Any, path: DocPath, *, reference: bool, context: bool = True,
                    variables: bool = True) -> None:
         msg = jsonpath.check(_text(value), reference=reference, context=context, variables=variables)
         if msg:
             self.err("bad-path", path, msg)
 
-    def payload(self, value: Any, path: str) -> None:
+    def payload(self, value: Any, path: DocPath) -> None:
         """A JSONPath payload template: ``key.$`` fields hold paths or intrinsic calls."""
         if isinstance(value, dict):
             stripped: dict[str, str] = {}
             for key, item in value.items():
-                kpath = f"{path}.{key}"
+                kpath = path / key
                 base = key[:-2] if key.endswith(".$") else key
                 if base in stripped:
                     self.err("payload-collision", kpath,
@@ -602,9 +610,9 @@ class _Validator:
                     self.payload(item, kpath)
         elif isinstance(value, list):
             for i, item in enumerate(value):
-                self.payload(item, f"{path}[{i}]")
+                self.payload(item, path[i])
 
-    def assign(self, value: Any, path: str, lang: str) -> None:
+    def assign(self, value: Any, path: DocPath, lang: str) -> None:
         if not isinstance(value, dict):
             self.err("bad-type", path, "Assign must be an object")
             return
@@ -613,7 +621,7 @@ class _Validator:
         else:
             self.payload(value, path)
 
-    def jsonata_value(self, value: Any, path: str) -> None:
+    def jsonata_value(self, value: Any, path: DocPath) -> None:
         if isinstance(value, str):
             if jsonata.is_candidate(value):
                 msg = jsonata.check(value)
@@ -621,15 +629,15 @@ class _Validator:
                     self.err("bad-jsonata", path, msg)
         elif isinstance(value, dict):
             for k, v in value.items():
-                self.jsonata_value(v, f"{path}.{k}")
+                self.jsonata_value(v, path / k)
         elif isinstance(value, list):
             for i, v in enumerate(value):
-                self.jsonata_value(v, f"{path}[{i}]")
+                self.jsonata_value(v, path[i])
 
-    def unknown(self, obj: dict, path: str, allowed: set[str]) -> None:
+    def unknown(self, obj: dict, path: DocPath, allowed: set[str]) -> None:
         for key in obj:
             if key not in allowed:
-                self.err("unknown-field", f"{path}.{key}", f"unexpected field {key!r}")
+                self.err("unknown-field", path / key, f"unexpected field {key!r}")
 
 
 def _check_resource(res: str) -> str | None:

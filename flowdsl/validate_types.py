@@ -13,11 +13,11 @@ import re
 from typing import Any, Callable
 
 from flowdsl.lang.jsonata import is_expression
-from flowdsl.vocabulary import JSONATA, JSONPATH, child_scopes, json_type
+from flowdsl.vocabulary import JSONATA, JSONPATH, DocPath, child_scopes, json_type
 
 MAX_DEFINITION_BYTES = 1024 * 1024  # AWS: a state machine definition is at most 1 MB (hard quota)
 
-Report = Callable[[str, str, str], None]  # (code, path, message)
+Report = Callable[[str, "DocPath | str", str], None]  # (code, path, message)
 
 
 def _is_number(v: Any) -> bool:
@@ -31,7 +31,7 @@ def check_field_types(doc: Any, report: Report) -> None:
     if "Version" in doc and not isinstance(doc["Version"], str):
         report("bad-type", "$.Version", f"Version must be a string such as \"1.0\", not {json_type(doc['Version'])}")
     top = doc.get("QueryLanguage", JSONPATH)
-    todo: list[tuple[Any, str, Any]] = [(doc, "$", top)]
+    todo: list[tuple[Any, DocPath, Any]] = [(doc, DocPath(), top)]
     while todo:
         scope, path, lang = todo.pop()
         if not isinstance(scope, dict):
@@ -43,37 +43,37 @@ def check_field_types(doc: Any, report: Report) -> None:
         for name, st in states.items():
             if not isinstance(st, dict):
                 continue
-            spath = f"{path}.States.{name}"
+            spath = path / "States" / name
             slang = st.get("QueryLanguage", lang)
             _state(st, spath, slang, report)
             todo.extend((sub, sub_path, slang) for sub_path, sub in child_scopes(st, spath))
 
 
-def _comment(holder: dict, path: str, report: Report) -> None:
+def _comment(holder: dict, path: DocPath, report: Report) -> None:
     if "Comment" in holder and not isinstance(holder["Comment"], str):
-        report("bad-type", f"{path}.Comment", f"Comment must be a string, not {json_type(holder['Comment'])}")
+        report("bad-type", path / "Comment", f"Comment must be a string, not {json_type(holder['Comment'])}")
 
 
-def _state(st: dict, path: str, lang: str, report: Report) -> None:
+def _state(st: dict, path: DocPath, lang: str, report: Report) -> None:
     _comment(st, path, report)
     jsonata = lang == JSONATA
     for key in ("ResultSelector", "ItemSelector"):
         if key in st:
             v = st[key]
             if not (isinstance(v, dict) or jsonata and key == "ItemSelector" and is_expression(v)):
-                report("bad-type", f"{path}.{key}", f"{key} must be an object, not {json_type(v)}")
+                report("bad-type", path / key, f"{key} must be an object, not {json_type(v)}")
     for key in ("ToleratedFailurePercentage", "ToleratedFailureCount", "MaxConcurrency"):
         if key in st and not _is_number(st[key]) and not (jsonata and is_expression(st[key])):
             want = "a number" if key == "ToleratedFailurePercentage" else "an integer"
             extra = " or a JSONata expression" if jsonata else ""
-            report("bad-type", f"{path}.{key}", f"{key} must be {want}{extra}, not {json_type(st[key])}")
+            report("bad-type", path / key, f"{key} must be {want}{extra}, not {json_type(st[key])}")
     for key in ("Retry", "Catch"):
         items = st.get(key)
         for i, item in enumerate(items if isinstance(items, list) else ()):
             if isinstance(item, dict):
-                _comment(item, f"{path}.{key}[{i}]", report)
+                _comment(item, (path / key)[i], report)
     choices = st.get("Choices")
-    todo = [(rule, f"{path}.Choices[{i}]") for i, rule in enumerate(choices if isinstance(choices, list) else ())]
+    todo = [(rule, (path / "Choices")[i]) for i, rule in enumerate(choices if isinstance(choices, list) else ())]
     while todo:
         rule, rpath = todo.pop()
         if not isinstance(rule, dict):
@@ -81,9 +81,9 @@ def _state(st: dict, path: str, lang: str, report: Report) -> None:
         _comment(rule, rpath, report)
         for op in ("And", "Or"):
             if isinstance(rule.get(op), list):
-                todo.extend((sub, f"{rpath}.{op}[{j}]") for j, sub in enumerate(rule[op]))
+                todo.extend((sub, (rpath / op)[j]) for j, sub in enumerate(rule[op]))
         if isinstance(rule.get("Not"), dict):
-            todo.append((rule["Not"], f"{rpath}.Not"))
+            todo.append((rule["Not"], rpath / "Not"))
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -113,16 +113,16 @@ def check_values(doc: Any, report: Report) -> None:
             found = _bad_scalar(v) is not None
     if not found:
         return
-    paths: list[tuple[Any, str]] = [(doc, "$")]
+    paths: list[tuple[Any, DocPath]] = [(doc, DocPath())]
     while paths:
         v, path = paths.pop()
         if isinstance(v, dict):
             for k, x in v.items():
                 if isinstance(k, str) and _SURROGATE.search(k):
                     report("bad-value", path, "a key holds a lone surrogate, which is not valid Unicode")
-                paths.append((x, f"{path}.{k}"))
+                paths.append((x, path / k))
         elif isinstance(v, list):
-            paths.extend((x, f"{path}[{i}]") for i, x in enumerate(v))
+            paths.extend((x, path[i]) for i, x in enumerate(v))
         else:
             msg = _bad_scalar(v)
             if msg:

@@ -35,27 +35,72 @@ def processor_key(state: dict[str, Any]) -> str | None:
     return None
 
 
-def child_scopes(state: Any, path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+class DocPath:
+    """A path in a JSON document (``$.States.A.Branches[0]``) that shares its prefix with its
+    parent's: ``path / "States" / name`` is a key below ``path``, ``path[0]`` an array item.
+    A walk nested d levels deep makes d small nodes instead of d strings up to d long (which is
+    memory quadratic in the depth); the text is rendered only when asked for, by ``str()``
+    (or an f-string), when a diagnostic is made."""
+
+    __slots__ = ("parent", "step")
+
+    def __init__(self, parent: DocPath | None = None, step: str | int = "$") -> None:
+        self.parent = parent
+        self.step = step  # a key (str), an array index (int), or the root's text
+
+    def __truediv__(self, key: str) -> DocPath:
+        return DocPath(self, str(key))
+
+    def __getitem__(self, index: int) -> DocPath:
+        return DocPath(self, int(index))
+
+    def steps(self) -> list[str | int]:
+        """The keys and indexes from the root down to this path (the root's own text left out)."""
+        out: list[str | int] = []
+        node: DocPath | None = self
+        while node is not None and node.parent is not None:
+            out.append(node.step)
+            node = node.parent
+        out.reverse()
+        return out
+
+    def root(self) -> str:
+        node = self
+        while node.parent is not None:
+            node = node.parent
+        return str(node.step)
+
+    def __str__(self) -> str:
+        return self.root() + "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in self.steps())
+
+    def __repr__(self) -> str:
+        return f"DocPath({str(self)!r})"
+
+
+def child_scopes(state: Any, path: Any = "") -> Iterator[tuple[Any, dict[str, Any]]]:
     """The scopes directly inside a state, with their paths below ``path`` (the state's own
     path): each of a Parallel's ``Branches[i]``, and a Map's ``ItemProcessor`` or
-    ``Iterator``. Scopes of the wrong JSON type are skipped (the validator reports them)."""
+    ``Iterator``. Scopes of the wrong JSON type are skipped (the validator reports them).
+    A :class:`DocPath` gives DocPaths, a string strings."""
     if not isinstance(state, dict):
         return
+    shared = isinstance(path, DocPath)
     branches = state.get("Branches")
     if isinstance(branches, list):
         for i, branch in enumerate(branches):
             if isinstance(branch, dict):
-                yield f"{path}.Branches[{i}]", branch
+                yield (path / "Branches")[i] if shared else f"{path}.Branches[{i}]", branch
     for key in PROCESSOR_KEYS:
         if isinstance(state.get(key), dict):
-            yield f"{path}.{key}", state[key]
+            yield path / key if shared else f"{path}.{key}", state[key]
 
 
-def walk_states(doc: Any, path: str = "$") -> Iterator[tuple[str, str, Any]]:
+def walk_states(doc: Any, path: Any = "$") -> Iterator[tuple[Any, str, Any]]:
     """Every state of a definition, nested ones included, as ``(path, name, body)``, in
     document order (a scope's states, each followed by the states inside it). Iterative, so a
-    definition nested thousands deep walks in linear time and constant stack."""
-    stack: list[Iterator[tuple[str, str, Any]]] = [_scope_states(doc, path)]
+    definition nested thousands deep walks in linear time and constant stack; with a
+    :class:`DocPath` (``DocPath()`` for ``$``) the paths are DocPaths, in memory linear too."""
+    stack: list[Iterator[tuple[Any, str, Any]]] = [_scope_states(doc, path)]
     while stack:
         entry = next(stack[-1], None)
         if entry is None:
@@ -67,7 +112,7 @@ def walk_states(doc: Any, path: str = "$") -> Iterator[tuple[str, str, Any]]:
         stack.extend(reversed(inner))
 
 
-def walk_scopes(doc: Any, path: str = "$") -> Iterator[tuple[str, dict[str, Any]]]:
+def walk_scopes(doc: Any, path: Any = "$") -> Iterator[tuple[Any, dict[str, Any]]]:
     """Every scope of a definition (the top level, each branch, each processor) as
     ``(path, scope)``, outermost first."""
     if isinstance(doc, dict):
@@ -76,11 +121,13 @@ def walk_scopes(doc: Any, path: str = "$") -> Iterator[tuple[str, dict[str, Any]
         yield from child_scopes(body, here)
 
 
-def _scope_states(scope: Any, path: str) -> Iterator[tuple[str, str, Any]]:
+def _scope_states(scope: Any, path: Any) -> Iterator[tuple[Any, str, Any]]:
     states = scope.get("States") if isinstance(scope, dict) else None
     if isinstance(states, dict):
+        shared = isinstance(path, DocPath)
+        below = path / "States" if shared else None
         for name, body in states.items():
-            yield f"{path}.States.{name}", name, body
+            yield below / name if below is not None else f"{path}.States.{name}", name, body
 
 
 def json_type(value: Any) -> str:
@@ -166,7 +213,7 @@ def is_states_arn(resource: Any) -> bool:
 
 
 __all__ = [
-    "JSONATA", "JSONPATH", "MAX_STATE_NAME", "PARTITION_PATTERN", "PATTERN_NAMES", "PROCESSOR_KEYS",
+    "DocPath", "JSONATA", "JSONPATH", "MAX_STATE_NAME", "PARTITION_PATTERN", "PATTERN_NAMES", "PROCESSOR_KEYS",
     "QUERY_LANGUAGES", "REQUEST_RESPONSE", "STATE_MACHINE_NAME", "STATE_TYPES", "SYNC", "SYNC2", "StatesArn",
     "TASK_LIKE_TYPES", "TERMINAL_TYPES", "TERRAFORM_PARTITION", "TOKEN", "child_scopes",
     "is_state_machine_name", "is_states_arn", "json_type", "parse_states_arn", "processor_key", "walk_scopes",

@@ -397,6 +397,95 @@ def declared_overrides(state: Mapping[str, Any] | None) -> tuple[list[str] | Non
     return command, env
 
 
+LOCAL_JOB_TIMEOUT_SECONDS = 3600.0  # a local Batch job without TimeoutSeconds stops after this
+# What a local job may write to stdout and stderr together, past AWS's 256 KiB payload limit:
+# the job's result holds that output, and a job that writes more is stopped there.
+OUTPUT_SLACK_BYTES = 4096
+_KILL_GRACE_SECONDS = 0.5  # after the main process ends, how long its output may still drain
+
+
+class JobRun(NamedTuple):
+    """How a local job ended: ``outcome`` is ``"exited"`` (``returncode`` is its main
+    process's), ``"timeout"`` or ``"output-limit"``."""
+
+    outcome: str
+    returncode: int | None
+    stdout: str
+    stderr: str
+
+
+def run_job(argv: list[str], env: Mapping[str, str], cwd: str | None, timeout: float | None,
+            limit: int) -> JobRun:
+    """Run a job as a container runs: in its own process group, ending when its main process
+    ends (what it left running in the background is killed then), within ``timeout`` seconds,
+    and with at most ``limit`` bytes of output read (stdout and stderr together); the whole
+    group is killed as soon as either limit is passed. Raises OSError when it cannot start."""
+    import selectors
+    import signal
+    import subprocess  # loaded by a run, not by a workflow file that declares its bindings
+
+    proc = subprocess.Popen(argv, env=dict(env), cwd=cwd, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    assert proc.stdout is not None and proc.stderr is not None
+    fd_out, fd_err = proc.stdout.fileno(), proc.stderr.fileno()
+    out: dict[int, bytearray] = {fd_out: bytearray(), fd_err: bytearray()}
+    start = time.monotonic()
+    deadline = start + timeout if timeout else None
+    outcome, total, ended_at, killed = "exited", 0, None, False
+
+    def kill_group() -> None:
+        nonlocal killed
+        if not killed:
+            killed = True
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    sel = selectors.DefaultSelector()
+    try:
+        for stream in (proc.stdout, proc.stderr):
+            sel.register(stream, selectors.EVENT_READ)
+        while sel.get_map():
+            for key, _ in sel.select(timeout=0.05):
+                chunk = os.read(key.fd, 65536)
+                if not chunk:
+                    sel.unregister(key.fileobj)
+                    continue
+                total += len(chunk)
+                if total > limit:
+                    outcome = "output-limit"
+                    break
+                out[key.fd] += chunk
+            if outcome != "exited":
+                break
+            now = time.monotonic()
+            if ended_at is None and proc.poll() is not None:
+                ended_at = now
+                kill_group()  # the job ends with its main process, as a container does
+            if ended_at is not None and now - ended_at > _KILL_GRACE_SECONDS:
+                break  # a pipe still held open by a process that left the group
+            if ended_at is None and deadline is not None and now > deadline:
+                outcome = "timeout"
+                break
+    finally:
+        sel.close()
+        code = proc.poll()  # the main process's status, before the group is killed
+        kill_group()
+        code = proc.wait() if code is None else code
+        proc.stdout.close()
+        proc.stderr.close()
+    if outcome != "exited":
+        return JobRun(outcome, None, "", "")
+    return JobRun(outcome, code, _text_of(out[fd_out]), _text_of(out[fd_err]))
+
+
+def _text_of(data: bytes) -> str:
+    """A job's output as text, as ``subprocess`` reads it with ``text=True`` (universal newlines),
+    undecodable bytes replaced."""
+    return data.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+
+
 @dataclass(frozen=True)
 class LocalBatch:
     """Runs a Batch job's container command as a local subprocess (opt-in).
@@ -424,6 +513,8 @@ class LocalBatch:
     timeout: float | None = None
     allow_overrides: bool = False
     pass_env: tuple[str, ...] = ()
+    # the limit of a job whose state has no TimeoutSeconds (RunConfig.job_timeout_seconds)
+    default_timeout: float | None = LOCAL_JOB_TIMEOUT_SECONDS
 
     def _map_path(self, arg: str) -> str:
         for container, host in sorted(self.path_map.items(), key=lambda kv: -len(kv[0])):
@@ -471,9 +562,9 @@ class LocalBatch:
         argv, env, shown_env = self.resolve_command(call)
         params = {str(k): str(v) for k, v in (req.get("Parameters") or {}).items()} \
             if isinstance(req.get("Parameters"), dict) else {}
-        import subprocess  # loaded by a run, not by a workflow file that declares its bindings
+        from .dataflow import MAX_PAYLOAD_BYTES  # loaded by a run, not by a workflow file
 
-        timeout = self.timeout or call.timeout_seconds
+        timeout = self.timeout or call.timeout_seconds or self.default_timeout
         job_id = str(uuid.UUID(int=call.invocation + 1, version=4))
         job: dict[str, Any] = {
             "JobName": req.get("JobName"),
@@ -483,18 +574,28 @@ class LocalBatch:
             "Parameters": params,
             "Container": {"Command": argv, "Environment": shown_env},
         }
+        limit = MAX_PAYLOAD_BYTES + OUTPUT_SLACK_BYTES
         try:
-            proc = subprocess.run(argv, env=env, cwd=self.cwd, capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise StatesError("States.Timeout", json.dumps({**job, "Status": "FAILED", "StatusReason": "Job attempt duration exceeded timeout"})) from None
+            ran = run_job(argv, env, self.cwd, timeout, limit)
         except OSError as exc:
             job.update(Status="FAILED", StatusReason=f"CannotStartContainerError: {exc}")
             job["Container"].update(Reason=str(exc))
             raise StatesError("States.TaskFailed", json.dumps(job)) from None
-        job["Container"].update(ExitCode=proc.returncode, Stdout=proc.stdout, Stderr=proc.stderr,
+        if ran.outcome == "timeout":
+            reason = "Job attempt duration exceeded timeout"
+            if not self.timeout and not call.timeout_seconds:
+                reason += (f" (the local limit of {timeout:g} s for a job without TimeoutSeconds; "
+                           "RunConfig(job_timeout_seconds=...) changes it)")
+            raise StatesError("States.Timeout", json.dumps({**job, "Status": "FAILED", "StatusReason": reason}))
+        if ran.outcome == "output-limit":
+            raise StatesError("States.DataLimitExceeded", (
+                f"The state/task '{call.state_name}' returned a result with a size exceeding the maximum "
+                f"number of bytes service limit. (Its local Batch job wrote more than {limit:,} bytes to "
+                "stdout and stderr, and was stopped.)"))
+        job["Container"].update(ExitCode=ran.returncode, Stdout=ran.stdout, Stderr=ran.stderr,
                                 LogStreamName=f"local/{call.state_name}/{job_id}")
         job["StatusReason"] = "Essential container in task exited"
-        if proc.returncode != 0:
+        if ran.returncode != 0:
             job["Status"] = "FAILED"
             raise StatesError("States.TaskFailed", json.dumps(job))
         job["Status"] = "SUCCEEDED"

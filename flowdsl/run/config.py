@@ -49,9 +49,9 @@ from typing import Any, Iterator, Mapping
 
 from flowdsl.errors import FlowError, LoadError
 from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, DataAttr, Ref, ResourceAttr, StateMachineArn, Var
-from flowdsl.vocabulary import walk_states
+from flowdsl.vocabulary import DocPath, walk_states
 
-from .bindings import LocalBatch, LocalLambda, MockedTask, TaskBinder, import_callable
+from .bindings import LOCAL_JOB_TIMEOUT_SECONDS, LocalBatch, LocalLambda, MockedTask, TaskBinder, import_callable
 
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parents[1]) + os.sep
@@ -84,6 +84,9 @@ class RunConfig:
     workflow: str | None = None  # the workflow this config is for, when a file defines several
     base_dir: Path | None = None  # relative paths resolve here; default: the folder of the defining file
     s3: Any = None  # a LocalS3 (or any flowdsl.run.s3.ObjectStore): Distributed Maps read and write there
+    # a local Batch job whose state has no TimeoutSeconds (and whose LocalBatch no timeout) stops
+    # after this many seconds, States.Timeout; None: no limit
+    job_timeout_seconds: float | None = LOCAL_JOB_TIMEOUT_SECONDS
 
     def __post_init__(self) -> None:
         if self.base_dir is None:
@@ -241,7 +244,8 @@ class RunConfig:
                 command = tuple(job_cmd)
         cwd = str((base / b.cwd).resolve()) if b.cwd else None
         return _host_batch()(command=_host_python(command), path_map=path_map, env=env, cwd=cwd, timeout=b.timeout,
-                          allow_overrides=b.allow_overrides, pass_env=tuple(b.pass_env))
+                          allow_overrides=b.allow_overrides, pass_env=tuple(b.pass_env),
+                          default_timeout=self.job_timeout_seconds)
 
     # ------------------------------------------------------------------ context
 
@@ -291,7 +295,7 @@ def _host_batch() -> type[LocalBatch]:
 
 def state_names(definition: Mapping[str, Any]) -> set[str]:
     """Every state name of an ASL document, branches and Map processors included."""
-    return {name for _, name, _ in walk_states(definition)}
+    return {name for _, name, _ in walk_states(definition, DocPath())}  # no path texts
 
 
 def _batch_states(workflow: Any) -> Iterator[tuple[str, Any]]:

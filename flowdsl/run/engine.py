@@ -534,11 +534,22 @@ class _Runner:
         # AWS records no ParallelStateSucceeded event: ParallelStateExited follows directly.
         self.history.record("ParallelStateStarted")
         results = []
+        # The results' JSON size as they arrive ("[]", the items, a "," between): past AWS's payload limit the
+        # state fails then, not once thousands of branches have built a result it cannot return.
+        size = 2
         # Values are never mutated in place (paths and templates build new objects), so every branch
         # can share the same input object.
         for i, br in enumerate(branches):
             try:
-                results.append(self.run_machine(br, branch_input, Scope(dict(scope.vars)), ql, f"state {name!r} branch {i}"))
+                out = self.run_machine(br, branch_input, Scope(dict(scope.vars)), ql, f"state {name!r} branch {i}")
+                # a branch's output is its last state's, whose text the state's exit has made
+                size += len(self._last_text if out is self._last_obj else dumps(out)) + (1 if i else 0)
+                if size > MAX_PAYLOAD_BYTES:
+                    raise StatesError(
+                        "States.DataLimitExceeded",
+                        f"The state/task '{name}' returned a result with a size exceeding the maximum number "
+                        "of bytes service limit.")
+                results.append(out)
             except StatesError as err:
                 self.history.failed("ParallelStateFailed", "parallelStateFailedEventDetails", err)
                 raise

@@ -31,7 +31,7 @@ from . import jsonata_support as jn
 from .batcher import batches
 from .bindings import ItemReaderCall, MapIteration, ResultSink, ResultWriterCall, StreamingResultWriter, TaskBinder
 from .clock import VirtualClock, iso
-from .dataflow import DataFlow, Scope, dumps
+from .dataflow import MAX_PAYLOAD_BYTES, DataFlow, Scope, dumps
 from .errors import RunError, StatesError
 from .history import HISTORY_LIMIT_CAUSE, History
 from .writers import preview
@@ -303,6 +303,18 @@ class Iterations:
                                 "The specified tolerated failure threshold was exceeded")
         previous = self.previous or {}
         ended = self.ended = {}
+        size = 2  # the results' JSON size as they come, when they are the state's result
+
+        def keep(value: Any, record: MapIteration) -> None:
+            nonlocal size
+            if results is not None and self.records is None:  # past AWS's payload limit: fail now
+                size += len(dumps(value)) + (1 if results else 0)
+                if size > MAX_PAYLOAD_BYTES:
+                    raise StatesError("States.DataLimitExceeded", (
+                        f"The state/task '{name}' returned a result with a size exceeding the maximum "
+                        "number of bytes service limit."))
+            self._keep(results, value, record)
+
         try:
             for index, item_input in enumerate(self.inputs(items)):
                 count += 1
@@ -311,7 +323,7 @@ class Iterations:
                     # A redrive does not run again an iteration that succeeded.
                     record = MapIteration(**{k: v for k, v in before.items() if k in _ITERATION_FIELDS})
                     ended[str(index)] = before
-                    self._keep(results, record.output, record)
+                    keep(record.output, record)
                     continue
                 try:
                     out, record = one(index, item_input, before)
@@ -327,10 +339,10 @@ class Iterations:
                         if not self.tolerance.set:
                             raise failed.error from None
                         raise threshold from None
-                    self._keep(results, failed.error.output(), failed.record)
+                    keep(failed.error.output(), failed.record)
                     continue
                 ended[str(index)] = _iteration_doc(record)
-                self._keep(results, out, record)
+                keep(out, record)
             if total is None and failures and not self.tolerance.tolerates(failures, count):
                 raise threshold
         except StatesError:
