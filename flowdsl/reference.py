@@ -446,7 +446,7 @@ def render_function(name: str, fn: Any) -> str:
         sig = str(inspect.signature(fn))
     except (TypeError, ValueError):
         sig = "(...)"
-    sig = sig.replace("'", "")
+    sig = sig.replace("'", "").replace('"', "")
     summary = first_paragraph(fn)
     return f"- `{name}{sig}`" + (f": {summary}" if summary else "")
 
@@ -472,8 +472,9 @@ def render() -> str:
         "",
         "Columns: *argument* is the keyword (or positional) argument; *type* its annotation "
         "(`JSON`: any JSON value, which may hold deploy-time references; `Ref`: `var(...)`, "
-        "`join(...)` and the like; `Path`: a path string or `DISCARD`; a *list of X* may be given "
-        "as a list or a tuple); *default* what it is when left out; *ASL* the key of the state "
+        "`join(...)` and the like; `Path`: a path string or `DISCARD`; `Target`: a state, a "
+        "tuple of states (a chain) or a state's name; `Item`: a state or `Goto`; a *list of X* "
+        "may be given as a list or a tuple); *default* what it is when left out; *ASL* the key of the state "
         "machine definition it is written to.",
         "",
         "## Contents",
