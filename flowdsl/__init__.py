@@ -3,6 +3,7 @@
 
 from types import ModuleType as _ModuleType
 from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
 
 from flowdsl.conditions import *  # the Choice condition builders
 from flowdsl.conditions import (
@@ -114,7 +115,7 @@ def _is_submodule(name: str) -> bool:
     return os.path.isfile(os.path.join(here, f"{name}.py")) or os.path.isdir(os.path.join(here, name))
 
 
-def __getattr__(name: str) -> object:
+def __getattr__(name: str) -> _Any:  # Any: a name missing above is untyped, not an error
     import importlib
 
     if name == "__all__":

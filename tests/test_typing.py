@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,6 +70,41 @@ def _tutorial_import(root: Path) -> Path:
     return out
 
 
+class _First:
+    """Draws the first of everything, with no deploy-time references (an example's Sampler)."""
+
+    refs = False
+
+    def pick(self, options: Any) -> Any:
+        return list(options)[0]
+
+    def flag(self) -> bool:
+        return True
+
+    def var(self, name: str) -> Any:
+        raise AssertionError("no references without refs")
+
+    def shared(self, key: str, make: Any) -> Any:
+        return make()
+
+
+def integration_examples() -> str:
+    """A file that builds one task of every typed integration, from the integration's own
+    example (what the property tests draw), as a user would write it."""
+    from flowdsl.tasks import INTEGRATIONS, load_all
+
+    load_all()
+    lines, names = [], []
+    for i, (cls, integration) in enumerate(sorted(INTEGRATIONS.items(), key=lambda c: c[0].__name__)):
+        if integration.example is None or cls.__name__ not in flowdsl.__all__:
+            continue
+        kwargs = integration.example(_First())
+        args = "".join(f", {k}={v!r}" for k, v in kwargs.items())
+        lines.append(f'task_{i} = {cls.__name__}("{cls.__name__}"{args})\n')
+        names.append(cls.__name__)
+    return f"from flowdsl import {', '.join(sorted(set(names)))}\n\n" + "".join(lines)
+
+
 def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT)}
 
@@ -92,6 +128,10 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]:
         path.write_text(body, encoding="utf-8")
         groups["tutorial"].append(path)
     groups["tutorial"].append(_tutorial_import(tutorial))
+    examples = base / "examples" / "every_integration.py"
+    examples.parent.mkdir()
+    examples.write_text(integration_examples(), encoding="utf-8")
+    groups["integration examples"] = [examples]
     wrong = base / "wrong" / "mistakes.py"
     wrong.parent.mkdir()
     wrong.write_text(_WRONG, encoding="utf-8")
@@ -118,7 +158,7 @@ def _errors(lines: list[str], paths: list[Path]) -> list[str]:
 
 
 @pytest.mark.parametrize("group", ["repository", *(f"flowdsl new --kind {k}" for k in scaffold.KINDS),
-                                   "tutorial"])
+                                   "tutorial", "integration examples"])
 def test_mypy_strict_passes(group: str, checked: dict[str, list[Path]], mypy_output: list[str]) -> None:
     errors = _errors(mypy_output, checked[group])
     assert not errors, f"mypy --strict on {group}:\n" + "\n".join(errors)
@@ -131,6 +171,9 @@ def test_the_checked_files_are_the_expected_ones(checked: dict[str, list[Path]])
     assert {p.name for p in checked["tutorial"] + checked["repository"]} >= shown | {"report.py"}
     for kind in scaffold.KINDS:
         assert len(checked[f"flowdsl new --kind {kind}"]) == 5
+    examples = checked["integration examples"][0].read_text(encoding="utf-8")
+    assert examples.count(" = ") >= 10 and "GlueJob(" in examples and "SdkCall(" in examples
+    exec(compile(examples, "every_integration.py", "exec"), {})  # they build, as the kit would
 
 
 def test_mypy_reports_each_mistake(checked: dict[str, list[Path]], mypy_output: list[str]) -> None:
