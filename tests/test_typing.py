@@ -132,6 +132,7 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]:
     examples.parent.mkdir()
     examples.write_text(integration_examples(), encoding="utf-8")
     groups["integration examples"] = [examples]
+    groups["every model class"] = [ROOT / "tests" / "typing" / "every_model_class.py"]
     wrong = base / "wrong" / "mistakes.py"
     wrong.parent.mkdir()
     wrong.write_text(_WRONG, encoding="utf-8")
@@ -158,7 +159,7 @@ def _errors(lines: list[str], paths: list[Path]) -> list[str]:
 
 
 @pytest.mark.parametrize("group", ["repository", *(f"flowdsl new --kind {k}" for k in scaffold.KINDS),
-                                   "tutorial", "integration examples"])
+                                   "tutorial", "integration examples", "every model class"])
 def test_mypy_strict_passes(group: str, checked: dict[str, list[Path]], mypy_output: list[str]) -> None:
     errors = _errors(mypy_output, checked[group])
     assert not errors, f"mypy --strict on {group}:\n" + "\n".join(errors)
@@ -174,6 +175,8 @@ def test_the_checked_files_are_the_expected_ones(checked: dict[str, list[Path]])
     examples = checked["integration examples"][0].read_text(encoding="utf-8")
     assert examples.count(" = ") >= 10 and "GlueJob(" in examples and "SdkCall(" in examples
     exec(compile(examples, "every_integration.py", "exec"), {})  # they build, as the kit would
+    model = checked["every model class"][0]
+    exec(compile(model.read_text(encoding="utf-8"), str(model), "exec"), {})  # a valid workflow
 
 
 def test_mypy_reports_each_mistake(checked: dict[str, list[Path]], mypy_output: list[str]) -> None:
