@@ -11,7 +11,7 @@ the fields with ``eq=True``, and a hash consistent with it.
 from __future__ import annotations
 
 from operator import attrgetter
-from typing import Any, Callable, TypeVar, dataclass_transform
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import attrs
 
@@ -32,24 +32,29 @@ def _key(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
     return attrgetter(*names) if names else (lambda obj: ())
 
 
-# Type checkers read the model's classes as attrs would make them: frozen, with an __init__
-# taking the fields (attrs.field's kw_only and default included).
-@dataclass_transform(frozen_default=True, field_specifiers=(attrs.field, attrs.Factory))
-def frozen(cls: C) -> C:
-    """``attrs.frozen(slots=True)``, with the shared ``__repr__``, ``__eq__`` and ``__hash__``."""
-    made = attrs.frozen(cls, slots=True, repr=False, eq=False)
-    key = _key(tuple(a.name for a in attrs.fields(made) if a.eq))
-    salt = f"{made.__module__}.{made.__qualname__}"
+if TYPE_CHECKING:
+    # Type checkers read the model's classes as the attrs classes they are: mypy's attrs plugin
+    # and pyright both know ``attrs.frozen``, so an argument's type is its converter's input
+    # (``retry=[Retry(...)]`` for a ``tuple[Retry, ...]`` field), and ``attrs.field``'s
+    # ``kw_only`` and ``default`` shape ``__init__``. The decorator below behaves the same.
+    from attrs import frozen
+else:
 
-    def __eq__(self: Any, other: Any) -> Any:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return key(self) == key(other)
+    def frozen(cls: C) -> C:
+        """``attrs.frozen(slots=True)``, with the shared ``__repr__``, ``__eq__`` and ``__hash__``."""
+        made = attrs.frozen(cls, slots=True, repr=False, eq=False)
+        key = _key(tuple(a.name for a in attrs.fields(made) if a.eq))
+        salt = f"{made.__module__}.{made.__qualname__}"
 
-    def __hash__(self: Any) -> int:
-        return hash((salt, key(self)))
+        def __eq__(self: Any, other: Any) -> Any:
+            if other.__class__ is not self.__class__:
+                return NotImplemented
+            return key(self) == key(other)
 
-    made.__repr__ = _repr
-    made.__eq__ = __eq__
-    made.__hash__ = __hash__
-    return made
+        def __hash__(self: Any) -> int:
+            return hash((salt, key(self)))
+
+        made.__repr__ = _repr
+        made.__eq__ = __eq__
+        made.__hash__ = __hash__
+        return made

@@ -329,16 +329,22 @@ from __future__ import annotations
 from typing import Any
 
 
+def _object(data: dict[str, Any], key: str) -> dict[str, Any]:
+    """``data[key]``, or ``{}`` when it is missing or null."""
+    value: dict[str, Any] = data.get(key) or {}
+    return value
+
+
 def on_success(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """The job succeeded."""
-    execution = (event.get("context") or {}).get("Execution") or {}
+    execution = _object(_object(event, "context"), "Execution")
     return {"status": "SUCCEEDED", "execution": execution.get("Name")}
 
 
 def on_error(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """The job failed: report its error."""
-    error = (event.get("state") or {}).get("error") or {}
-    execution = (event.get("context") or {}).get("Execution") or {}
+    error = _object(_object(event, "state"), "error")
+    execution = _object(_object(event, "context"), "Execution")
     return {
         "status": "FAILED",
         "execution": execution.get("Name"),
@@ -358,21 +364,21 @@ from flowdsl.testing import run, throw
 WORKFLOW = Path(__file__).resolve().parents[1] / "workflows" / "__NAME__.py"
 __TEST_START__
 
-def test_the_job_runs_then_the_success_handler():
+def test_the_job_runs_then_the_success_handler() -> None:
     result = run(WORKFLOW, __TEST_INPUT__).assert_succeeded()
     assert result.visited == ["__FIRST_NAME__", "RunJob", "OnSuccess"]
     __BODY_CHECK__
     assert result.output["success_handler"]["Payload"]["status"] == "SUCCEEDED"
 
 
-def test_a_failed_job_goes_to_the_error_handler():
+def test_a_failed_job_goes_to_the_error_handler() -> None:
     mocks = {"RunJob": throw("States.TaskFailed", "exit code 1")}
     result = run(WORKFLOW, __TEST_INPUT__, mocks=mocks).assert_succeeded()
     assert result.visited == ["__FIRST_NAME__", "RunJob", "OnError"]
     assert result.output["error_handler"]["Payload"]["error"] == "States.TaskFailed"
 
 
-def test_the_error_handler_is_retried():
+def test_the_error_handler_is_retried() -> None:
     mocks = {
         "RunJob": throw("States.TaskFailed"),
         "OnError": [throw("Lambda.ServiceException"), {"Payload": {"ok": True}}],

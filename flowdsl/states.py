@@ -93,7 +93,7 @@ class Retry:
     __attrs_post_init__ = check_fields
 
 
-Target = Union["State", str, tuple[Any, ...]]
+Target = Union["State", Goto, str, tuple[Any, ...]]
 
 
 @frozen

@@ -47,6 +47,10 @@ def _strs(value: Any) -> tuple[Any, ...]:
     return tuple(value) if isinstance(value, (list, tuple)) else (value,)
 
 
+def _tuple(value: Any) -> tuple[Any, ...]:
+    return tuple(value)  # not converter=tuple: type checkers cannot read the builtin's type
+
+
 @frozen
 class TaskDefinition:
     """A Fargate task definition of one container that flowdsl creates; ``id`` is its
@@ -62,7 +66,7 @@ class TaskDefinition:
     environment: Any = attrs.field(factory=dict, kw_only=True)
     container_name: str = attrs.field(default="main", kw_only=True)
     read_only_root_filesystem: bool = attrs.field(default=True, kw_only=True)
-    permissions: tuple[Allow, ...] = attrs.field(factory=tuple, kw_only=True, converter=tuple)
+    permissions: tuple[Allow, ...] = attrs.field(factory=tuple, kw_only=True, converter=_tuple)
     source: str | None = attrs.field(factory=caller_location, kw_only=True, eq=False, repr=False,
                                      metadata={"source": True})
 

@@ -11,9 +11,21 @@ it (``tests/test_layers.py`` holds the rule). It imports what a run needs: the r
 the engine and the deployment kinds' registry.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __all__ = ["Call", "Returns", "RunResult", "Throw", "mock_handler", "redrive", "returns", "run", "throw"]
+
+if TYPE_CHECKING:  # the kit's names, as type checkers see them (they load on first use)
+    from flowdsl.testing.kit import (
+        Call,
+        Returns,
+        RunResult,
+        Throw,
+        mock_handler,
+        returns,
+        run,
+        throw,
+    )
 
 
 def __getattr__(name: str) -> Any:
@@ -24,3 +36,7 @@ def __getattr__(name: str) -> Any:
         globals()[name] = value
         return value
     raise AttributeError(f"module 'flowdsl.testing' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
