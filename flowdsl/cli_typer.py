@@ -271,13 +271,13 @@ def graph(
 ) -> None:
     """Draw a workflow's state machine: Mermaid or Graphviz DOT text, or an SVG/PNG image."""
     from flowdsl.errors import CompileError, FlowError
-    from flowdsl.graph import load_definition, pick_format, render, write_file
+    from flowdsl.graph import load, pick_format, render, write_file
 
     try:
         fmt = pick_format(format_, out)
         if fmt == "png" and out is None and sys.stdout.isatty():
             raise FlowError("error: png is binary; give --out FILE.png")
-        data = render(load_definition(path, name), fmt)
+        data = render(load(path, name), fmt)
         if out is not None:
             write_file(out, data)
     except CompileError as e:
