@@ -329,6 +329,14 @@ def new(
                f"python -m pytest {dir_ / 'tests' / ('test_' + name + '.py')}")
 
 
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True}, add_help_option=False)
+def sandbox(ctx: typer.Context) -> None:
+    """Start a local AWS (moto) to deploy a module to; prints how to point Terraform and the AWS CLI at it."""
+    from flowdsl.sandbox import main
+
+    raise typer.Exit(main(ctx.args))
+
+
 def _command_name(info: Any) -> str:
     return info.name or info.callback.__name__.lower().replace("_", "-")
 
