@@ -48,6 +48,7 @@ from typing import Any
 
 from flowdsl.atomic import write_atomic
 from flowdsl.errors import FlowError
+from flowdsl.vocabulary import child_scopes
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 4566
@@ -100,11 +101,8 @@ def _walk_states(states: dict[str, Any], path: str, out: list[dict[str, str]]) -
             if target not in names:
                 out.append(_diag("MISSING_TRANSITION_TARGET",
                                  f"{field} of {name!r} points to unknown state {target!r}", where))
-        for i, branch in enumerate(st.get("Branches") or []):
-            _check_machine(branch, f"{where}/Branches[{i}]", out)
-        for key in ("ItemProcessor", "Iterator"):
-            if isinstance(st.get(key), dict):
-                _check_machine(st[key], f"{where}/{key}", out)
+        for sub_path, sub in child_scopes(st):  # ".Branches[0]", ".ItemProcessor", ...
+            _check_machine(sub, f"{where}/{sub_path[1:]}", out)
 
 
 def _check_machine(doc: Any, path: str, out: list[dict[str, str]]) -> None:

@@ -56,6 +56,7 @@ def dot_binary() -> str:
 def test_fibonacci_every_node_and_edge() -> None:
     g = load(FIBONACCI).graph()
     assert g.title == "fibonacci"
+    assert load_definition(FIBONACCI) == load(FIBONACCI).definition
     nodes = {n.name or f"<{n.kind}: {n.lines[0]}>": (n.type, n.lines[1:], n.cluster) for n in g.nodes}
     assert nodes == {
         "<trigger: SQS queue>": (None, ("+ dead-letter queue",), None),

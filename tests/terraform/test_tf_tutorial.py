@@ -21,7 +21,6 @@ the test picks.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import queue
@@ -144,6 +143,20 @@ def test_the_tutorial_covers_each_step() -> None:
     written = [s.path for s in tutorial_steps() if isinstance(s, File)]
     assert written == ["workflows/fibonacci.py", "envs/dev/main.tf", "tests/test_my_fibonacci.py",
                        "legacy/report.asl.json"]
+
+
+def test_a_continued_command_reaches_bash_as_one() -> None:
+    (cmd,) = commands("$ echo a \\\n    b\na b\n")
+    assert cmd.expected == ["a b"]
+    r = subprocess.run(["bash", "-c", cmd.command], capture_output=True, text=True, timeout=30)
+    assert r.stdout.splitlines() == cmd.expected
+
+
+def test_the_port_is_replaced_only_where_it_is_the_sandboxs() -> None:
+    assert on_port("aws --endpoint-url http://127.0.0.1:4566 sqs", 9) == "aws --endpoint-url http://127.0.0.1:9 sqs"
+    assert on_port("flowdsl sandbox --port 4566", 9) == "flowdsl sandbox --port 9"
+    assert on_port('"MessageId": "4566"', 9) == '"MessageId": "4566"'
+    assert exported(["x", "export A='b c'", "export B=d"]) == {"A": "b c", "B": "d"}
 
 
 @pytest.mark.parametrize("expected, actual, ok", [
