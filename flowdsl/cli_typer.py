@@ -375,7 +375,7 @@ def graph(
 ) -> None:
     """Draw a workflow's state machine: Mermaid or Graphviz DOT text, or an SVG/PNG image."""
     from flowdsl.errors import CompileError, FlowError
-    from flowdsl.graph import FORMATS, load_definition, pick_format, render, write_file
+    from flowdsl.graph import FORMATS, load, pick_format, render, write_file
 
     if format_ is not None and format_ not in FORMATS:
         raise typer.BadParameter(f"{format_!r} is not one of {', '.join(map(repr, FORMATS))}.",
@@ -386,7 +386,7 @@ def graph(
             _check_extension(out, fmt, format_ is not None)
         if fmt == "png" and out is None and sys.stdout.isatty():
             raise FlowError("error: png is binary; give --out FILE.png")
-        data = render(load_definition(path, name), fmt)
+        data = render(load(path, name), fmt)
         if out is not None:
             write_file(out, data)
     except CompileError as e:
@@ -457,6 +457,14 @@ def new(
         typer.echo(f"created {path}")
     typer.echo(f"next: flowdsl build {dir_ / 'workflows' / (name + '.py')} && "
                f"python -m pytest {dir_ / 'tests' / ('test_' + name + '.py')}")
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True}, add_help_option=False)
+def sandbox(ctx: typer.Context) -> None:
+    """Start a local AWS (moto) to deploy a module to; prints how to point Terraform and the AWS CLI at it."""
+    from flowdsl.sandbox import main
+
+    raise typer.Exit(main(ctx.args))
 
 
 def _command_name(info: Any) -> str:

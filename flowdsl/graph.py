@@ -6,11 +6,18 @@ Graphviz's ``dot`` program.
 (``s1``, ``s2``, ... in the order they are drawn), so nothing a state name contains can break
 the syntax; names appear only inside escaped labels.
 
-What is drawn: every state (its type, a Task's integration, a Wait's duration, its retriers),
-a start and an end marker, ``Next`` edges, Choice edges labelled with a short form of their
-condition, ``Default`` edges, Catch edges (dashed, labelled with their errors), and a thick edge
-from each Parallel or Map state to the start of each of its branches, which are drawn as
-subgraphs.
+What is drawn: a title (the workflow's name, or the ASL file's), what starts an execution
+(the deployment kind's ``trigger`` parts, chained into the start marker; none for a bare state
+machine or an ASL document), every state (its type, a Task's integration, a Wait's duration,
+its retriers), a start and an end marker, ``Next`` edges, Choice edges labelled with a short
+form of their condition, ``Default`` edges, Catch edges (dashed, labelled with their errors),
+and a thick edge from each Parallel or Map state to the start of each of its branches, which
+are drawn as subgraphs titled ``branch 1``, ``branch 2``, ... or ``each item``, filled by their
+nesting level (``level1``, ``level2``, ...). A branch's ending states (``End``, ``Succeed``)
+are joined to where its Parallel or Map goes on: its ``Next``, or, when it ends its own scope,
+wherever that scope goes on, up to the end marker; those joins stand for the Parallel's or
+Map's own ``Next`` or ``End`` edge, which is drawn only when no branch ends there (every
+branch ends in a Fail).
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from flowdsl.vocabulary import DocPath, child_scopes, states_arn_rest
 FORMATS = ("mermaid", "dot", "svg", "png")
 IMAGE_FORMATS = ("svg", "png")
 START, END = "start", "stop"  # "end" is a Mermaid keyword
+TRIGGER = "trigger"  # the class of the trigger's nodes
 _LABEL_MAX = 60
 _WRAP = 44
 
@@ -47,7 +55,7 @@ class GraphvizMissing(FlowError):
 @attrs.frozen
 class Node:
     id: str
-    kind: str                 # "state", "start" or "end"
+    kind: str                 # "state", "start", "end" or "trigger"
     name: str | None          # the state's name (None for the markers)
     type: str | None          # the state's ASL Type
     lines: tuple[str, ...]    # the label, one line each; the first is the name
@@ -58,7 +66,9 @@ class Node:
 class Edge:
     src: str
     dst: str
-    kind: str                 # "start", "next", "end", "choice", "default", "catch", "branch"
+    # "start", "next", "end", "choice", "default", "catch", "branch", "join" (a branch's end to
+    # where its Parallel or Map goes on) or "trigger" (into the next part of the trigger)
+    kind: str
     label: str | None = None
 
 
@@ -68,6 +78,12 @@ class Cluster:
     label: str
     parent: str | None        # the subgraph it is drawn in
     owner: str                # the Parallel or Map node whose branch it is
+    depth: int = 1            # 1: a branch of a top-level state, 2: a branch inside one, ...
+
+    @property
+    def level(self) -> str:
+        """Its fill's class: ``level1``, ``level2``, ..."""
+        return f"level{self.depth}"
 
 
 @attrs.frozen
@@ -75,6 +91,7 @@ class Graph:
     nodes: tuple[Node, ...]
     edges: tuple[Edge, ...]
     clusters: tuple[Cluster, ...]
+    title: str | None = None
 
     def node(self, name: str) -> Node:
         """The node of the state called ``name``."""
@@ -83,17 +100,29 @@ class Graph:
                 return n
         raise KeyError(name)
 
+    def node_by_id(self, id_: str) -> Node:
+        for n in self.nodes:
+            if n.id == id_:
+                return n
+        raise KeyError(id_)
+
 
 # --------------------------------------------------------------------------- the graph
-def graph_of(definition: dict[str, Any]) -> Graph:
-    """The graph of a valid ASL document (a dict, ``${...}`` placeholders allowed)."""
+def graph_of(definition: dict[str, Any], title: str | None = None,
+             trigger: tuple[tuple[str, ...], ...] = ()) -> Graph:
+    """The graph of a valid ASL document (a dict, ``${...}`` placeholders allowed), titled
+    ``title``, entered through ``trigger``'s parts (each the lines of a node's label)."""
     b = _Builder()
+    for i, lines in enumerate(trigger, 1):
+        me = f"t{i}"
+        b.nodes.append(Node(me, TRIGGER, None, None, tuple(_short(line) for line in lines) or ("?",), None))
+        b.edges.append(Edge(me, f"t{i + 1}" if i < len(trigger) else START, "trigger"))
     b.nodes.append(Node(START, "start", None, None, ("Start",), None))
     b.number(definition)
     b.edges.append(Edge(START, b.target(definition, definition["StartAt"], "$.StartAt"), "start"))
-    b.scope(definition, DocPath(), None, top=True)
+    b.scope(definition, DocPath(), None, END, 0)
     b.nodes.append(Node(END, "end", None, None, ("End",), None))
-    return Graph(tuple(b.nodes), tuple(b.edges), tuple(b.clusters))
+    return Graph(tuple(b.nodes), tuple(b.edges), tuple(b.clusters), title)
 
 
 class _Builder:
@@ -120,7 +149,9 @@ class _Builder:
             raise LoadError(f"{path}: there is no state named {name!r} to draw an edge to")
         return ids[name]
 
-    def scope(self, scope: dict[str, Any], path: DocPath, cluster: str | None, top: bool) -> None:
+    def scope(self, scope: dict[str, Any], path: DocPath, cluster: str | None, after: str, depth: int) -> None:
+        """Draw a scope's states; ``after``: the node its ending states lead to (the end marker
+        at the top, else where the owning Parallel or Map goes on); ``depth``: 0 at the top."""
         for name in _ordered(scope):
             st = scope["States"][name]
             at = path / "States" / name  # shared-prefix paths: memory linear in the nesting
@@ -128,24 +159,31 @@ class _Builder:
             typ = st.get("Type")
             self.nodes.append(Node(me, "state", name, typ, (name, *_details(st)), cluster))
             children = _children(st, at)
+            goes_on = self.target(scope, st["Next"], at / "Next") if "Next" in st else after
+            drawn = len(self.edges)
             for i, (sub_path, sub) in enumerate(children):
                 self.clusters.append(Cluster(f"g{len(self.clusters) + 1}",
-                                             _cluster_label(name, st, i, len(children)), cluster, me))
+                                             _cluster_label(st, i, len(children)), cluster, me, depth + 1))
                 sub_cluster = self.clusters[-1].id
-                label = "each item" if typ == "Map" else (f"branch {i + 1}" if len(children) > 1 else None)
                 self.edges.append(Edge(me, self.target(sub, sub["StartAt"], sub_path / "StartAt"),
-                                       "branch", label))
-                self.scope(sub, sub_path, sub_cluster, top=False)
+                                       "branch"))  # unlabelled: the subgraph's title says which
+                self.scope(sub, sub_path, sub_cluster, goes_on, depth + 1)
+            # Its branches' ends joined to where it goes on stand for its own Next or End.
+            joined = any(e.kind == "join" and e.dst == goes_on for e in self.edges[drawn:])
             for i, rule in enumerate(st.get("Choices") or ()):
                 self.edges.append(Edge(me, self.target(scope, rule.get("Next"), (at / "Choices")[i] / "Next"),
                                        "choice", _short(condition_text(rule))))
             if "Default" in st:
                 self.edges.append(Edge(me, self.target(scope, st["Default"], at / "Default"),
                                        "default", "default"))
-            if "Next" in st:
+            if joined:
+                pass
+            elif "Next" in st:
                 self.edges.append(Edge(me, self.target(scope, st["Next"], at / "Next"), "next"))
-            elif top and (st.get("End") is True or typ in ("Succeed", "Fail")):
+            elif depth == 0 and (st.get("End") is True or typ in ("Succeed", "Fail")):
                 self.edges.append(Edge(me, END, "end"))
+            elif st.get("End") is True or typ == "Succeed":  # a Fail fails the whole branch
+                self.edges.append(Edge(me, after, "join"))
             for i, c in enumerate(st.get("Catch") or ()):
                 errors = ", ".join(str(e) for e in c.get("ErrorEquals") or ())
                 self.edges.append(Edge(me, self.target(scope, c.get("Next"), (at / "Catch")[i] / "Next"),
@@ -193,10 +231,11 @@ def _children(st: dict[str, Any], path: Any = "") -> list[tuple[Any, dict[str, A
     return list(child_scopes(st, path)) if st.get("Type") in ("Parallel", "Map") else []
 
 
-def _cluster_label(name: str, st: dict[str, Any], i: int, n: int) -> str:
+def _cluster_label(st: dict[str, Any], i: int, n: int) -> str:
+    """Short: the thick edge from its Parallel or Map says whose it is."""
     if st.get("Type") == "Map":
-        return f"{name} · each item"
-    return f"{name} · branch {i + 1}" if n > 1 else f"{name} · branch"
+        return "each item"
+    return f"branch {i + 1}" if n > 1 else "branch"
 
 
 # --------------------------------------------------------------------------- labels
@@ -336,9 +375,31 @@ def mermaid_text(text: str) -> str:
                    for ch in text)
 
 
+# Subgraph fills by nesting level (level1, level2, ...: the palette's colours in turn), and
+# the trigger's; (fill, stroke).
+LEVEL_COLOURS = (("#eef4fb", "#7a9cc6"), ("#fdf3e1", "#c9a25a"), ("#eaf6ec", "#6aa57a"))
+TRIGGER_COLOURS = ("#f1ecfa", "#8e6bbf")
+FAILED_COLOURS = ("#fde2e2", "#c0392b")
+
+
+def level_colours(depth: int) -> tuple[str, str]:
+    """The (fill, stroke) of a subgraph at ``depth`` (1 for a top-level state's branch)."""
+    return LEVEL_COLOURS[(depth - 1) % len(LEVEL_COLOURS)]
+
+
+def _levels(graph: Graph) -> dict[int, list[str]]:
+    """Depth -> the subgraphs at that depth, in drawing order."""
+    out: dict[int, list[str]] = {}
+    for c in graph.clusters:
+        out.setdefault(c.depth, []).append(c.id)
+    return dict(sorted(out.items()))
+
+
 def to_mermaid(graph: Graph) -> str:
-    """A Mermaid flowchart (renders on GitHub in a ```mermaid block)."""
-    out = ["flowchart TD"]
+    """A Mermaid flowchart (renders on GitHub in a ```mermaid block), its title in the front
+    matter."""
+    out = [] if graph.title is None else ["---", f"title: {json.dumps(graph.title, ensure_ascii=False)}", "---"]
+    out.append("flowchart TD")
 
     def node(n: Node, indent: str) -> None:
         label = "<br/>".join(mermaid_text(line) for line in n.lines)
@@ -346,6 +407,8 @@ def to_mermaid(graph: Graph) -> str:
             out.append(f'{indent}{n.id}(("{label}"))')
         elif n.kind == "end":
             out.append(f'{indent}{n.id}((("{label}")))')
+        elif n.kind == TRIGGER:
+            out.append(f'{indent}{n.id}>"{label}"]')
         else:
             left, right = _MERMAID_SHAPES.get(n.type or "", ("[", "]"))
             out.append(f'{indent}{n.id}{left}"{label}"{right}')
@@ -365,9 +428,19 @@ def to_mermaid(graph: Graph) -> str:
         arrow = _MERMAID_ARROWS.get(e.kind, "-->")
         label = f'|"{mermaid_text(e.label)}"|' if e.label else ""
         out.append(f"  {e.src} {arrow}{label} {e.dst}")
+    for depth, ids in _levels(graph).items():
+        fill, stroke = level_colours(depth)
+        out.append(f"  classDef level{depth} fill:{fill},stroke:{stroke}")
+        out.append(f"  class {','.join(ids)} level{depth}")
+        # A subgraph's class is not applied by every Mermaid version; its style is.
+        out += [f"  style {i} fill:{fill},stroke:{stroke}" for i in ids]
+    triggers = [n.id for n in graph.nodes if n.kind == TRIGGER]
+    if triggers:
+        out.append(f"  classDef {TRIGGER} fill:{TRIGGER_COLOURS[0]},stroke:{TRIGGER_COLOURS[1]}")
+        out.append(f"  class {','.join(triggers)} {TRIGGER}")
     failed = [n.id for n in graph.nodes if n.type == "Fail"]
     if failed:
-        out.append("  classDef failed fill:#fde2e2,stroke:#c0392b")
+        out.append(f"  classDef failed fill:{FAILED_COLOURS[0]},stroke:{FAILED_COLOURS[1]}")
         out.append(f"  class {','.join(failed)} failed")
     return "\n".join(out) + "\n"
 
@@ -408,6 +481,9 @@ def to_dot(graph: Graph) -> str:
             attrs_ = "shape=circle"
         elif n.kind == "end":
             attrs_ = "shape=doublecircle"
+        elif n.kind == TRIGGER:
+            attrs_ = (f'shape=cds, style=filled, fillcolor="{TRIGGER_COLOURS[0]}", '
+                      f'color="{TRIGGER_COLOURS[1]}", class="{TRIGGER}"')
         else:
             attrs_ = _DOT_SHAPES.get(n.type or "", "shape=box")
         out.append(f'{indent}"{n.id}" [label="{label}", {attrs_}];')
@@ -419,8 +495,10 @@ def to_dot(graph: Graph) -> str:
             node(n, indent)
             for c in owned.get(n.id, ()):
                 out.append(f'{indent}subgraph "cluster_{c.id}" {{')
+                fill, stroke = level_colours(c.depth)
                 out.append(f'{indent}  label="{dot_text(c.label)}";')
-                out.append(f"{indent}  style=dashed;")
+                out.append(f'{indent}  style="dashed,filled"; fillcolor="{fill}"; color="{stroke}"; '
+                           f'class="{c.level}";')
                 scope(c.id, _deeper(indent))
                 out.append(f"{indent}}}")
 
@@ -433,6 +511,8 @@ def to_dot(graph: Graph) -> str:
             extra.append(f"style={_DOT_STYLES[e.kind]}")
         tail = f" [{', '.join(extra)}]" if extra else ""
         out.append(f'  "{e.src}" -> "{e.dst}"{tail};')
+    if graph.title is not None:  # last: a subgraph takes its parent's label as it is where it starts
+        out.append(f'  label="{dot_text(graph.title)}"; labelloc=t; fontsize=18;')
     out.append("}")
     return "\n".join(out) + "\n"
 
@@ -462,9 +542,23 @@ def render_image(dot: str, fmt: str) -> bytes:
     return proc.stdout
 
 
-def render(definition: dict[str, Any], fmt: str) -> str | bytes:
-    """The drawing of an ASL document in ``fmt``: text for mermaid and dot, bytes for images."""
-    graph = graph_of(definition)
+@attrs.frozen
+class Drawing:
+    """What is drawn: a checked ASL document, its title, and what starts an execution (the
+    trigger's parts, each the lines of one node's label; () for none)."""
+
+    definition: dict[str, Any]
+    title: str | None = None
+    trigger: tuple[tuple[str, ...], ...] = ()
+
+    def graph(self) -> Graph:
+        return graph_of(self.definition, self.title, self.trigger)
+
+
+def render(what: Drawing | dict[str, Any], fmt: str) -> str | bytes:
+    """The drawing of a :class:`Drawing` or a bare ASL document (untitled, no trigger) in
+    ``fmt``: text for mermaid and dot, bytes for images."""
+    graph = what.graph() if isinstance(what, Drawing) else graph_of(what)
     if fmt == "mermaid":
         return to_mermaid(graph)
     if fmt == "dot":
@@ -492,22 +586,70 @@ def pick_format(fmt: str | None, out: str | os.PathLike[str] | None) -> str:
 def load_definition(path: str, name: str | None = None) -> dict[str, Any]:
     """The checked ASL document of a workflow file (``.py``) or an ASL document (``.json``);
     CompileError with every diagnostic when it is invalid."""
+    return load(path, name).definition
+
+
+def load(path: str, name: str | None = None) -> Drawing:
+    """What ``flowdsl graph PATH`` draws: a workflow file's checked document, titled with the
+    workflow's name and entered through its deployment's trigger; or an ASL document (``.json``),
+    titled with its file's name, with no trigger (nothing deploys it). CompileError with every
+    diagnostic when it is invalid."""
     if path.endswith(".json"):
         from flowdsl.asl_to_model import read_asl
 
         doc, diagnostics = read_asl(path)  # as 'flowdsl validate' reads it
         if diagnostics:
             raise CompileError(diagnostics)
-        return doc
-    from flowdsl.build import check
+        return Drawing(doc, Path(path).name)
     from flowdsl.loader import load_workflows, pick
+
+    return drawing_of(pick(load_workflows(path), path, name))
+
+
+def drawing_of(workflow: Any) -> Drawing:
+    """A workflow's checked document, titled with its name, entered through its deployment's
+    trigger; CompileError with every diagnostic when it is invalid."""
+    from flowdsl.build import check
     from flowdsl.placeholders import to_template
 
-    workflow = pick(load_workflows(path), path, name)
     compiled, diagnostics = check(workflow)
     if diagnostics:
         raise CompileError(diagnostics)
-    return to_template(compiled.definition)
+    return Drawing(to_template(compiled.definition), workflow.name, trigger_of(workflow.deployment))
+
+
+def trigger_of(deployment: Any) -> tuple[tuple[str, ...], ...]:
+    """The deployment kind's ``trigger`` parts as label lines (a long line wrapped, then cut);
+    () when nothing deploys the workflow or its kind has no trigger."""
+    from flowdsl.deployments.registry import kind_of
+
+    kind = kind_of(deployment) if deployment is not None else None
+    if kind is None:
+        return ()
+    parts = []
+    for part in kind.trigger(deployment):
+        lines: list[str] = []
+        for value in part:
+            wrapped = textwrap.wrap(_trigger_text(value), width=_WRAP) or [""]
+            if len(wrapped) > _TRIGGER_LINES:
+                wrapped = wrapped[:_TRIGGER_LINES - 1] + [_short(wrapped[_TRIGGER_LINES - 1] + " …")]
+            lines += wrapped
+        parts.append(tuple(lines))
+    return tuple(parts)
+
+
+_TRIGGER_LINES = 3  # of one value in a trigger's label
+
+
+def _trigger_text(value: Any) -> str:
+    """A trigger label's value as text: a tuple's pieces joined, a reference as its ``${...}``
+    template, any other value but a string as JSON."""
+    from flowdsl.placeholders import template, walk
+
+    if isinstance(value, tuple):
+        return "".join(_trigger_text(v) for v in value)
+    shown = walk(value, template)
+    return shown if isinstance(shown, str) else json.dumps(shown, ensure_ascii=False, default=str)
 
 
 def write_file(out: str | os.PathLike[str], data: str | bytes) -> None:
@@ -520,6 +662,6 @@ def write_file(out: str | os.PathLike[str], data: str | bytes) -> None:
     write_atomic(target, data)
 
 
-__all__ = ["FORMATS", "Cluster", "Edge", "Graph", "GraphvizMissing", "Node", "condition_text",
-           "graph_of", "load_definition", "pick_format", "render", "render_image", "short_resource",
-           "to_dot", "to_mermaid", "write_file"]
+__all__ = ["FORMATS", "Cluster", "Drawing", "Edge", "Graph", "GraphvizMissing", "Node", "condition_text",
+           "drawing_of", "graph_of", "level_colours", "load", "load_definition", "pick_format", "render", "render_image",
+           "short_resource", "to_dot", "to_mermaid", "trigger_of", "write_file"]

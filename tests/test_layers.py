@@ -57,10 +57,10 @@ IMPORTED_ONLY_BY: dict[str, tuple[set[str], str]] = {
     "terraform": ({"build"}, "the assembler serves the build; kinds and integrations use terraform_expr"),
     "build": ({"cli_verbs", "graph", "pipeline"}, "a build is a command's work, never the model's"),
     "deployments": ({"flowdsl", "build", "codec", "terraform", "pipeline", "scaffold", "cli_typer",
-                     "testing"},
+                     "testing", "graph"},
                     "the kinds are read by the package's names, the build, the codec (their classes "
-                    "are model data), the assembler, the run pipeline, the scaffold, the commands and "
-                    "the test kit"),
+                    "are model data), the assembler, the run pipeline, the scaffold, the commands, "
+                    "the test kit and the drawing (a kind's trigger)"),
 }
 
 

@@ -12,15 +12,16 @@ knows of the kind:
   :class:`LocalOption` it brings: the ``flowdsl run --NAME`` option and the
   ``flowdsl.testing.run(NAME=...)`` keyword);
 * what ``flowdsl new --kind`` writes for it (:class:`Scaffold`), what ``flowdsl sample-event``
-  prints for it (:class:`Sample`), and how the property-test strategies draw one (``example``).
+  prints for it (:class:`Sample`), how the property-test strategies draw one (``example``), and
+  what ``flowdsl graph`` draws before the Start marker (``trigger``).
 
-The command line, the test kit, the scaffold, the strategies and the Terraform assembler
+The command line, the test kit, the scaffold, the strategies, the drawing and the Terraform assembler
 (:mod:`flowdsl.terraform`, which holds the pieces every kind shares: the state machine, its
 log group and role, KMS, X-Ray, ``main.tf.json``) read the registry and name no concrete kind.
 This package names its own kinds only in ``LAZY_KINDS``, the table that loads them on first use.
 
 What may import it: the layers above the model (build, terraform, the run pipeline, the test
-kit and strategies, the scaffold, the command line) and ``flowdsl/__init__.py``. The kind
+kit and strategies, the scaffold, the drawing, the command line) and ``flowdsl/__init__.py``. The kind
 modules import :mod:`flowdsl.deployments.registry` and modules below the model (refs, iam,
 placeholders, strict_json, :mod:`flowdsl.terraform_expr`, ...), never the assembler, the
 engine (:mod:`flowdsl.run`: a local-run builder gets the run's values in its

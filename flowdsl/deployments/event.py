@@ -643,4 +643,5 @@ register(EventJob, Kind(
     encrypts="the dead-letter queue, the log group and the state machine",
     options=(EVENT,), scaffold=SCAFFOLD,
     sample=Sample(sample_event, only="only an EventBridge rule has an event pattern"), example=_example, limits={"aws_cloudwatch_event_rule": 64}, rank=2,
+    trigger=lambda d: (("EventBridge rule", ("bus ", d.on.bus), d.on.pattern),),
 ))

@@ -235,4 +235,5 @@ register(OnDemandJob, Kind(
     input_shape="an SQS message through an EventBridge Pipe (a list of one SQS record)",
     encrypts="the queues, the log group and the state machine",
     options=(MESSAGE,), scaffold=SCAFFOLD, example=_example, limits={"aws_pipes_pipe": 64}, rank=0,
+    trigger=lambda d: (("SQS queue", "+ dead-letter queue"), ("EventBridge Pipe",)) if d.queue else (),
 ))

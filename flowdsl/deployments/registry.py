@@ -173,6 +173,11 @@ class Kind:
     limits: Mapping[str, int] = attrs.field(factory=dict)
     # Where it is listed among kinds (CLI options, `flowdsl new --kind`); ties: registration order.
     rank: int = 100
+    # What starts an execution, as `flowdsl graph` draws it before the Start marker: the parts
+    # the input passes through, in order, each the lines of one node's label. A line is a
+    # string, a deploy-time reference, another JSON value (drawn as compact JSON) or a tuple of
+    # those, joined; () (a bare state machine): nothing is drawn.
+    trigger: Callable[[Any], tuple[tuple[Any, ...], ...]] = lambda deployment: ()
 
 
 KINDS: dict[type, Kind] = {}

@@ -429,5 +429,6 @@ register(ScheduledJob, Kind(
     input_shape="an EventBridge Scheduler schedule (its fixed input, context attributes filled in)",
     encrypts="the dead-letter queue, the schedule's input, the log group and the state machine",
     options=(SCHEDULED,), scaffold=SCAFFOLD, example=_example, rank=1,
+    trigger=lambda d: (("EventBridge Scheduler schedule", d.schedule, ("time zone ", d.timezone)),),
     limits={"aws_scheduler_schedule": 64, "aws_scheduler_schedule_group": 64},
 ))

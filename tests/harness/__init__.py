@@ -7,7 +7,8 @@ Public API (see the modules for details)::
     Terraform(workdir)            .init() .validate() .apply() .plan() .destroy() .output() .state()
     copy_module(src, dst) / new_workdir()
     moto_server()                 -> ctx manager yielding MotoEndpoint(.url, .client(), .provider_config(), .reset())
-    validate_asl(definition)      -> list of diagnostics (what the fake ValidateStateMachineDefinition answers)
+                                     (flowdsl.sandbox's patched server on a free port)
+    validate_asl(definition)      -> list of diagnostics (what the sandbox's ValidateStateMachineDefinition answers)
     lifecycle(module_dir, tfvars, endpoint, mode="root"|"child", inspect=fn) -> LifecycleReport
     inventory(endpoint) / inventory_diff(a, b)
     run_checkov(dir, var_files=[...]) -> CheckovReport(.failed_ids, .failed_pairs, .failed)

@@ -22,7 +22,6 @@ from typing import Any, Mapping, Sequence
 
 PLUGIN_DIR_ENV = "FLOWDSL_TF_PLUGIN_DIR"
 TERRAFORM_ENV = "FLOWDSL_TERRAFORM"
-_MIRROR_SEARCH_ROOTS = ("/opt", "/usr/local/share", "/usr/share", os.path.expanduser("~"), "/")
 
 
 class HarnessError(RuntimeError):
@@ -50,44 +49,25 @@ def terraform_binary() -> str:
     return cand
 
 
-def _is_mirror(d: Path) -> bool:
-    return any(d.glob("registry.terraform.io/hashicorp/aws/*/*/terraform-provider-aws*"))
-
-
 @lru_cache(maxsize=1)
 def provider_mirror() -> str:
-    """Filesystem mirror dir holding registry.terraform.io/hashicorp/aws/<ver>/<os_arch>/."""
-    env = os.environ.get(PLUGIN_DIR_ENV)
-    if env:
-        if not _is_mirror(Path(env)):
-            _fail(f"{PLUGIN_DIR_ENV}={env} does not contain registry.terraform.io/hashicorp/aws/*/*/terraform-provider-aws*")
-        return env
-    seen: set[str] = set()
-    for root in _MIRROR_SEARCH_ROOTS:
-        if not os.path.isdir(root):
-            continue
-        try:
-            out = subprocess.run(
-                ["find", root, "-xdev", "-name", "terraform-provider-aws*", "-path", "*hashicorp/aws*",
-                 "-not", "-path", "/proc/*"],
-                capture_output=True, text=True, timeout=120,
-            ).stdout
-        except subprocess.TimeoutExpired:
-            continue
-        for line in out.splitlines():
-            p = Path(line)
-            # <mirror>/registry.terraform.io/hashicorp/aws/<ver>/<os_arch>/terraform-provider-aws_*
-            if len(p.parts) >= 7 and p.parts[-6] == "registry.terraform.io":
-                mirror = str(Path(*p.parts[:-6]))
-                if mirror not in seen and ".terraform" not in p.parts:
-                    return mirror
-                seen.add(mirror)
-    _fail(
-        "No offline hashicorp/aws provider mirror found. Set "
-        f"{PLUGIN_DIR_ENV}=<dir containing registry.terraform.io/hashicorp/aws/<ver>/<os_arch>/>. "
-        "The tests never download providers."
-    )
-    raise AssertionError("unreachable")
+    """Filesystem mirror dir holding registry.terraform.io/hashicorp/aws/<ver>/<os_arch>/: the
+    sandbox's search ($FLOWDSL_TF_PLUGIN_DIR, else a filesystem search); fails without one."""
+    from flowdsl.sandbox import SandboxError, provider_mirror as find
+
+    try:
+        found = find()
+    except SandboxError as e:
+        _fail(str(e).removeprefix("error: "))
+        raise AssertionError("unreachable")
+    if found is None:
+        _fail(
+            "No offline hashicorp/aws provider mirror found. Set "
+            f"{PLUGIN_DIR_ENV}=<dir containing registry.terraform.io/hashicorp/aws/<ver>/<os_arch>/>. "
+            "The tests never download providers."
+        )
+        raise AssertionError("unreachable")
+    return found
 
 
 @dataclass
