@@ -314,6 +314,10 @@ class Workflow:
     deployment: Any = attrs.field(default=None, kw_only=True)
     # IAM for the state machine's role beyond what flowdsl derives (flowdsl.iam.Allow)
     permissions: tuple[Allow, ...] = attrs.field(factory=tuple, kw_only=True, converter=_tuple)
+    # The shape of the message that starts an execution (a JSON Schema dict, a TypedDict, a
+    # dataclass or attrs class; see flowdsl.shapes): the deployment kind wraps it in what its
+    # trigger delivers, and the build checks every path against it (flowdsl.typeflow).
+    input: Any = attrs.field(default=None, kw_only=True)
     source: str | None = _source()
 
     __attrs_post_init__ = check_fields

@@ -1,0 +1,28 @@
+"""The build's entry to the typed data-flow check: a workflow that declares no shapes costs one
+look at its states, and :mod:`flowdsl.typeflow` loads only for one that does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flowdsl.errors import Diagnostic
+
+
+def declares_shapes(workflow: Any) -> bool:
+    """Whether a workflow declares its input's shape (``Workflow(input=)``) or a task's
+    result shape (``returns=``)."""
+    from flowdsl.states import iter_states
+
+    if getattr(workflow, "input", None) is not None:
+        return True
+    return any(getattr(st, "returns", None) is not None for st in iter_states(workflow.states))
+
+
+def check(workflow: Any, compiled: Any, kind: Any = None) -> list[Diagnostic]:
+    """The data-flow diagnostics of a compiled workflow (``kind``: its deployment kind's
+    record); none when it declares no shapes."""
+    if not declares_shapes(workflow):
+        return []
+    from flowdsl.typeflow import analyse
+
+    return analyse(workflow, compiled, kind).diagnostics
