@@ -888,3 +888,37 @@ def _intrinsic_result(name: str, args: list[Shape]) -> Shape:
 
 
 __all__ = ["Analysis", "analyse", "service_result"]
+
+
+# ------------------------------------------------------------------------------ flowdsl types
+
+def describe(path: str, name: str | None, kind_of: Any) -> str:
+    """What ``flowdsl types`` prints for a workflow file: the execution input, then each state
+    (its file:line) with the shape of its input and its output. ``kind_of`` gives a
+    deployment's kind record."""
+    from flowdsl.asl import compile_workflow
+    from flowdsl.loader import load_workflows, pick
+
+    workflow = pick(load_workflows(path), path, name)
+    compiled = compile_workflow(workflow)
+    result = analyse(workflow, compiled, kind_of(workflow.deployment) if workflow.deployment else None)
+    lines = [f"{workflow.name}: the execution input: {sh.render(result.input)}"]
+    if not (getattr(workflow, "input", None) is not None or any(
+            getattr(st, "returns", None) is not None for st in _states(workflow))):
+        lines.append("(the workflow declares no shapes: Workflow(input=...), returns=...; the build "
+                     "does not check its data flow)")
+    for spath, entry in result.entry.items():
+        where = compiled.sources.get(spath)
+        lines.append(f"{spath.removeprefix('$.States.')}" + (f"  ({where})" if where else ""))
+        lines.append(f"    in:  {sh.render(entry)}")
+        if spath in result.exit:
+            lines.append(f"    out: {sh.render(result.exit[spath])}")
+    for d in result.diagnostics:
+        lines.append(d.render())
+    return "\n".join(lines) + "\n"
+
+
+def _states(workflow: Any) -> Any:
+    from flowdsl.states import iter_states
+
+    return iter_states(workflow.states)
