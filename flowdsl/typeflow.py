@@ -555,7 +555,8 @@ class Flow:
             before = text
             if step.kind == "key":
                 text = f"{text}.{step.arg}" if _plain(step.arg) else f"{text}['{step.arg}']"
-                here = self.key(here, step.arg, before, text, where, what, text in sure)
+                here = self.key(here, step.arg, before, text, where, what if before == shown else before,
+                                text in sure)
             elif step.kind in ("index", "from_end"):
                 text = f"{text}[{step.arg if step.kind == 'index' else '-' + str(step.arg)}]"
                 here = self.index(here, step.arg if step.kind == "index" else -step.arg, before, text, where, what)
@@ -598,12 +599,11 @@ class Flow:
                 elif not m.fields:
                     hint = " (it is an empty object)"
                 origin = f"; {before} is {m.origin}" if m.origin and before == "$" else ""
-                subject = what if before == "$" else before
-                failures.append(("no-such-field", f"{text}: {subject} has no field {name!r} here{hint}{origin}"))
+                failures.append(("no-such-field", f"{text}: {what} has no field {name!r} here{hint}{origin}"))
                 continue
             if f.required is False and not sure:
                 self.report("optional-field", where, f"{text}: the field {name!r} is optional in "
-                            f"{what if before == '$' else before}; it may be absent here (a Choice "
+                            f"{what}; it may be absent here (a Choice "
                             f"with is_present({text!r}) before this state makes sure)")
             found.append(f.shape)
         if failures:
@@ -743,11 +743,16 @@ class Flow:
         for key in ("And", "Or"):
             if isinstance(rule.get(key), list):
                 sure: frozenset[str] = frozenset()
-                for i, sub in enumerate(rule[key]):
-                    if isinstance(sub, dict):
-                        _, s = self.rule(sub, f"{where}.{key}[{i}]", data, ctx)
-                        if key == "And":
-                            sure |= s
+                outer = self.sure
+                try:
+                    for i, sub in enumerate(rule[key]):
+                        if isinstance(sub, dict):
+                            _, s = self.rule(sub, f"{where}.{key}[{i}]", data, ctx)
+                            if key == "And":  # what one part makes sure of, the next may read
+                                sure |= s
+                                self.sure = outer | sure
+                finally:
+                    self.sure = outer
                 return data, sure
         if isinstance(rule.get("Not"), dict):
             self.rule(rule["Not"], f"{where}.Not", data, ctx)
