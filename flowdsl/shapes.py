@@ -114,7 +114,7 @@ class Obj(Shape):
         object.__setattr__(self, "origin", origin)
 
     def _key(self) -> tuple[Any, ...]:
-        return (tuple(self.fields.items()), self.rest)
+        return (frozenset(self.fields.items()), self.rest)
 
     @property
     def closed(self) -> bool:
@@ -462,7 +462,7 @@ class _Reader:
             return Tup(self.python(a, nxt) for a in args)
         if origin is dict or origin is not None and getattr(origin, "__name__", "") in ("Mapping", "MutableMapping"):
             return Obj({}, self.python(args[1], nxt) if len(args) == 2 else UNKNOWN)
-        if origin is not None and str(origin) in ("typing.Required", "typing.NotRequired"):
+        if origin is typing.Required or origin is typing.NotRequired:
             return self.python(args[0], level)
         if isinstance(t, type):
             key = id(t)
@@ -471,16 +471,25 @@ class _Reader:
             self.seen[key] = self.seen.get(key, 0) + 1
             try:
                 if typing.is_typeddict(t):
-                    hints = typing.get_type_hints(t)
+                    hints = typing.get_type_hints(t, include_extras=True)
                     required = getattr(t, "__required_keys__", frozenset(hints))
-                    return Obj({k: Field(self.python(v, nxt), k in required) for k, v in hints.items()},
-                               origin=t.__name__)
+                    total = getattr(t, "__total__", True)
+
+                    def needed(k: str, hint: Any) -> bool:
+                        marker = typing.get_origin(hint)
+                        if marker is typing.NotRequired:
+                            return False
+                        if marker is typing.Required:
+                            return True
+                        return k in required if not total else True
+
+                    return Obj({k: Field(self.python(v, nxt), needed(k, v)) for k, v in hints.items()})
                 if dataclasses.is_dataclass(t):
                     hints = typing.get_type_hints(t)
                     return Obj({f.name: Field(self.python(hints.get(f.name, Any), nxt),
                                               f.default is dataclasses.MISSING
                                               and f.default_factory is dataclasses.MISSING)
-                                for f in dataclasses.fields(t)}, origin=t.__name__)
+                                for f in dataclasses.fields(t)})
                 fields = getattr(t, "__attrs_attrs__", None)
                 if fields is not None:
                     import attrs
@@ -488,7 +497,7 @@ class _Reader:
                     hints = typing.get_type_hints(t)
                     return Obj({f.name: Field(self.python(hints.get(f.name, f.type or Any), nxt),
                                               f.default is attrs.NOTHING)
-                                for f in fields}, origin=t.__name__)
+                                for f in fields})
             finally:
                 self.seen[key] -= 1
         raise self.fail(f"{t!r} is not a shape: give a JSON Schema dict, a TypedDict, a dataclass "
