@@ -15,7 +15,9 @@ What it reports, only where it knows the shape (an unknown shape is never a warn
 
 - ``no-such-field``: a path reads a field the object here does not have (with did-you-mean);
 - ``optional-field``: a path reads a field the declaration makes optional, and no Choice
-  before it made sure it is present;
+  before it made sure it is present; ``undeclared-field``: the same for a field an open
+  object (a JSON Schema without ``additionalProperties: false``, a ``dict[str, T]``) does not
+  declare;
 - ``not-an-object`` / ``not-an-array``: a path steps into a value of the wrong kind, an
   ItemsPath that is not an array, an index past the end of a tuple;
 - ``wrong-type``: a Choice rule, an intrinsic function's argument, a Wait's SecondsPath or
@@ -589,7 +591,12 @@ class Flow:
                 continue
             f = m.fields.get(name)
             if f is None:
-                if m.rest is not None:
+                if m.rest is not None:  # an open object: the field may be there, or not
+                    if not sure:
+                        hint = did_you_mean(name, m.fields).hint
+                        self.report("undeclared-field", where, f"{text}: {what} declares no field "
+                                    f"{name!r}; it may be absent here{hint} (a Choice with "
+                                    f"is_present({text!r}) before this state makes sure)")
                     found.append(m.rest)
                     continue
                 hint = did_you_mean(name, m.fields).hint
@@ -767,7 +774,7 @@ class Flow:
             was, self.reporting = self.reporting, False
             self.path(variable, data, ctx, f"{where}.Variable", "the state's input")
             self.reporting = was
-            return data, frozenset({_canonical(variable)} if rule[op] is True else ())
+            return data, (_prefixes(_canonical(variable)) if rule[op] is True else frozenset())
         got = self.path(variable, data, ctx, f"{where}.Variable", "the state's input")
         kinds = {"String": ("string",), "Matches": ("string",), "Timestamp": ("string",),
                  "Numeric": ("number", "integer"), "Boolean": ("boolean",)}.get(operator.family)
@@ -839,6 +846,19 @@ def _canonical(text: str) -> str:
         else:
             return text
     return out
+
+
+def _prefixes(path: str) -> frozenset[str]:
+    """``$.a.b[0]`` -> {``$.a``, ``$.a.b``, ``$.a.b[0]``}: present with the whole path."""
+    try:
+        tree = jsonpath.parse(path)
+    except FlowError:
+        return frozenset({path})
+    out, text = set(), "$"
+    for s in tree.steps:
+        text = (f"{text}.{s.arg}" if _plain(s.arg) else f"{text}['{s.arg}']") if s.kind == "key" else f"{text}[{s.arg}]"
+        out.add(text)
+    return frozenset(out)
 
 
 def _plain_path(body: str) -> tuple[str, list[str]] | None:

@@ -59,10 +59,17 @@ CASES: list[tuple[str, list[Any], list[tuple[str, str, str]]]] = [
         ("optional-field", f"{P}.A.Parameters.x.$",
          "$.total: the field 'total' is optional in the state's input; it may be absent here (a "
          "Choice with is_present('$.total') before this state makes sure)")]),
-    ("an open object's fields are not known", [Pass("A", parameters={"x.$": "$.meta.anything.deep"})], [
+    ("an open object's undeclared fields may be absent", [Pass("A", parameters={"x.$": "$.meta.anything.deep"})], [
         ("optional-field", f"{P}.A.Parameters.x.$",
          "$.meta: the field 'meta' is optional in the state's input; it may be absent here (a "
-         "Choice with is_present('$.meta') before this state makes sure)")]),
+         "Choice with is_present('$.meta') before this state makes sure)"),
+        ("undeclared-field", f"{P}.A.Parameters.x.$",
+         "$.meta.anything: $.meta declares no field 'anything'; it may be absent here (a Choice with "
+         "is_present('$.meta.anything') before this state makes sure)")]),
+    ("is_present makes an open object's field sure, and what leads to it", [
+        Choice("C", choices=[When(is_present("$.meta.anything", True),
+                                  next=Pass("T", parameters={"t.$": "$.meta.anything.deep"}))],
+               default=Succeed("None"))], []),
     ("a field of a string", [Pass("A", parameters={"x.$": "$.id.value"})], [
         ("not-an-object", f"{P}.A.Parameters.x.$",
          "$.id.value: $.id is a string here, not an object with a field 'value'")]),

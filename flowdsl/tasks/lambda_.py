@@ -62,7 +62,12 @@ class LambdaTask(_TaskBase):
                 "required": ["ExecutedVersion", "Payload", "SdkHttpMetadata", "SdkResponseMetadata",
                              "StatusCode"],
                 "properties": {"ExecutedVersion": text, "Payload": payload, "StatusCode": {"type": "integer"},
-                               "SdkHttpMetadata": {"type": "object"}, "SdkResponseMetadata": {"type": "object"},
+                               "SdkHttpMetadata": {"type": "object", "required": ["HttpStatusCode"], "properties": {
+                                   "HttpStatusCode": {"type": "integer"},
+                                   "HttpHeaders": {"type": "object", "additionalProperties": text},
+                                   "AllHttpHeaders": {"type": "object"}}},
+                               "SdkResponseMetadata": {"type": "object", "required": ["RequestId"],
+                                                       "properties": {"RequestId": text}},
                                "FunctionError": text, "LogResult": text}}
 
 
