@@ -37,7 +37,7 @@ class ShapeError(FlowError, TypeError):
 
 
 class Shape:
-    __slots__ = ("_hash",)
+    __slots__ = ("_hash", "_depth")
     kind = ""
 
     def _key(self) -> tuple[Any, ...]:
@@ -104,17 +104,20 @@ class Field:
 class Obj(Shape):
     """An object. ``origin`` says where it came from, for messages ("what 'Batch' returned")."""
 
-    __slots__ = ("fields", "rest", "origin")
+    __slots__ = ("fields", "rest", "origin", "partial")
     kind = "object"
 
     def __init__(self, fields: Mapping[str, Field] | None = None, rest: Shape | None = None,
-                 origin: str | None = None) -> None:
+                 origin: str | None = None, partial: bool = False) -> None:
         object.__setattr__(self, "fields", dict(fields or {}))
-        object.__setattr__(self, "rest", rest)
+        object.__setattr__(self, "rest", UNKNOWN if partial else rest)
         object.__setattr__(self, "origin", origin)
+        # partial: only these fields are known (a ResultPath wrote them into data of unknown
+        # shape); nothing is said about any other
+        object.__setattr__(self, "partial", partial)
 
     def _key(self) -> tuple[Any, ...]:
-        return (frozenset(self.fields.items()), self.rest)
+        return (frozenset(self.fields.items()), self.rest, self.partial)
 
     @property
     def closed(self) -> bool:
@@ -123,7 +126,7 @@ class Obj(Shape):
     def with_field(self, name: str, shape: Shape, required: bool = True) -> "Obj":
         fields = dict(self.fields)
         fields[name] = Field(shape, required)
-        return Obj(fields, self.rest)
+        return Obj(fields, self.rest, partial=self.partial)
 
 
 class Arr(Shape):
@@ -222,11 +225,14 @@ def is_known(shape: Shape) -> bool:
     return force(shape) is not UNKNOWN
 
 
-def depth(shape: Shape, limit: int = MAX_DEPTH) -> int:
-    """How deep ``shape`` nests, counted up to ``limit``."""
-    shape = force(shape) if not isinstance(shape, Lazy) else UNKNOWN
-    if limit <= 0:
+def depth(shape: Shape) -> int:
+    """How deep ``shape`` nests (counted up to MAX_DEPTH; kept on the shape once counted)."""
+    if isinstance(shape, Lazy):
         return 0
+    try:
+        return shape._depth  # type: ignore[no-any-return]
+    except AttributeError:
+        pass
     if isinstance(shape, Obj):
         inner = [f.shape for f in shape.fields.values()] + ([shape.rest] if shape.rest else [])
     elif isinstance(shape, Arr):
@@ -234,12 +240,18 @@ def depth(shape: Shape, limit: int = MAX_DEPTH) -> int:
     elif isinstance(shape, Tup):
         inner = list(shape.items)
     elif isinstance(shape, Union):
-        return max(depth(m, limit) for m in shape.members)
+        inner = None
     elif isinstance(shape, Scalar) and shape.content is not None:
         inner = [shape.content]
     else:
-        return 0
-    return 1 + max((depth(s, limit - 1) for s in inner), default=0)
+        inner = []
+    if inner is None:
+        d = max(depth(m) for m in shape.members)  # type: ignore[attr-defined]
+    else:
+        d = min(MAX_DEPTH, 1 + max((depth(x) for x in inner), default=0)) if inner or isinstance(
+            shape, (Obj, Arr, Tup)) else 0
+    object.__setattr__(shape, "_depth", d)
+    return d
 
 
 # ----------------------------------------------------------------------------- as messages say it
@@ -272,7 +284,9 @@ def render(shape: Shape, width: int = 100_000, _depth: int = 0) -> str:
     if isinstance(shape, Obj):
         parts = [f"{_name(k)}{'' if f.required else '?'}: {render(f.shape, width, _depth + 1)}"
                  for k, f in shape.fields.items()]
-        if shape.rest is UNKNOWN:
+        if shape.partial:
+            parts.append("…")
+        elif shape.rest is UNKNOWN:
             parts.append("...")
         elif shape.rest is not None:
             parts.append(f"[key]: {render(shape.rest, width, _depth + 1)}")
@@ -298,7 +312,15 @@ def _name(key: str) -> str:
 
 def shape_of(spec: Any, where: str = "the shape") -> Shape:
     """The shape a declaration describes; :class:`ShapeError` naming ``where`` otherwise."""
+    if isinstance(spec, type):  # a class reads once (its type hints are slow to resolve)
+        hit = _CLASSES.get(spec)
+        if hit is None:
+            hit = _CLASSES[spec] = _Reader(where).read(spec, None, 0)
+        return hit
     return _Reader(where).read(spec, spec if isinstance(spec, dict) else None, 0)
+
+
+_CLASSES: dict[type, Shape] = {}
 
 
 class _Reader:

@@ -42,7 +42,7 @@ from flowdsl.lang.operators import OPERATORS
 from flowdsl.refs import Join, Ref
 from flowdsl.shapes import (BOOLEAN, INTEGER, NUMBER, STRING, UNKNOWN, Arr, Field, Lazy, Obj, Scalar,
                             Shape, Tup, force, join, members)
-from flowdsl.vocabulary import JSONATA, JSONPATH, child_scopes, parse_states_arn, processor_key
+from flowdsl.vocabulary import JSONATA, JSONPATH, child_scopes, parse_states_arn, processor_key, walk_states
 
 WIDEN_AFTER = 6  # a state whose entry shape changed this often is given UNKNOWN (loops)
 ERROR_OUTPUT = Obj({"Error": Field(STRING), "Cause": Field(STRING)})
@@ -211,7 +211,7 @@ class Flow:
         if not isinstance(doc, dict):
             return
         lang = doc.get("QueryLanguage", JSONPATH)
-        for _ in range(4):  # variables are shared across the machine: until they settle
+        for _ in range(4 if _assigns(doc) else 0):  # variables are shared across the machine: until they settle
             before = dict(self.vars)
             self.memo.clear()
             self.scope(doc, "$", self.execution_input, _context(self.execution_input, None), lang)
@@ -260,14 +260,21 @@ class Flow:
         visits: dict[str, int] = {}
         outputs: dict[str, Shape] = {}
         was = self.reporting
-        self.reporting = False
-        work = deque([start])
-        queued = {start}
-        while work:
-            name = work.popleft()
-            queued.discard(name)
-            self._visit(states, name, path, entries, present, visits, outputs, ctx, lang, work, queued)
-        if self.final:
+        order = _topological(states, start)
+        if order is not None:  # no loop: one visit of each state, after every state before it
+            self.reporting = self.final
+            for name in order:
+                if name in entries:
+                    self._visit(states, name, path, entries, present, visits, outputs, ctx, lang, deque(), set())
+        else:
+            self.reporting = False
+            work = deque([start])
+            queued = {start}
+            while work:
+                name = work.popleft()
+                queued.discard(name)
+                self._visit(states, name, path, entries, present, visits, outputs, ctx, lang, work, queued)
+        if self.final and order is None:
             self.reporting = True
             for name in states:
                 if name in entries:
@@ -592,7 +599,7 @@ class Flow:
             f = m.fields.get(name)
             if f is None:
                 if m.rest is not None:  # an open object: the field may be there, or not
-                    if not sure:
+                    if not sure and not m.partial:
                         hint = did_you_mean(name, m.fields).hint
                         self.report("undeclared-field", where, f"{text}: {what} declares no field "
                                     f"{name!r}; it may be absent here{hint} (a Choice with "
@@ -675,7 +682,7 @@ class Flow:
             m = force(m)
             if m is UNKNOWN:
                 if step.kind == "key":
-                    outs.append(Obj({step.arg: Field(self.put(UNKNOWN, rest, value, where, rp, ""))}, UNKNOWN))
+                    outs.append(Obj({step.arg: Field(self.put(UNKNOWN, rest, value, where, rp, ""))}, partial=True))
                 else:
                     outs.append(UNKNOWN)
             elif step.kind == "key" and isinstance(m, Obj):
@@ -684,7 +691,7 @@ class Flow:
                 fields = dict(m.fields)
                 fields[step.arg] = Field(self.put(inner if rest else UNKNOWN, rest, value, where, rp,
                                                   f"{before}.{step.arg}"))
-                outs.append(Obj(fields, m.rest))
+                outs.append(Obj(fields, m.rest, partial=m.partial))
             elif step.kind == "index" and isinstance(m, (Arr, Tup)):
                 if isinstance(m, Tup) and -len(m.items) <= step.arg < len(m.items):
                     items = list(m.items)
@@ -806,6 +813,58 @@ class Flow:
         self.vars[name] = new
 
 
+def _targets(st: Any) -> list[str]:
+    if not isinstance(st, dict):
+        return []
+    out = [st["Next"]] if isinstance(st.get("Next"), str) else []
+    if isinstance(st.get("Default"), str):
+        out.append(st["Default"])
+    for holder in (st.get("Choices") or []) + (st.get("Catch") or []):
+        if isinstance(holder, dict) and isinstance(holder.get("Next"), str):
+            out.append(holder["Next"])
+    return out
+
+
+def _topological(states: dict[str, Any], start: str) -> list[str] | None:
+    """The states reachable from ``start``, each after every state that leads to it; None when
+    a loop makes that impossible."""
+    reach, stack = {start}, [start]
+    while stack:
+        for t in _targets(states[stack.pop()]):
+            if t in states and t not in reach:
+                reach.add(t)
+                stack.append(t)
+    incoming = dict.fromkeys(reach, 0)
+    for name in reach:
+        for t in _targets(states[name]):
+            if t in incoming:
+                incoming[t] += 1
+    ready = [n for n in reach if incoming[n] == 0]
+    order = []
+    while ready:
+        name = ready.pop()
+        order.append(name)
+        for t in _targets(states[name]):
+            if t in incoming:
+                incoming[t] -= 1
+                if incoming[t] == 0:
+                    ready.append(t)
+    return order if len(order) == len(reach) else None
+
+
+def _assigns(doc: Any) -> bool:
+    """Whether any state, Choice rule or catcher of the definition sets variables."""
+    for _, _, body in walk_states(doc):
+        if not isinstance(body, dict):
+            continue
+        if "Assign" in body:
+            return True
+        for holder in (body.get("Catch") or []) + (body.get("Choices") or []):
+            if isinstance(holder, dict) and "Assign" in holder:
+                return True
+    return False
+
+
 def _literal(value: Any) -> Shape:
     """A literal of a template; a deploy-time reference is a string when it joins text, else
     of the type its variable has (not known here)."""
@@ -823,7 +882,7 @@ def _literal(value: Any) -> Shape:
 def _origin(shape: Shape, origin: str) -> Shape:
     shape = force(shape) if not isinstance(shape, Lazy) else shape
     if isinstance(shape, Obj) and shape.origin is None:
-        return Obj(shape.fields, shape.rest, origin)
+        return Obj(shape.fields, shape.rest, origin, shape.partial)
     return shape
 
 
