@@ -585,7 +585,11 @@ def conforms(value: Any, shape: Shape, path: str = "$") -> str | None:
         for name, f in shape.fields.items():
             if name not in value:
                 if f.required:
-                    return f"{path}: has no field {name!r}, which is required"
+                    from flowdsl.errors import did_you_mean
+
+                    close = did_you_mean(name, [k for k in value if k not in shape.fields]).name
+                    return f"{path}: has no field {name!r}, which is required" + \
+                        (f" ({close!r} is there: misspelt?)" if close else "")
                 continue
             problem = conforms(value[name], f.shape, f"{path}.{name}")
             if problem:

@@ -26,3 +26,23 @@ def check(workflow: Any, compiled: Any, kind: Any = None) -> list[Diagnostic]:
     from flowdsl.typeflow import analyse
 
     return analyse(workflow, compiled, kind).diagnostics
+
+
+def check_input(workflow: Any, value: Any, kind: Any = None) -> None:
+    """Raise FlowError naming the field when an execution input given as is (``flowdsl run
+    --input``, the kit's ``input=``) does not fit the input the workflow declares, in its
+    deployment kind's envelope."""
+    if getattr(workflow, "input", None) is None:
+        return
+    from flowdsl.errors import FlowError
+    from flowdsl.shapes import conforms, shape_of
+
+    schema_of = getattr(kind, "input_schema", None)
+    schema = schema_of(workflow.deployment, workflow.input) if schema_of is not None else workflow.input
+    if schema is None:
+        return
+    problem = conforms(value, shape_of(schema, "Workflow.input"))
+    if problem:
+        where = f" ({kind.input_shape})" if kind is not None else ""
+        raise FlowError(f"the execution input does not have the shape workflow {workflow.name!r} "
+                        f"declares{where}: {problem}")

@@ -275,3 +275,36 @@ def test_flowdsl_types_prints_each_states_shapes() -> None:
                for line in lines)
     bad = subprocess.run([sys.executable, "-m", "flowdsl", "types", "missing.py"], capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode == 1 and "Traceback" not in bad.stderr and "missing.py" in bad.stderr
+
+
+# ------------------------------------------------------------------------------- run-time input
+
+def test_an_input_given_as_is_must_have_the_declared_shape() -> None:
+    from flowdsl.errors import FlowError
+    from flowdsl.testing import run
+
+    with pytest.raises(FlowError) as e:
+        run("workflows/nightly.py", {"scheduled_tme": "2024-01-01T00:00:00Z"})
+    assert str(e.value) == (
+        "the execution input does not have the shape workflow 'nightly' declares (an EventBridge "
+        "Scheduler schedule (its fixed input, context attributes filled in)): $: has no field "
+        "'scheduled_time', which is required ('scheduled_tme' is there: misspelt?)")
+    wf = Workflow("w", states=[Pass("A")], input=Order)
+    with pytest.raises(FlowError, match=r"\$.lines\[0\].qty: is a string; expected an integer$"):
+        run(wf, {"id": "a", "kind": "retail", "lines": [{"sku": "s", "qty": "1"}]})
+    assert run(wf, {"id": "a", "kind": "retail", "lines": [{"sku": "s", "qty": 1}]}).status == "SUCCEEDED"
+
+
+def test_flowdsl_run_input_names_the_field_that_does_not_fit() -> None:
+    r = subprocess.run([sys.executable, "-m", "flowdsl", "run", "workflows/fibonacci.py", "--input",
+                        '[{"body": "{}"}]'], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr.endswith("$[0]: has no field 'messageId', which is required\n"), r.stderr
+
+
+def test_a_message_body_is_not_held_to_the_shape_so_error_paths_stay_testable() -> None:
+    from flowdsl.testing import returns, run
+
+    result = run("workflows/fibonacci.py", message="not json", mocks={
+        "Batch": returns({"JobId": "1"}), "OnSuccess": returns({"Payload": {}})})
+    assert result.status == "SUCCEEDED"
