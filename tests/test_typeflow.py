@@ -261,6 +261,25 @@ CASES: list[tuple[str, list[Any], list[tuple[str, str, str]]]] = [
         Pass("Step", parameters={"n.$": "States.MathAdd($.n, 1)", "id.$": "$.id", "items.$": "$.items",
                                  "customer.$": "$.customer"}),
         Choice("Again", choices=[When(numeric_greater_than("$.n", 3), next=Succeed("Done"))], default="Step")], []),
+    ("a loop that nests the data deeper each time settles, unknown", [
+        Pass("Wrap", parameters={"inner.$": "$", "id.$": "$.id"}),
+        Choice("Again", choices=[When(string_equals("$.id", "x"), next=Succeed("Done"))], default="Wrap")], []),
+    ("a ResultPath that overwrites what a later state reads", [
+        lam("Call", returns=RESULT, result_path="$.customer"), Pass("B", parameters={"x.$": "$.customer.name"})], [
+        ("no-such-field", f"{P}.B.Parameters.x.$",
+         "$.customer.name: $.customer has no field 'name' here (it has ExecutedVersion, Payload, StatusCode, "
+         "SdkHttpMetadata, SdkResponseMetadata, FunctionError, LogResult)")]),
+    ("Parallel's Parameters are each branch's input", [
+        Parallel("P", parameters={"who.$": "$.customer.name"}, branches=[[Pass("A", parameters={
+            "w.$": "$.who", "i.$": "$.id"})]])], [
+        ("no-such-field", f"{P}.P.Branches[0].States.A.Parameters.i.$",
+         "$.id: the state's input has no field 'id' here (it has who)")]),
+    ("a Wait's OutputPath", [Wait("W", seconds=1, output_path="$.customer"), Pass("B", parameters={"x.$": "$.nam"})], [
+        ("no-such-field", f"{P}.B.Parameters.x.$", "$.nam: the state's input has no field 'nam' here; did you mean 'name'?")]),
+    ("a catcher's Assign holds the error output", [
+        lam("Call", catch=[Catch(["States.ALL"], next=Pass("H", parameters={"e.$": "$failure.Eror"}),
+                                 result_path="$.err", assign={"failure.$": "$"})])], [
+        ("no-such-field", f"{P}.H.Parameters.e.$", "$failure.Eror: variable $failure has no field 'Eror' here; did you mean 'Error'?")]),
     ("JSONata: a plain path is typed", [
         Pass("A", query_language="JSONata", output={"n": "{% $states.input.customer.nmae %}"})], [
         ("no-such-field", f"{P}.A.Output.n", "$states.input.customer.nmae: $states.input.customer has no field 'nmae' here; did you mean 'name'?")]),
