@@ -486,6 +486,8 @@ class _Reader:
             return Obj({}, self.python(args[1], nxt) if len(args) == 2 else UNKNOWN)
         if origin is typing.Required or origin is typing.NotRequired:
             return self.python(args[0], level)
+        if isinstance(t, type) and t in _CLASSES:
+            return _CLASSES[t]
         if isinstance(t, type):
             key = id(t)
             if self.seen.get(key, 0) > 2:

@@ -85,8 +85,7 @@ def analyse(workflow: Any, compiled: Any, kind: Any = None) -> Analysis:
         if getattr(st, "returns", None) is None and schema_fn is None:
             continue
         try:
-            schema = schema_fn() if schema_fn is not None else st.returns
-            results[st.name] = sh.shape_of(schema, f"{type(st).__name__} {st.name!r} returns")
+            results[st.name] = _result_shape(st, schema_fn)
         except FlowError as e:
             problems.append(Diagnostic("bad-shape", "returns", str(e), st.source))
     flow = Flow(compiled.definition, compiled.sources, start, results)
@@ -94,6 +93,25 @@ def analyse(workflow: Any, compiled: Any, kind: Any = None) -> Analysis:
     out.diagnostics = problems + flow.diagnostics
     out.entry, out.exit, out.input = flow.entry_at, flow.exit_at, start
     return out
+
+
+_RESULT_SHAPES: dict[Any, Shape] = {}
+
+
+def _result_shape(st: Any, schema_fn: Any) -> Shape:
+    """A task's declared result shape (kept for a class and a declaration that can be hashed)."""
+    returns = getattr(st, "returns", None)
+    key: Any = (type(st), returns, getattr(st, "wait_for_task_token", None))
+    try:
+        hit = _RESULT_SHAPES.get(key)
+    except TypeError:  # a JSON Schema dict: read each time
+        key, hit = None, None
+    if hit is None:
+        schema = schema_fn() if schema_fn is not None else returns
+        hit = sh.shape_of(schema, f"{type(st).__name__} {st.name!r} returns")
+        if key is not None:
+            _RESULT_SHAPES[key] = hit
+    return hit
 
 
 # ------------------------------------------------------------------------------ service results
