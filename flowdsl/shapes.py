@@ -17,8 +17,8 @@ shape. Any of these may sit anywhere inside a JSON Schema (a deployment kind wri
 envelope it wraps the declared message in that way). :func:`conforms` tells whether a value
 fits a shape, naming the first field that does not.
 
-A leaf beside :mod:`flowdsl.errors`: it imports nothing else of flowdsl but :mod:`flowdsl.refs`
-(a deploy-time reference in a literal is a string).
+Nearly a leaf: it imports only :mod:`flowdsl.errors` and :mod:`flowdsl.vocabulary`, so a kind
+or an integration describes its data as plain JSON Schema and never imports it.
 """
 
 from __future__ import annotations
@@ -548,13 +548,18 @@ def of_value(value: Any) -> Shape:
 
 # ----------------------------------------------------------------------------- values against shapes
 
-def conforms(value: Any, shape: Shape, path: str = "$") -> str | None:
-    """Why ``value`` does not have ``shape`` (naming the field), or None."""
+def conforms(value: Any, shape: Shape, path: str = "$", strict_at: Shape | None = None) -> str | None:
+    """Why ``value`` does not have ``shape`` (naming the field), or None. With ``strict_at``, a
+    required field may be missing anywhere but inside a part of that shape (the declared message
+    in an envelope a user wrote by hand)."""
     shape = force(shape)
     if shape is UNKNOWN:
         return None
+    if strict_at is not None and shape == strict_at:
+        strict_at = None
+    lenient = strict_at is not None
     if isinstance(shape, Union):
-        problems = [conforms(value, m, path) for m in shape.members]
+        problems = [conforms(value, m, path, strict_at) for m in shape.members]
         if not all(problems):
             return None
         kind = _kind_of(value)
@@ -578,7 +583,7 @@ def conforms(value: Any, shape: Shape, path: str = "$") -> str | None:
                 inner = json.loads(value)
             except ValueError:
                 return f"{path}: is a string that does not hold JSON; expected JSON of {render(shape.content)}"
-            problem = conforms(inner, shape.content, "$")
+            problem = conforms(inner, shape.content, "$", strict_at)
             return f"{path} (its JSON) {problem}" if problem else None
         return None
     if isinstance(shape, Obj):
@@ -586,14 +591,14 @@ def conforms(value: Any, shape: Shape, path: str = "$") -> str | None:
             return f"{path}: is {_json(value)}; expected an object"
         for name, f in shape.fields.items():
             if name not in value:
-                if f.required:
+                if f.required and not lenient:
                     from flowdsl.errors import did_you_mean
 
                     close = did_you_mean(name, [k for k in value if k not in shape.fields]).name
                     return f"{path}: has no field {name!r}, which is required" + \
                         (f" ({close!r} is there: misspelt?)" if close else "")
                 continue
-            problem = conforms(value[name], f.shape, f"{path}.{name}")
+            problem = conforms(value[name], f.shape, f"{path}.{name}", strict_at)
             if problem:
                 return problem
         for name in value:
@@ -604,7 +609,7 @@ def conforms(value: Any, shape: Shape, path: str = "$") -> str | None:
 
                 return f"{path}: has a field {name!r} the shape does not have" + \
                     did_you_mean(name, shape.fields).hint
-            problem = conforms(value[name], shape.rest, f"{path}.{name}")
+            problem = conforms(value[name], shape.rest, f"{path}.{name}", strict_at)
             if problem:
                 return problem
         return None
@@ -614,7 +619,8 @@ def conforms(value: Any, shape: Shape, path: str = "$") -> str | None:
         if isinstance(shape, Tup) and len(value) != len(shape.items):
             return f"{path}: has {len(value)} item(s); expected {len(shape.items)}"
         for i, v in enumerate(value):
-            problem = conforms(v, shape.items[i] if isinstance(shape, Tup) else shape.item, f"{path}[{i}]")
+            problem = conforms(v, shape.items[i] if isinstance(shape, Tup) else shape.item, f"{path}[{i}]",
+                               strict_at)
             if problem:
                 return problem
         return None

@@ -31,7 +31,8 @@ def check(workflow: Any, compiled: Any, kind: Any = None) -> list[Diagnostic]:
 def check_input(workflow: Any, value: Any, kind: Any = None) -> None:
     """Raise FlowError naming the field when an execution input given as is (``flowdsl run
     --input``, the kit's ``input=``) does not fit the input the workflow declares, in its
-    deployment kind's envelope."""
+    deployment kind's envelope (whose own fields may be left out: a hand-written SQS record
+    with its body alone will do)."""
     if getattr(workflow, "input", None) is None:
         return
     from flowdsl.errors import FlowError
@@ -41,7 +42,10 @@ def check_input(workflow: Any, value: Any, kind: Any = None) -> None:
     schema = schema_of(workflow.deployment, workflow.input) if schema_of is not None else workflow.input
     if schema is None:
         return
-    problem = conforms(value, shape_of(schema, "Workflow.input"))
+    # the envelope around the message may be written in part (a record with its body alone);
+    # the message in it must be whole
+    declared = shape_of(workflow.input, "Workflow.input")
+    problem = conforms(value, shape_of(schema, "Workflow.input"), strict_at=declared)
     if problem:
         where = f" ({kind.input_shape})" if kind is not None else ""
         raise FlowError(f"the execution input does not have the shape workflow {workflow.name!r} "

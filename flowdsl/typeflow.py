@@ -187,10 +187,6 @@ def _botocore_shape(service: str, name: str) -> Shape:
 
 # ------------------------------------------------------------------------------------ the pass
 
-class _Problem(Exception):
-    pass
-
-
 def _context(execution_input: Shape, item: Shape | None) -> Obj:
     s, maybe = STRING, None
     ctx = {

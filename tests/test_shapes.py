@@ -297,9 +297,17 @@ def test_an_input_given_as_is_must_have_the_declared_shape() -> None:
 
 def test_flowdsl_run_input_names_the_field_that_does_not_fit() -> None:
     r = subprocess.run([sys.executable, "-m", "flowdsl", "run", "workflows/fibonacci.py", "--input",
-                        '[{"body": "{}"}]'], capture_output=True, text=True, cwd=ROOT)
+                        '[{"body": "{\\"N\\": 1}"}]'], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 1 and "Traceback" not in r.stderr
-    assert r.stderr.endswith("$[0]: has no field 'messageId', which is required\n"), r.stderr
+    assert r.stderr.endswith("$[0].body (its JSON) $: has no field 'n', which is required ('N' is there: "
+                             "misspelt?)\n"), r.stderr
+    for wrong, problem in (('[{"body": 7}]', "$[0].body: is a number; expected a string"),
+                           ('[{"body": "{\\"n\\": 1}", "bdy": 1}]', "$[0]: has a field 'bdy' the shape does not have; "
+                            "did you mean 'body'?"),
+                           ("[]", "$: has 0 item(s); expected 1")):
+        r = subprocess.run([sys.executable, "-m", "flowdsl", "run", "workflows/fibonacci.py", "--input", wrong],
+                           capture_output=True, text=True, cwd=ROOT)
+        assert r.returncode == 1 and r.stderr.endswith(problem + "\n"), r.stderr
 
 
 def test_a_message_body_is_not_held_to_the_shape_so_error_paths_stay_testable() -> None:
