@@ -76,6 +76,8 @@ SCALAR_KINDS = ("string", "number", "integer", "boolean", "null")
 
 class Scalar(Shape):
     __slots__ = ("kind", "content")
+    kind: str
+    content: "Shape | None"
 
     def __init__(self, kind: str, content: Shape | None = None) -> None:
         object.__setattr__(self, "kind", kind)
@@ -90,8 +92,10 @@ STRING, NUMBER, INTEGER, BOOLEAN, NULL = (Scalar(k) for k in SCALAR_KINDS)
 
 class Field:
     __slots__ = ("shape", "required")
+    shape: Shape
+    required: bool | None  # None: present or not, nobody says (a service model's field)
 
-    def __init__(self, shape: Shape, required: bool = True) -> None:
+    def __init__(self, shape: Shape, required: bool | None = True) -> None:
         self.shape, self.required = shape, required
 
     def __eq__(self, other: object) -> bool:
@@ -106,6 +110,10 @@ class Obj(Shape):
 
     __slots__ = ("fields", "rest", "origin", "partial")
     kind = "object"
+    fields: dict[str, Field]
+    rest: Shape | None
+    origin: str | None
+    partial: bool
 
     def __init__(self, fields: Mapping[str, Field] | None = None, rest: Shape | None = None,
                  origin: str | None = None, partial: bool = False) -> None:
@@ -132,6 +140,7 @@ class Obj(Shape):
 class Arr(Shape):
     __slots__ = ("item",)
     kind = "array"
+    item: Shape
 
     def __init__(self, item: Shape) -> None:
         object.__setattr__(self, "item", item)
@@ -145,6 +154,7 @@ class Tup(Shape):
 
     __slots__ = ("items",)
     kind = "array"
+    items: tuple[Shape, ...]
 
     def __init__(self, items: Iterable[Shape]) -> None:
         object.__setattr__(self, "items", tuple(items))
@@ -160,6 +170,7 @@ class Tup(Shape):
 class Union(Shape):
     __slots__ = ("members",)
     kind = "union"
+    members: tuple[Shape, ...]
 
     def __init__(self, members: Iterable[Shape]) -> None:
         object.__setattr__(self, "members", tuple(members))
@@ -173,6 +184,8 @@ class Lazy(Shape):
 
     __slots__ = ("name", "_load", "_value")
     kind = "lazy"
+    name: str
+    _value: Shape | None
 
     def __init__(self, name: str, load: Callable[[], Shape]) -> None:
         object.__setattr__(self, "name", name)
