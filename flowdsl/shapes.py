@@ -48,7 +48,7 @@ class Shape:
 
     def __hash__(self) -> int:
         try:
-            return self._hash  # type: ignore[no-any-return]
+            return self._hash  # type: ignore[attr-defined,no-any-return]
         except AttributeError:
             h = hash((type(self).__name__, self._key()))
             object.__setattr__(self, "_hash", h)
@@ -185,6 +185,7 @@ class Lazy(Shape):
     __slots__ = ("name", "_load", "_value")
     kind = "lazy"
     name: str
+    _load: Callable[[], Shape]
     _value: Shape | None
 
     def __init__(self, name: str, load: Callable[[], Shape]) -> None:
@@ -203,6 +204,12 @@ class Lazy(Shape):
                 value = UNKNOWN
             object.__setattr__(self, "_value", value)
         return self._value  # type: ignore[return-value]
+
+
+def item_of(shape: Shape) -> Shape:
+    """The item shape of an array (any item of a tuple); UNKNOWN for anything else."""
+    shape = force(shape)
+    return shape.item if isinstance(shape, (Arr, Tup)) else UNKNOWN
 
 
 def force(shape: Shape) -> Shape:
@@ -243,7 +250,7 @@ def depth(shape: Shape) -> int:
     if isinstance(shape, Lazy):
         return 0
     try:
-        return shape._depth  # type: ignore[no-any-return]
+        return shape._depth  # type: ignore[attr-defined,no-any-return]
     except AttributeError:
         pass
     if isinstance(shape, Obj):
@@ -367,14 +374,14 @@ class _Reader:
                 if not isinstance(target, dict) or part not in target:
                     raise self.fail(f"$ref {ref!r} names nothing in the schema")
                 target = target[part]
-            key = id(target)
-            if self.seen.get(key, 0) > 2:
+            seen = id(target)
+            if self.seen.get(seen, 0) > 2:
                 return UNKNOWN  # a recursive definition, read three levels deep
-            self.seen[key] = self.seen.get(key, 0) + 1
+            self.seen[seen] = self.seen.get(seen, 0) + 1
             try:
                 return self.read(target, root, nxt)
             finally:
-                self.seen[key] -= 1
+                self.seen[seen] -= 1
         if "const" in s:
             return self.const_with(s, root, level)
         if "enum" in s:

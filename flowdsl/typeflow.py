@@ -266,7 +266,7 @@ class Flow:
             return hit
         states = scope.get("States") if isinstance(scope, dict) else None
         start = scope.get("StartAt") if isinstance(scope, dict) else None
-        if not isinstance(states, dict) or start not in states:
+        if not isinstance(states, dict) or not isinstance(start, str) or start not in states:
             return UNKNOWN
         lang = scope.get("QueryLanguage", lang)
         entries: dict[str, Shape] = {start: entry}
@@ -436,7 +436,7 @@ class Flow:
                 self.report("not-an-array", f"{spath}.ItemsPath" if "ItemsPath" in st else spath,
                             f"{items_path}: the Map's items are {sh.words(items)} here, not an array")
             elif sh.is_known(items):
-                item = join(*(force(m).item for m in members(items) if force(m).kind == "array"))
+                item = join(*(sh.item_of(m) for m in members(items) if force(m).kind == "array"))
                 if any(k != "array" for k in kinds):
                     item = UNKNOWN
         key = "ItemSelector" if "ItemSelector" in st else "Parameters" if "Parameters" in st else None
@@ -480,10 +480,10 @@ class Flow:
             result = Tup(self.scope(b, p, given, ctx, JSONATA) for p, b in child_scopes(st, spath))
         elif t == "Map":
             items = self.expression(st["Items"], states, f"{spath}.Items") if "Items" in st else given
-            item = UNKNOWN
+            item: Shape = UNKNOWN
             if "ItemReader" not in st and sh.is_known(items):
                 if all(force(m).kind == "array" for m in members(items)):
-                    item = join(*(force(m).item for m in members(items)))
+                    item = join(*(sh.item_of(m) for m in members(items)))
                 else:
                     self.report("not-an-array", f"{spath}.Items" if "Items" in st else spath,
                                 f"the Map's items are {sh.words(items)} here, not an array")
@@ -591,7 +591,7 @@ class Flow:
                 return INTEGER
             elif step.kind in ("wild", "slice", "filter", "union") and all(
                     force(m).kind == "array" for m in members(here)):
-                item = join(*(force(m).item for m in members(here)))
+                item = join(*(sh.item_of(m) for m in members(here)))
                 here = Arr(item) if step.kind != "union" else UNKNOWN
                 return here if step is tree.steps[-1] and step.kind != "union" else UNKNOWN
             else:
@@ -691,7 +691,7 @@ class Flow:
         if not steps:
             return value
         step, rest = steps[0], steps[1:]
-        outs = []
+        outs: list[Shape] = []
         for m in members(here):
             m = force(m)
             if m is UNKNOWN:
