@@ -10,6 +10,7 @@ from typing import Any
 
 import attrs
 
+from flowdsl import typecheck
 from flowdsl.asl import Compiled, compile_workflow
 from flowdsl.errors import CompileError, Diagnostic, FlowError
 from flowdsl.placeholders import dumps, to_template
@@ -74,6 +75,7 @@ def _check_all(workflow: Workflow) -> tuple[Compiled, list[Diagnostic], Any]:
     # Variables on the model, before the Terraform module is assembled: each undeclared var()
     # is one diagnostic, at the line that uses it.
     diags += check_variables(workflow, compiled.definition, compiled.sources)
+    diags += typecheck.check(workflow, compiled, kind_of(workflow.deployment))  # declared shapes only
     module = None
     if workflow.deployment is not None:
         if kind_of(workflow.deployment) is None:

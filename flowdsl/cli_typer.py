@@ -423,6 +423,20 @@ def _check_extension(out: Path, fmt: str, chosen: bool) -> None:
     raise FlowError(f"error: --out {out}: flowdsl graph does not write {out.suffix} files; it writes {told}")
 
 
+@app.command(epilog="Example: flowdsl types workflows/fibonacci.py")
+def types(path: str = typer.Argument(..., help="A workflow file (.py)."),
+          name: Optional[str] = typer.Option(None, "--name", help="The workflow, when a file defines several.")) -> None:
+    """Print the shape of the data at each state's input and output, as the build checks it."""
+    from flowdsl.deployments import kind_of
+    from flowdsl.errors import FlowError
+    from flowdsl.typeflow import describe
+
+    try:
+        typer.echo(describe(path, name, kind_of), nl=False)
+    except FlowError as e:
+        _fail([f"error: {e}"])
+
+
 def _with_kind_choice(parameters: list[inspect.Parameter]) -> list[inspect.Parameter]:
     """``--kind``: the kinds that have a scaffold, the first by default."""
     from flowdsl.scaffold import KINDS, default_kind

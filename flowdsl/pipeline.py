@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from flowdsl import typecheck
 from flowdsl.asl_to_model import check_asl, read_asl
 from flowdsl.errors import CompileError, FlowError, did_you_mean
 from flowdsl.run.bindings import TaskBinder
@@ -173,6 +174,10 @@ def prepare_run(target: Any, *, input: Any = None, message: str | None = None,
             account_id=config.account_id, partition=config.partition))
     else:
         run_input = {} if input is None else input
+        if input is not None and workflow is not None:  # against its declared shape, if any
+            from flowdsl.deployments import kind_of
+
+            typecheck.check_input(workflow, run_input, kind_of(workflow.deployment))
     check_input(run_input, "the execution input")
     return PreparedRun(definition, run_input, binder, config.context(sm_name), sm_name, label, workflow, config)
 

@@ -317,6 +317,10 @@ class Workflow:
     # True: executions may be redriven with their Distributed Maps' Map Runs, so the role may
     # redrive the Map Runs' child executions (states:RedriveExecution)
     redrive: bool = attrs.field(default=False, kw_only=True)
+    # The shape of the message that starts an execution (a JSON Schema dict, a TypedDict, a
+    # dataclass or attrs class; see flowdsl.shapes): the deployment kind wraps it in what its
+    # trigger delivers, and the build checks every path against it (flowdsl.typeflow).
+    input: Any = attrs.field(default=None, kw_only=True)
     source: str | None = _source()
 
     __attrs_post_init__ = check_fields

@@ -19,8 +19,8 @@ CASES = [
      "LambdaTask.retry: expected a list of Retry, got str 'States.ALL'"),
     ('LambdaTask("A", function="f", retry=[Retry(["X"]), "States.ALL"])',
      "LambdaTask.retry[1]: expected a Retry, got str 'States.ALL'"),
-    ('LambdaTask("A", function="f", retries=[])',
-     "LambdaTask.retries: unknown argument; did you mean 'retry'?"),
+    ('LambdaTask("A", function="f", retrys=[])',
+     "LambdaTask.retrys: unknown argument; did you mean 'retry'?"),
     ('Succeed("A", bogus=1)',
      "Succeed.bogus: unknown argument; Succeed takes name, comment, query_language, input_path, "
      "output_path, output"),

@@ -3,10 +3,26 @@
 SQS -> EventBridge Pipe -> this state machine -> AWS Batch (Fargate) + Lambda handlers.
 """
 
+from typing import Optional, TypedDict
+
 from flowdsl import (ACCOUNT_ID, PARTITION, REGION, Allow, BatchTask, Catch, JobDefinition,
                      LambdaTask, Logging, OnDemandJob, Parallel, Pass, Retry, Variable, Workflow,
                      join, var)
 from flowdsl.run.config import LocalBatch, RunConfig
+
+
+class Request(TypedDict):
+    """The message the web app sends to the queue (the SQS record's body, as JSON)."""
+
+    n: int  # which Fibonacci number to compute
+
+
+class HandlerSummary(TypedDict):
+    """What the success and error handlers return (fibonacci_app/handlers.py)."""
+
+    status: str
+    job_name: Optional[str]
+    execution: Optional[str]
 
 app_name, stage = var("app_name"), var("stage")
 job_name = join(app_name, "-", stage, "-fibonacci-OnDemandJob")
@@ -38,13 +54,14 @@ lambda_errors = ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda
 error_handler = LambdaTask(
     "ErrorHandler",
     function=var("error_handler_arn"), qualifier="$LATEST", payload=handler_payload,
-    result_path="$.error_handler",
+    result_path="$.error_handler", returns=HandlerSummary,
     retry=[Retry(lambda_errors, interval_seconds=2, max_attempts=6, backoff_rate=2)],
 )
 
 workflow = Workflow(
     "fibonacci",
     comment="A description of my state machine",
+    input=Request,  # the build checks every path against it, in the record the pipe delivers
     deployment=OnDemandJob(
         job_name, logging=Logging(group_name=join(app_name, "/", stage, "/on_demand/fibonacci")),
     ),
@@ -80,7 +97,7 @@ workflow = Workflow(
             ),
             LambdaTask(
                 "OnSuccess", function=var("success_handler_arn"), qualifier="$LATEST",
-                payload=handler_payload, result_path="$.success_handler",
+                payload=handler_payload, result_path="$.success_handler", returns=HandlerSummary,
             ),
         ]], catch=[Catch(["States.ALL"], next=error_handler, result_path="$.error")]),
     ],

@@ -4,11 +4,27 @@ reports on the previous day, then a success or error handler.
 EventBridge Scheduler -> this state machine -> AWS Batch (Fargate) + Lambda handlers.
 """
 
+from typing import Optional, TypedDict
+
 from flowdsl import (ACCOUNT_ID, PARTITION, REGION, Allow, BatchTask, Catch, JobDefinition,
                      LambdaTask, Logging, Parallel, Pass, Retry, ScheduledJob, Variable, Workflow,
                      join, var)
 from flowdsl.deployments.scheduled import SCHEDULED_TIME
 from flowdsl.run.config import LocalBatch, RunConfig
+
+
+class ScheduledInput(TypedDict):
+    """What the schedule delivers: the time the run was scheduled for (ISO 8601, UTC)."""
+
+    scheduled_time: str
+
+
+class HandlerSummary(TypedDict):
+    """What the success and error handlers return (fibonacci_app/handlers.py)."""
+
+    status: str
+    job_name: Optional[str]
+    execution: Optional[str]
 
 TIME_ZONE = "Asia/Tokyo"
 app_name, stage = var("app_name"), var("stage")
@@ -39,12 +55,13 @@ lambda_errors = ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda
 error_handler = LambdaTask(
     "ErrorHandler",
     function=var("error_handler_arn"), qualifier="$LATEST", payload=handler_payload,
-    result_path="$.error_handler",
+    result_path="$.error_handler", returns=HandlerSummary,
     retry=[Retry(lambda_errors, interval_seconds=2, max_attempts=6, backoff_rate=2)],
 )
 
 workflow = Workflow(
     "nightly",
+    input=ScheduledInput,  # the schedule's fixed input must fit it; every path is checked against it
     comment="The nightly report: the previous day's figures, every night at 03:00 Tokyo time",
     deployment=ScheduledJob(
         job_name, "cron(0 3 * * ? *)", timezone=TIME_ZONE,
@@ -83,7 +100,7 @@ workflow = Workflow(
             ),
             LambdaTask(
                 "OnSuccess", function=var("success_handler_arn"), qualifier="$LATEST",
-                payload=handler_payload, result_path="$.success_handler",
+                payload=handler_payload, result_path="$.success_handler", returns=HandlerSummary,
             ),
         ]], catch=[Catch(["States.ALL"], next=error_handler, result_path="$.error")]),
     ],

@@ -521,6 +521,21 @@ def sample_event(d: EventJob, request: LocalInput) -> dict[str, Any]:
     return event
 
 
+def input_schema(d: EventJob, declared: Any) -> dict[str, Any] | None:
+    """The event envelope as a JSON Schema, its ``detail`` the declared shape; None (not
+    known) through an input transformer."""
+    if d.input is not None:
+        return None
+    text = {"type": "string"}
+    envelope: dict[str, Any] = {"type": "object", "additionalProperties": False, "properties": {
+        "version": text, "id": text, "detail-type": text, "source": text, "account": text,
+        "time": text, "region": text, "resources": {"type": "array", "items": text},
+        "detail": declared if declared is not None else {"type": "object"},
+    }}
+    envelope["required"] = list(envelope["properties"])
+    return envelope
+
+
 def event_input(d: EventJob, request: LocalInput) -> Any:
     """What EventBridge passes to StartExecution for the event in ``request.payload``."""
     event = request.payload
@@ -638,7 +653,7 @@ SCAFFOLD = Scaffold(
 
 register(EventJob, Kind(
     name="event-driven", terraform=_terraform, variables=_variables, outputs=_outputs, alarms=_alarms,
-    input_option="event", local_input=event_input,
+    input_option="event", local_input=event_input, input_schema=input_schema,
     input_shape="an EventBridge rule (the event envelope, through the input transformer)",
     encrypts="the dead-letter queue, the log group and the state machine",
     options=(EVENT,), scaffold=SCAFFOLD,

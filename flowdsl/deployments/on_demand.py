@@ -192,6 +192,27 @@ def sqs_event(body: str, *, region: str = "us-east-1", account_id: str = "123456
     }]
 
 
+def input_schema(d: OnDemandJob, declared: Any) -> dict[str, Any]:
+    """What the pipe delivers, as a JSON Schema: SQS records whose ``body`` is a string, holding
+    the declared message as JSON (the pipe has no input template: it does not parse the body).
+    With batch size 1 the list holds exactly one record."""
+    text = {"type": "string"}
+    body = {"type": "string", "contentMediaType": "application/json", "contentSchema": declared} \
+        if declared is not None else text
+    attributes = ("ApproximateReceiveCount", "SentTimestamp", "SenderId", "ApproximateFirstReceiveTimestamp")
+    record = {"type": "object", "additionalProperties": False, "properties": {
+        "messageId": text, "receiptHandle": text, "body": body,
+        "attributes": {"type": "object", "properties": {a: text for a in attributes},
+                       "required": list(attributes), "additionalProperties": text},
+        "messageAttributes": {"type": "object"}, "md5OfBody": text, "eventSource": text,
+        "eventSourceARN": text, "awsRegion": text,
+    }}
+    record["required"] = list(record["properties"])
+    if d.pipe.batch_size == 1:
+        return {"type": "array", "prefixItems": [record], "items": False}
+    return {"type": "array", "items": record}
+
+
 def message_body(value: Any) -> str:
     """The body of an SQS message: text as given, any other value JSON-encoded."""
     body = value if isinstance(value, str) else json.dumps(value)
@@ -231,7 +252,7 @@ SCAFFOLD = Scaffold(
 
 register(OnDemandJob, Kind(
     name="on-demand", terraform=_terraform, variables=_variables, outputs=_outputs, alarms=_alarms,
-    input_option="message", local_input=sqs_input,
+    input_option="message", local_input=sqs_input, input_schema=input_schema,
     input_shape="an SQS message through an EventBridge Pipe (a list of one SQS record)",
     encrypts="the queues, the log group and the state machine",
     options=(MESSAGE,), scaffold=SCAFFOLD, example=_example, limits={"aws_pipes_pipe": 64}, rank=0,

@@ -160,6 +160,10 @@ class Kind:
     input_option: str | None = None
     local_input: Callable[[Any, LocalInput], Any] | None = None
     input_shape: str = "the input its caller passes to StartExecution"
+    # The execution input as a JSON Schema, given the workflow's declared ``input=`` (any form
+    # flowdsl.shapes reads, None when not declared), placed where the kind carries it; None:
+    # nothing is known of the input (the typed data-flow check then says nothing about it).
+    input_schema: Callable[[Any, Any], Any] = lambda deployment, declared: declared
     # What the kms_key_arn module input encrypts, for its description.
     encrypts: str = "the log group and the state machine"
     # The local-run options this kind brings to `flowdsl run` and the kit.

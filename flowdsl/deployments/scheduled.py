@@ -426,6 +426,9 @@ SCAFFOLD = Scaffold(
 register(ScheduledJob, Kind(
     name="scheduled", terraform=_terraform, variables=_variables, outputs=_outputs, alarms=_alarms,
     input_option="scheduled", local_input=scheduled_input,
+    # its fixed input, which must fit the declared shape
+    input_schema=lambda d, declared: {"const": d.input} if declared is None else
+    {"allOf": [declared, {"const": d.input}]},
     input_shape="an EventBridge Scheduler schedule (its fixed input, context attributes filled in)",
     encrypts="the dead-letter queue, the schedule's input, the log group and the state machine",
     options=(SCHEDULED,), scaffold=SCAFFOLD, example=_example, rank=1,

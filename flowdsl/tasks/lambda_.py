@@ -46,6 +46,29 @@ class LambdaTask(_TaskBase):
     payload: JSON = attrs.field(default=None, kw_only=True)
     wait_for_task_token: bool = attrs.field(default=False, kw_only=True)
     invocation_type: str | None = attrs.field(default=None, kw_only=True)
+    # The shape of what the function returns (a JSON Schema dict, a TypedDict, a dataclass or
+    # attrs class; see flowdsl.shapes); the state's result holds it as its Payload.
+    returns: Any = attrs.field(default=None, kw_only=True)
+
+    def result_schema(self) -> dict[str, Any] | Any:
+        """The state's result as a JSON Schema: Lambda's Invoke response, as Step Functions
+        returns it, with what the function returns as its Payload; with a task token, what the
+        callback sends (``returns``)."""
+        payload = True if self.returns is None else self.returns
+        if self.wait_for_task_token:
+            return payload
+        text = {"type": "string"}
+        return {"type": "object", "additionalProperties": False,
+                "required": ["ExecutedVersion", "Payload", "SdkHttpMetadata", "SdkResponseMetadata",
+                             "StatusCode"],
+                "properties": {"ExecutedVersion": text, "Payload": payload, "StatusCode": {"type": "integer"},
+                               "SdkHttpMetadata": {"type": "object", "required": ["HttpStatusCode"], "properties": {
+                                   "HttpStatusCode": {"type": "integer"},
+                                   "HttpHeaders": {"type": "object", "additionalProperties": text},
+                                   "AllHttpHeaders": {"type": "object"}}},
+                               "SdkResponseMetadata": {"type": "object", "required": ["RequestId"],
+                                                       "properties": {"RequestId": text}},
+                               "FunctionError": text, "LogResult": text}}
 
 
 def function_name(state: LambdaTask) -> str | Ref:
