@@ -52,6 +52,7 @@ if _TYPE_CHECKING:
     # The names that load on first use (``__getattr__`` below), as type checkers see them:
     # every lazy deployment kind and integration name (tests/test_typing.py holds the list
     # to ``__all__`` and prints the import a new one needs).
+    from flowdsl.deployments.alarms import Alarms as Alarms
     from flowdsl.deployments.event import (
         EventJob as EventJob,
         EventPattern as EventPattern,
@@ -61,6 +62,7 @@ if _TYPE_CHECKING:
     )
     from flowdsl.deployments.scheduled import ScheduleRetry as ScheduleRetry, ScheduledJob as ScheduledJob
     from flowdsl.deployments.state_machine import StateMachine as StateMachine
+    from flowdsl.deployments.versions import Alias as Alias, Canary as Canary
     from flowdsl.tasks.apigateway import ApiGatewayInvoke as ApiGatewayInvoke
     from flowdsl.tasks.athena import AthenaQuery as AthenaQuery
     from flowdsl.tasks.aws_sdk import SdkCall as SdkCall

@@ -348,6 +348,8 @@ def _anchor(title: str) -> str:
 def asl_key(cls: type, f: attrs.Attribute, keys: dict[str, str]) -> str:  # type: ignore[type-arg]
     if "asl" in f.metadata:
         return f"`{f.metadata['asl']}`"
+    if "not_asl" in f.metadata:  # a field the ASL does not carry: what reads it instead
+        return f"none (read by {f.metadata['not_asl']})"
     if f.name in keys:
         return keys[f.name]
     if _module(cls).startswith("flowdsl.deployments"):

@@ -48,7 +48,7 @@ class LambdaTask(_TaskBase):
     invocation_type: str | None = attrs.field(default=None, kw_only=True)
     # The shape of what the function returns (a JSON Schema dict, a TypedDict, a dataclass or
     # attrs class; see flowdsl.shapes); the state's result holds it as its Payload.
-    returns: Any = attrs.field(default=None, kw_only=True)
+    returns: Any = attrs.field(default=None, kw_only=True, metadata={"not_asl": "the build's data-flow check"})
 
     def result_schema(self) -> dict[str, Any] | Any:
         """The state's result as a JSON Schema: Lambda's Invoke response, as Step Functions
