@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from flowdsl.frozen import frozen
 
@@ -100,3 +100,19 @@ class ModelError(FlowError, TypeError):
 
 class MissingValue(FlowError, KeyError):
     """A deploy-time reference has no value to substitute (a local run, a test)."""
+
+
+def nearest_source(sources: Mapping[str, str], path: str, top: str | None = "$") -> str | None:
+    """The ``file:line`` recorded for ``path`` or, failing that, for the nearest path above it
+    (``$.States.A.Parameters.x`` → ``$.States.A``), else the one recorded for ``top`` (``None``:
+    none). Every check that reports a definition path locates it this way."""
+    probe = path
+    while probe:
+        hit = sources.get(probe)
+        if hit:
+            return hit
+        cut = max(probe.rfind("."), probe.rfind("["))
+        if cut <= 0:
+            break
+        probe = probe[:cut]
+    return sources.get(top) if top is not None else None

@@ -18,7 +18,7 @@ import attrs
 from flowdsl.asl import Compiled
 from flowdsl.deployments import alarms, versions
 from flowdsl.deployments.registry import kind_of, known
-from flowdsl.errors import Diagnostic
+from flowdsl.errors import Diagnostic, nearest_source
 from flowdsl.iam import Allow, merge, review
 from flowdsl.refs import (ACCOUNT_ID, PARTITION, REGION, Join, Ref, ResourceAttr,
                           StateMachineArn, join)
@@ -374,8 +374,8 @@ def _imprecise(m: Module) -> list[Diagnostic]:
                     owner, source = m.origins.get((kind, type_, name), (name, None))
                     definition = (kind, name) == ("locals", "definition")
                     for path, number in imprecise_numbers(body, "$" if definition else owner):
-                        where = (_nearest(path, m.compiled.sources) if definition
-                                 else source or _nearest(owner, by_owner))
+                        where = (nearest_source(m.compiled.sources, path) if definition
+                                 else source or nearest_source(by_owner, owner))
                         out.append(Diagnostic(
                             "number-too-precise", path,
                             f"the integer {describe_number(number)} has more digits than "
@@ -383,20 +383,6 @@ def _imprecise(m: Module) -> list[Diagnostic]:
                             "or as a float if an approximation will do",
                             where or m.workflow.source))
     return out
-
-
-def _nearest(path: str, sources: dict[str, str]) -> str | None:
-    """The ``file:line`` of the state or field nearest above ``path`` (a definition path, or
-    an owner like ``deployment.input``)."""
-    probe = path
-    while probe:
-        if probe in sources:
-            return sources[probe]
-        cut = max(probe.rfind("."), probe.rfind("["))
-        if cut <= 0:
-            return sources.get("$")
-        probe = probe[:cut]
-    return None
 
 
 def render_files(m: Module) -> dict[str, str]:

@@ -36,7 +36,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flowdsl import shapes as sh
-from flowdsl.errors import Diagnostic, FlowError, did_you_mean
+from flowdsl.errors import Diagnostic, FlowError, did_you_mean, nearest_source
 from flowdsl.lang import intrinsics, jsonata, jsonpath
 from flowdsl.lang.operators import OPERATORS
 from flowdsl.refs import Join, Ref
@@ -246,16 +246,7 @@ class Flow:
         self.diagnostics.append(Diagnostic(code, path, message, self._source(path)))
 
     def _source(self, path: str) -> str | None:
-        probe = path
-        while probe:
-            hit = self.sources.get(probe)
-            if hit:
-                return hit
-            cut = max(probe.rfind("."), probe.rfind("["))
-            if cut <= 0:
-                return self.sources.get("$")
-            probe = probe[:cut]
-        return None
+        return nearest_source(self.sources, path)
 
     # scopes ---------------------------------------------------------------------------------------
     def scope(self, scope: Any, path: str, entry: Shape, ctx: Obj, lang: str) -> Shape:

@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
-from flowdsl.errors import Diagnostic, did_you_mean
+from flowdsl.errors import Diagnostic, did_you_mean, nearest_source
 from flowdsl.lang import intrinsics, jsonata, jsonpath, timestamps
 from flowdsl.lang.operators import OPERATORS
 from flowdsl.refs import Ref
@@ -124,16 +124,7 @@ class _Validator:
             self.out.append(Diagnostic(code, str(path), message, self._source(str(path))))
 
     def _source(self, path: str) -> str | None:
-        probe = path
-        while probe:
-            hit = self.sources.get(probe)
-            if hit:
-                return hit
-            cut = max(probe.rfind("."), probe.rfind("["))
-            if cut <= 0:
-                return self.sources.get("$")
-            probe = probe[:cut]
-        return None
+        return nearest_source(self.sources, path)
 
     # names across the machine ------------------------------------------------------------------
     def collect(self, scope: Any, path: DocPath) -> None:

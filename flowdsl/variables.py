@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from flowdsl.errors import Diagnostic, FlowError, did_you_mean
+from flowdsl.errors import Diagnostic, FlowError, did_you_mean, nearest_source
 from flowdsl.refs import Ref, Var
 from flowdsl.placeholders import refs_with_paths
 from flowdsl.states import State, Workflow, iter_states
@@ -122,15 +122,7 @@ def _walk(value: Any, path: str, source: str | None, out: list[tuple[str, Var, s
 
 
 def _source_for(path: str, sources: Mapping[str, str], workflow: Workflow) -> str | None:
-    probe = path
-    while probe:
-        if probe in sources:
-            return sources[probe]
-        cut = max(probe.rfind("."), probe.rfind("["))
-        if cut <= 0:
-            break
-        probe = probe[:cut]
-    return workflow.source
+    return nearest_source(sources, path, top=None) or workflow.source
 
 
 def parse_assignments(items: Iterable[str], option: str = "--var") -> dict[str, Any]:
