@@ -118,3 +118,23 @@ def test_a_missing_record_says_how_to_write_one(project: Path) -> None:
     again = flowdsl("run", "wf.py", "--redrive", "nope.json", cwd=project)
     assert (again.returncode, again.stderr) == (1, "error: nope.json: no such file (write one with flowdsl run "
                                                    "... --save nope.json)\n")
+
+
+def test_a_save_to_a_folder_or_a_missing_folder_is_one_error_line(project: Path) -> None:
+    (project / "runs").mkdir()
+    for target, line in [
+        ("runs", "error: runs: is a folder; name the file to write the execution record to"),
+        ("nope/run.json", "error: nope/run.json: cannot write the execution record: No such file or directory"),
+    ]:
+        r = flowdsl("run", "wf.py", "--save", target, cwd=project)
+        assert r.returncode == 1, r.stderr
+        assert "Traceback" not in r.stderr
+        assert line in r.stderr.splitlines(), r.stderr
+    assert list((project / "runs").iterdir()) == []
+
+
+def test_a_redrive_of_a_folder_says_it_is_a_folder(project: Path) -> None:
+    (project / "runs").mkdir()
+    r = flowdsl("run", "wf.py", "--redrive", "runs", cwd=project)
+    assert r.returncode == 1
+    assert "error: runs: is a directory, not a JSON file" in r.stderr.splitlines(), r.stderr

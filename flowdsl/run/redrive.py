@@ -160,7 +160,14 @@ def write_record(path: str | os.PathLike[str], previous: Previous) -> None:
     from flowdsl.atomic import write_atomic
     from flowdsl.strict_json import pretty_dumps
 
-    write_atomic(path, pretty_dumps(record(previous)) + "\n")
+    from flowdsl.errors import FlowError
+
+    if os.path.isdir(path):
+        raise FlowError(f"{path}: is a folder; name the file to write the execution record to")
+    try:
+        write_atomic(path, pretty_dumps(record(previous)) + "\n")
+    except OSError as exc:
+        raise FlowError(f"{path}: cannot write the execution record: {exc.strerror or exc}") from None
 
 
 _FIELDS: dict[str, type | tuple[type, ...]] = {
@@ -174,7 +181,7 @@ def read_record(path: str | os.PathLike[str]) -> Previous:
     from flowdsl.strict_json import JsonValueError, read
 
     label = str(path)
-    if not os.path.isfile(path):
+    if not os.path.exists(path):  # a folder or an unreadable file: read() says which
         raise NotRedrivable(f"{label}: no such file (write one with flowdsl run ... --save {label})")
     try:
         doc = read(path, label)
