@@ -8,7 +8,8 @@ from flowdsl.conditions import And, Comparison, Condition, Not, Or, all_of, any_
 from flowdsl.deployments import LAZY_KINDS as _LAZY_KINDS
 from flowdsl.deployments import Logging, OnDemandJob, Pipe, Queue
 from flowdsl.iam import Allow
-from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, Variable, join, var
+from flowdsl.refs import (ACCOUNT_ID, PARTITION, REGION, Validation, Variable, between, join,
+                          length_between, matches, one_of, var)
 from flowdsl.states import (
     DISCARD,
     NULL,

@@ -49,8 +49,9 @@ class JobDefinition:
     name: str | Ref | None = attrs.field(default=None, kw_only=True)
     image: str | Ref | None = attrs.field(default=None, kw_only=True)
     command: tuple[str, ...] = attrs.field(factory=tuple, kw_only=True, converter=_strs)
-    vcpus: str | Ref = attrs.field(default="1", kw_only=True)
-    memory: str | Ref = attrs.field(default="2048", kw_only=True)
+    # Fargate: vCPUs (0.25-16) and MiB; numbers, their text, or references to either.
+    vcpus: str | int | float | Ref = attrs.field(default="1", kw_only=True)
+    memory: str | int | float | Ref = attrs.field(default="2048", kw_only=True)
     environment: Any = attrs.field(factory=dict, kw_only=True)
     platform_version: str = attrs.field(default="1.4.0", kw_only=True)
     # what the job's own code may do: the ECS task role's permissions
@@ -115,9 +116,12 @@ def _terraform(m: Module, states: list[BatchTask]) -> None:
         _job_resources(m, job)
     jobs = list(by_id.values())
     if len(jobs) == 1:
-        m.outputs["job_definition_arn"] = {"value": jobs[0].arn}
+        m.outputs["job_definition_arn"] = {"value": jobs[0].arn,
+                                           "description": "ARN of the Batch job definition"}
     if jobs:
-        m.outputs["job_definition_arns"] = {"value": {j.id: j.arn for j in jobs}}
+        m.outputs["job_definition_arns"] = {"value": {j.id: j.arn for j in jobs},
+                                            "description": "ARN of each Batch job definition, "
+                                                           "by its id"}
 
 
 def _job_resources(m: Module, job: JobDefinition) -> None:
@@ -159,8 +163,8 @@ def _job_resources(m: Module, job: JobDefinition) -> None:
         "image": job.image,
         "command": list(job.command),
         "environment": environment,
-        "resourceRequirements": [{"type": "VCPU", "value": job.vcpus},
-                                 {"type": "MEMORY", "value": job.memory}],
+        "resourceRequirements": [{"type": "VCPU", "value": _requirement(job.vcpus)},
+                                 {"type": "MEMORY", "value": _requirement(job.memory)}],
         "fargatePlatformConfiguration": {"platformVersion": job.platform_version},
         "jobRoleArn": addr("aws_iam_role", task, "arn"),
         "executionRoleArn": addr("aws_iam_role", execution, "arn"),
@@ -172,6 +176,16 @@ def _job_resources(m: Module, job: JobDefinition) -> None:
         "platform_capabilities": ["FARGATE"],
         "container_properties": Expr(f"jsonencode({properties.text})"),
     }, owner, job.source)
+
+
+def _requirement(value: Any) -> Any:
+    """A resource requirement as Batch takes it, a string: a number input (``type="number"``)
+    goes through ``tostring``, which leaves a string input as it is."""
+    if isinstance(value, Var):
+        return Expr(f"tostring({value.address})")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    return value
 
 
 def _check_environment(m: Module, job: JobDefinition, owner: str) -> None:
