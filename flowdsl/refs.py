@@ -35,7 +35,7 @@ class Validation:
 
     __attrs_post_init__ = check_fields
 
-    def terraform(self, name: str, nullable: bool) -> tuple[str, str]:
+    def terraform(self, name: str, nullable: bool, type_: str = "string") -> tuple[str, str]:
         """(condition, error message) of the validation block of input ``name``."""
         return self.condition, self.error_message
 
@@ -65,7 +65,7 @@ class Rule:
             return f"length({address}) >= {low} && length({address}) <= {high}"
         return f"can(regex({_hcl('^(?:' + self.args[0] + ')$')}, {address}))"
 
-    def message(self, name: str) -> str:
+    def message(self, name: str, type_: str = "string") -> str:
         if self.kind == "one_of":
             shown = ", ".join(json.dumps(a) for a in self.args)
             return f"{name} must be one of {shown}."
@@ -73,7 +73,8 @@ class Rule:
             return f"{name} must be a number from {self.args[0]} to {self.args[1]}."
         if self.kind == "length":
             low, high = self.args
-            return f"{name} must be {low} to {high} characters (or items) long."
+            unit = "characters" if type_ == "string" else "items"
+            return f"{name} must have {low} to {high} {unit}."
         return f"{name} must be {self.args[1]}."
 
     def accepts(self, value: Any) -> bool | None:
@@ -104,13 +105,13 @@ class Rule:
             return max(len(a) for a in self.args)
         return None
 
-    def terraform(self, name: str, nullable: bool) -> tuple[str, str]:
+    def terraform(self, name: str, nullable: bool, type_: str = "string") -> tuple[str, str]:
         """(condition, error message) of the validation block of input ``name``; with
         ``nullable``, null passes (in try(): Terraform's || evaluates both sides)."""
         condition = self.condition(f"var.{name}")
         if nullable:
             condition = f"var.{name} == null || try({condition}, false)"
-        return condition, self.message(name)
+        return condition, self.message(name, type_)
 
 
 def _hcl(value: Any) -> str:

@@ -389,8 +389,8 @@ def variable_body(v: Variable) -> dict[str, Any]:
     if v.nullable is not None:
         body["nullable"] = v.nullable
     if v.validation:
-        body["validation"] = [_block(*r.terraform(v.name, v.optional and v.nullable is not False))
-                              for r in v.validation]
+        nullable = v.optional and v.nullable is not False
+        body["validation"] = [_block(*r.terraform(v.name, nullable, v.type)) for r in v.validation]
     return body
 
 

@@ -97,7 +97,7 @@ def _check_declaration(v: Variable, source: str | None) -> list[Diagnostic]:
         types = _RULE_TYPES.get(rule.kind)
         if types is not None and v.type not in (*types, "any"):
             out.append(Diagnostic("bad-validation", here,
-                                  f"variable {v.name!r} is of type {v.type}; {rule.message(v.name)!r} "
+                                  f"variable {v.name!r} is of type {v.type}; {rule.message(v.name, v.type)!r} "
                                   f"tests a {' or '.join(types)}", source))
             continue
         if rule.kind == "regex":
@@ -111,7 +111,7 @@ def _check_declaration(v: Variable, source: str | None) -> list[Diagnostic]:
         if v.default is not None and rule.accepts(v.default) is False:
             out.append(Diagnostic("bad-variable", f"{path}.default",
                                   f"variable {v.name!r}: its default {v.default!r} fails its own "
-                                  f"validation: {rule.message(v.name)}", source))
+                                  f"validation: {rule.message(v.name, v.type)}", source))
     return out
 
 
