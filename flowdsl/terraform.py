@@ -19,9 +19,8 @@ from flowdsl.asl import Compiled
 from flowdsl.deployments.registry import kind_of, known
 from flowdsl.errors import Diagnostic
 from flowdsl.iam import Allow, merge, review
-from flowdsl.refs import (ACCOUNT_ID, PARTITION, REGION, DataAttr, Join, Ref, ResourceAttr,
-                          Rule, StateMachineArn, Var, Variable, between, join, length_between,
-                          matches, one_of)
+from flowdsl.refs import (ACCOUNT_ID, PARTITION, REGION, Join, Ref, ResourceAttr,
+                          Rule, StateMachineArn, Var, Variable, join, matches)
 from flowdsl.placeholders import (describe_number, dumps, escape, imprecise_numbers,
                                   refs_with_paths, template)
 from flowdsl.states import State, Workflow, iter_states
