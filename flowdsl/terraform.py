@@ -158,6 +158,7 @@ class Module:
         self.diagnostics: list[Diagnostic] = []
         self.uses: list[tuple[str, Ref]] = []  # references that rendering turns into Expr
         self.outputs: dict[str, Any] = {}  # what integrations add to outputs.tf.json
+        self.input_checks: dict[str, list[tuple[str, str]]] = {}  # input -> (condition, message)
 
     def error(self, code: str, path: str, message: str, source: str | None) -> None:
         self.diagnostics.append(Diagnostic(code, path, message, source))
@@ -238,6 +239,12 @@ class Module:
             "role": Expr(f"aws_iam_role.{role}.name"),
             "policy_arn": Expr("var.extra_policy_arns[count.index]"),
         }, owner, source)
+
+    def check_input(self, ref: Any, condition: str, message: str) -> None:
+        if isinstance(ref, Var):
+            rules = self.input_checks.setdefault(ref.name, [])
+            if (condition, message) not in rules:
+                rules.append((condition, message))
 
     def local(self, file: str, name: str, value: Any, owner: str) -> Expr:
         self.block(file, "locals", "", name, value, owner)
@@ -469,6 +476,10 @@ def variables_piece(m: Module) -> None:
                     "has; rename it", m.workflow.source)
             continue
         out[v.name] = variable_body(v)
+        for condition, message in m.input_checks.get(v.name, ()):
+            if not v.required and v.default is None:  # an optional input: null passes
+                condition = f"var.{v.name} == null || try({condition}, false)"
+            out[v.name].setdefault("validation", []).append(_block(condition, message))
     out.update(settings(m))
     out.update(own)
     for ref in workflow_refs(m):

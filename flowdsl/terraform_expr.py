@@ -71,6 +71,11 @@ class Module(Protocol):
     def local(self, file: str, name: str, value: Any, owner: str) -> Expr:
         """Add ``locals.<name>`` and return ``local.<name>``."""
 
+    def check_input(self, ref: Any, condition: str, message: str) -> None:
+        """When ``ref`` is a module input (``var(...)``), validate it at plan: ``condition`` is a
+        Terraform expression over ``ref.address``, ``message`` the error Terraform shows. For an
+        input that feeds a field whose values AWS limits (a Fargate job's vCPUs)."""
+
     def policy_document(self, file: str, name: str, statements: tuple[Allow, ...], owner: str,
                         extra: dict[str, Any] | None = None) -> Expr:
         """Add a ``data.aws_iam_policy_document`` and return its ``.json``."""

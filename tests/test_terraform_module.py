@@ -433,4 +433,12 @@ def test_vcpus_and_memory_may_be_numbers() -> None:
                                                              {"type": "MEMORY", "value": "512"}]
     assert local["sized_container"]["resourceRequirements"] == [
         {"type": "VCPU", "value": "${tostring(var.vcpus)}"}, {"type": "MEMORY", "value": "${tostring(var.memory)}"}]
-    assert files["variables.tf.json"]["variable"]["vcpus"]["type"] == "number"
+    variables = files["variables.tf.json"]["variable"]
+    assert variables["vcpus"]["type"] == "number"
+    # inputs that size a Fargate job are checked at plan with Fargate's values, beside the author's rules
+    assert [r["condition"] for r in variables["vcpus"]["validation"]] == [
+        '${contains([0.25, 0.5, 1, 2, 4, 8, 16], var.vcpus)}',
+        '${contains(["0.25", "0.5", "1", "2", "4", "8", "16"], tostring(var.vcpus))}']
+    assert variables["memory"]["validation"] == [{
+        "condition": "${try(tonumber(var.memory) >= 512 && tonumber(var.memory) <= 122880, false)}",
+        "error_message": "memory must be the job's memory in MiB, 512 to 122880 (Fargate)."}]

@@ -169,6 +169,7 @@ def _job_resources(m: Module, job: JobDefinition) -> None:
         "jobRoleArn": addr("aws_iam_role", task, "arn"),
         "executionRoleArn": addr("aws_iam_role", execution, "arn"),
     }
+    _check_size(m, job)
     properties = m.local("batch.tf.json", f"{job.id}_container", container, owner)
     m.resource("batch.tf.json", "aws_batch_job_definition", job.id, {
         "name": name,
@@ -176,6 +177,24 @@ def _job_resources(m: Module, job: JobDefinition) -> None:
         "platform_capabilities": ["FARGATE"],
         "container_properties": Expr(f"jsonencode({properties.text})"),
     }, owner, job.source)
+
+
+# Fargate's sizes: vCPUs, and memory in MiB (the combinations are Batch's to check).
+FARGATE_VCPUS = ("0.25", "0.5", "1", "2", "4", "8", "16")
+FARGATE_MEMORY = (512, 122880)
+
+
+def _check_size(m: Module, job: JobDefinition) -> None:
+    """Module inputs that size the job are validated at plan with Fargate's values."""
+    if isinstance(job.vcpus, Var):
+        address = job.vcpus.address
+        m.check_input(job.vcpus, f'contains({list(FARGATE_VCPUS)}, tostring({address}))'.replace("'", '"'),
+                      f"{job.vcpus.name} must be a Fargate vCPU count: {', '.join(FARGATE_VCPUS)}.")
+    if isinstance(job.memory, Var):
+        address = job.memory.address
+        low, high = FARGATE_MEMORY
+        m.check_input(job.memory, f"try(tonumber({address}) >= {low} && tonumber({address}) <= {high}, false)",
+                      f"{job.memory.name} must be the job's memory in MiB, {low} to {high} (Fargate).")
 
 
 def _requirement(value: Any) -> Any:

@@ -111,7 +111,7 @@ def test_a_bad_input_fails_at_plan_with_the_modules_message(moto, tmp_path) -> N
     # one plan, every bad value at once: Terraform reports each input's own message
     bad = {"log_retention_days": 42, "kms_key_arn": "alias/mine", "permissions_boundary_arn": "Boundary",
            "role_path": "flows", "extra_policy_arns": ["arn:aws:s3:::bucket"], "tags": {"aws:owner": "me"},
-           "max_receive_count": 0}
+           "max_receive_count": 0, "vcpus": "3", "memory": "lots"}
     found = plan_error(tf, **bad)
     assert "var.log_retention_days is 42" in found
     for message in [
@@ -123,6 +123,8 @@ def test_a_bad_input_fails_at_plan_with_the_modules_message(moto, tmp_path) -> N
         "extra_policy_arns must be IAM policy ARNs",
         'tags: AWS takes at most 50 tags, each key 1-128 characters not starting with "aws:"',
         "max_receive_count must be a whole number from 1 to 1000",
+        "vcpus must be a Fargate vCPU count: 0.25, 0.5, 1, 2, 4, 8, 16.",
+        "memory must be the job's memory in MiB, 512 to 122880 (Fargate).",
     ]:
         assert message in found, message
     assert found.count("Invalid value for variable") == len(bad)
