@@ -23,8 +23,13 @@ from flowdsl.refs import (
     ACCOUNT_ID as ACCOUNT_ID,
     PARTITION as PARTITION,
     REGION as REGION,
+    Validation as Validation,
     Variable as Variable,
+    between as between,
     join as join,
+    length_between as length_between,
+    matches as matches,
+    one_of as one_of,
     var as var,
 )
 from flowdsl.states import (

@@ -123,7 +123,7 @@ def prepare_run(target: Any, *, input: Any = None, message: str | None = None,
         overrides = _checked_values(workflow, values or {}, values_label)
         if placeholders:
             for v in workflow.variables:
-                if v.default is None and not config.value_of(v.name)[0] and \
+                if v.required and not config.value_of(v.name)[0] and \
                         v.name not in overrides and f"var.{v.name}" not in overrides:
                     overrides[v.name] = f"<var.{v.name}>"
         ref_values = config.reference_values(workflow, compiled.definition, overrides)

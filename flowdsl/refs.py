@@ -7,6 +7,8 @@ Terraform as an interpolation, a local run or a test as a concrete value.
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any, Union
 
 import attrs
@@ -21,20 +23,165 @@ VARIABLE_TYPES = ("string", "number", "bool", "list(string)", "map(string)", "an
 
 
 @frozen
+class Validation:
+    """A ``validation`` block of a module input: Terraform refuses a value for which
+    ``condition`` (a Terraform expression that refers to the input as ``var.<name>``) is false,
+    at plan, with ``error_message``. The rules below (:func:`one_of`, :func:`between`,
+    :func:`length_between`, :func:`matches`) write the condition themselves, and flowdsl also
+    checks the variable's default against them at build time."""
+
+    condition: str
+    error_message: str
+
+    __attrs_post_init__ = check_fields
+
+    def terraform(self, name: str, nullable: bool, type_: str = "string") -> tuple[str, str]:
+        """(condition, error message) of the validation block of input ``name``."""
+        return self.condition, self.error_message
+
+
+def _values(value: Any) -> tuple[Any, ...]:
+    return tuple(value)
+
+
+@frozen
+class Rule:
+    """A validation flowdsl writes from what it means: ``kind`` is ``one_of`` (``args``: the
+    values allowed), ``between`` (a number from ``args[0]`` to ``args[1]``), ``length``
+    (a string, list or map of ``args[0]`` to ``args[1]`` characters or items) or ``regex``
+    (``args``: the pattern, matched whole, and what it describes)."""
+
+    kind: str = attrs.field(validator=attrs.validators.in_(("one_of", "between", "length", "regex")))
+    args: tuple[Any, ...] = attrs.field(converter=_values)
+
+    def condition(self, address: str) -> str:
+        if self.kind == "one_of":
+            return f"contains({_hcl(list(self.args))}, {address})"
+        if self.kind == "between":
+            low, high = self.args
+            return f"{address} >= {_hcl(low)} && {address} <= {_hcl(high)}"
+        if self.kind == "length":
+            low, high = self.args
+            return f"length({address}) >= {low} && length({address}) <= {high}"
+        return f"can(regex({_hcl('^(?:' + self.args[0] + ')$')}, {address}))"
+
+    def message(self, name: str, type_: str = "string") -> str:
+        if self.kind == "one_of":
+            shown = ", ".join(json.dumps(a) for a in self.args)
+            return f"{name} must be one of {shown}."
+        if self.kind == "between":
+            return f"{name} must be a number from {self.args[0]} to {self.args[1]}."
+        if self.kind == "length":
+            low, high = self.args
+            unit = "characters" if type_ == "string" else "items"
+            return f"{name} must have {low} to {high} {unit}."
+        return f"{name} must be {self.args[1]}."
+
+    def accepts(self, value: Any) -> bool | None:
+        """Whether ``value`` passes, as Terraform would decide; None when flowdsl cannot tell."""
+        if self.kind == "one_of":
+            return value in self.args
+        if self.kind == "between":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                return False
+            return self.args[0] <= value <= self.args[1]
+        if self.kind == "length":
+            if not isinstance(value, (str, list, tuple, dict)):
+                return None
+            return self.args[0] <= len(value) <= self.args[1]
+        if not isinstance(value, str):
+            return False
+        try:
+            return re.fullmatch(self.args[0], value) is not None
+        except re.error:
+            return None
+
+    @property
+    def max_length(self) -> int | None:
+        """The longest string this rule lets through, when it says."""
+        if self.kind == "length":
+            return int(self.args[1])
+        if self.kind == "one_of" and self.args and all(isinstance(a, str) for a in self.args):
+            return max(len(a) for a in self.args)
+        return None
+
+    def terraform(self, name: str, nullable: bool, type_: str = "string") -> tuple[str, str]:
+        """(condition, error message) of the validation block of input ``name``; with
+        ``nullable``, null passes (in try(): Terraform's || evaluates both sides)."""
+        condition = self.condition(f"var.{name}")
+        if nullable:
+            condition = f"var.{name} == null || try({condition}, false)"
+        return condition, self.message(name, type_)
+
+
+def _hcl(value: Any) -> str:
+    """A literal value in Terraform expression syntax (JSON is valid HCL for these)."""
+    text = json.dumps(value)
+    return text.replace("${", "$${").replace("%{", "%%{")
+
+
+def one_of(*values: Any) -> Rule:
+    """The input must be one of ``values``: ``Variable("level", validation=one_of("ALL", "ERROR"))``."""
+    return Rule("one_of", values)
+
+
+def between(low: float, high: float) -> Rule:
+    """A number input from ``low`` to ``high``, both included."""
+    return Rule("between", (low, high))
+
+
+def length_between(low: int, high: int) -> Rule:
+    """A string of ``low`` to ``high`` characters (a list or map: items). A name input with an
+    upper bound lets flowdsl check, at build time, every resource name built from it."""
+    return Rule("length", (low, high))
+
+
+def matches(pattern: str, what: str) -> Rule:
+    """A string that ``pattern`` (an RE2 regular expression, matched whole) matches;
+    ``what`` completes the error message: "<name> must be <what>"."""
+    return Rule("regex", (pattern, what))
+
+
+def _validations(value: Any) -> tuple[Any, ...]:
+    if isinstance(value, (Validation, Rule)):
+        return (value,)
+    return tuple(value)
+
+
+@frozen
 class Variable:
-    """A module input the deployer provides, declared once per workflow."""
+    """A module input the deployer provides, declared once per workflow.
+
+    Without a ``default`` the input is required, unless ``optional=True``: then it defaults
+    to null (Terraform's ``default = null``), for an input the module can do without.
+    ``nullable=False`` makes Terraform refuse null from the caller (the default applies
+    instead); ``sensitive=True`` hides the value in Terraform's output; ``validation`` is one
+    rule or a list of rules (:class:`Validation`, :func:`one_of`, :func:`between`,
+    :func:`length_between`, :func:`matches`), checked by Terraform at plan.
+    """
 
     name: str
     type: str = attrs.field(default="string", validator=attrs.validators.in_(VARIABLE_TYPES))
     default: Any = None
     description: str | None = None
     sensitive: bool = False
+    nullable: bool | None = attrs.field(default=None, kw_only=True)
+    optional: bool = attrs.field(default=False, kw_only=True)
+    validation: tuple[Union[Validation, Rule], ...] = attrs.field(
+        factory=tuple, kw_only=True, converter=_validations)
 
     __attrs_post_init__ = check_fields
 
     @property
     def required(self) -> bool:
-        return self.default is None
+        return self.default is None and not self.optional
+
+    @property
+    def max_length(self) -> int | None:
+        """The longest value the input's rules allow, when one says."""
+        found = [r.max_length for r in self.validation if isinstance(r, Rule)]
+        known = [n for n in found if n is not None]
+        return min(known) if known else None
 
 
 class Ref:

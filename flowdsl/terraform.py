@@ -21,7 +21,7 @@ from flowdsl.deployments.registry import kind_of, known
 from flowdsl.errors import Diagnostic, nearest_source
 from flowdsl.iam import Allow, merge, review
 from flowdsl.refs import (ACCOUNT_ID, PARTITION, REGION, Join, Ref, ResourceAttr,
-                          StateMachineArn, join)
+                          Rule, StateMachineArn, Var, Variable, join, matches)
 from flowdsl.placeholders import (describe_number, dumps, escape, imprecise_numbers,
                                   refs_with_paths, template)
 from flowdsl.states import State, Workflow, iter_states
@@ -42,7 +42,35 @@ LIMITS = {
 }
 
 # Module inputs every deployment has, beside the workflow's own variables and its kind's.
-SETTINGS = ("kms_key_arn", "log_retention_days", "tracing_enabled")
+SETTINGS = ("kms_key_arn", "log_retention_days", "tracing_enabled", "tags",
+            "permissions_boundary_arn", "role_path", "extra_policy_arns")
+
+# The hashicorp/aws provider versions the module is written for: 5.x has
+# data.aws_region.current.name, which 6.0 deprecates in favour of .region.
+PROVIDER_VERSION = ">= 5.0, < 6.0"
+
+# Resource types whose schema has ``tags`` (hashicorp/aws 5.x): every one the module creates
+# gets the module input ``tags``. A provider's ``default_tags`` cannot be set from a child
+# module, so each resource is tagged. tests/terraform/test_tf_module_conventions.py checks
+# this set against the provider's schema.
+TAGGABLE = frozenset({
+    "aws_batch_job_definition", "aws_cloudwatch_event_rule", "aws_cloudwatch_log_group",
+    "aws_cloudwatch_metric_alarm", "aws_ecs_task_definition", "aws_iam_policy", "aws_iam_role",
+    "aws_pipes_pipe", "aws_scheduler_schedule_group", "aws_sfn_state_machine", "aws_sns_topic",
+    "aws_sqs_queue",
+})
+
+# CloudWatch Logs' retention periods (PutRetentionPolicy; 0: never expire, as the provider has it).
+RETENTION_DAYS = (0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
+                  2192, 2557, 2922, 3288, 3653)
+
+# ARN shapes of the module's ARN inputs (RE2, matched whole).
+_PARTITION = r"arn:aws[a-z-]*"
+KMS_KEY_ARN = _PARTITION + r":kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/[A-Za-z0-9/_-]+"
+POLICY_ARN = _PARTITION + r":iam::([0-9]{12}|aws):policy/([!-~]*/)?[A-Za-z0-9+=,.@_-]{1,128}"
+STATE_MACHINE_ARN = _PARTITION + r":states:[a-z0-9-]+:[0-9]{12}:stateMachine:[A-Za-z0-9_-]{1,80}"
+# An IAM path: "/" or "/a/b/" (printable ASCII between), at most 512 characters.
+ROLE_PATH = r"/|/[!-~]{0,510}/"
 
 
 @attrs.frozen
@@ -80,6 +108,36 @@ def min_length(value: Any) -> int:
     return len(value) if isinstance(value, str) else 0
 
 
+def max_length(value: Any, declared: dict[str, Variable]) -> int | None:
+    """The longest a name can get, when every part's is known: literal text, the account id,
+    and inputs whose rules bound their length (``length_between``, ``one_of``)."""
+    parts = value.parts if isinstance(value, Join) else (value,)
+    total = 0
+    for p in parts:
+        if isinstance(p, str):
+            total += len(p)
+        elif p == ACCOUNT_ID:
+            total += 12
+        elif isinstance(p, Var) and p.name in declared and declared[p.name].max_length is not None:
+            total += declared[p.name].max_length or 0
+        else:
+            return None
+    return total
+
+
+def hcl_text(value: Any) -> str:
+    """A name (text, a reference or a join) as a Terraform expression of type string."""
+    if isinstance(value, str):
+        return '"' + escape(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if not isinstance(value, Join):
+        return value.address
+    out = []
+    for p in value.parts:
+        out.append(escape(p).replace("\\", "\\\\").replace('"', '\\"') if isinstance(p, str)
+                   else "${" + p.address + "}")
+    return '"' + "".join(out) + '"'
+
+
 def shown(value: Any) -> str:
     return template(value) if isinstance(value, Ref) else str(value)
 
@@ -97,9 +155,11 @@ class Module:
         self.files: dict[str, dict[str, Any]] = {}
         self.owners: dict[tuple[str, str, str], str] = {}  # block -> the file holding it
         self.origins: dict[tuple[str, str, str], tuple[str, str | None]] = {}  # (owner, source)
+        self.given: dict[tuple[str, str, str], dict[str, Any]] = {}  # as the contributor gave it
         self.diagnostics: list[Diagnostic] = []
         self.uses: list[tuple[str, Ref]] = []  # references that rendering turns into Expr
         self.outputs: dict[str, Any] = {}  # what integrations add to outputs.tf.json
+        self.input_checks: dict[str, list[tuple[str, str]]] = {}  # input -> (condition, message)
 
     def error(self, code: str, path: str, message: str, source: str | None) -> None:
         self.diagnostics.append(Diagnostic(code, path, message, source))
@@ -108,21 +168,84 @@ class Module:
               owner: str, source: str | None = None) -> ResourceAttr:
         key = (kind, type_, name)
         if key in self.owners:
-            existing = self.files[self.owners[key]][kind][type_][name]
-            if existing != body:
+            if self.given[key] != body:
                 self.error("duplicate-resource", owner,
                            f"{type_}.{name} would be created twice, with different settings",
                            source)
             return addr(type_, name, "arn")
         self.owners[key] = file
         self.origins[key] = (owner, source)
-        limit = self.limits.get(type_)
-        if limit and kind == "resource" and "name" in body and min_length(body["name"]) > limit:
-            self.error("name-too-long", owner,
-                       f"{type_} name {shown(body['name'])!r} is at least "
-                       f"{min_length(body['name'])} characters; AWS allows {limit}", source)
+        self.given[key] = body
+        if kind == "resource":
+            body = self.conventions(type_, name, body, owner, source)
         self.files.setdefault(file, {}).setdefault(kind, {}).setdefault(type_, {})[name] = body
+        if kind == "resource" and type_ == "aws_iam_role":
+            self.extra_policies(file, name, owner, source)
         return addr(type_, name, "arn")
+
+    def conventions(self, type_: str, name: str, body: dict[str, Any], owner: str,
+                    source: str | None) -> dict[str, Any]:
+        """What every resource of the module gets, whoever adds it: the module input ``tags``
+        on each taggable type; on each role the permissions boundary and the path; and a
+        name-length check at build time where the name's parts are known, else at plan (a
+        precondition naming the inputs to shorten)."""
+        body = dict(body)
+        if type_ in TAGGABLE and "tags" not in body:
+            body["tags"] = Expr("var.tags")
+        if type_ == "aws_iam_role":
+            body.setdefault("path", Expr("var.role_path"))
+            body.setdefault("permissions_boundary", Expr("var.permissions_boundary_arn"))
+        limit = self.limits.get(type_)
+        if limit and "name" in body:
+            self.check_name(type_, name, body, limit, owner, source)
+        return body
+
+    def check_name(self, type_: str, name: str, body: dict[str, Any], limit: int, owner: str,
+                   source: str | None) -> None:
+        value = body["name"]
+        declared = {v.name: v for v in self.workflow.variables}
+        where = f"workflow {self.workflow.name!r}: {type_}.{name}"
+        low, high = min_length(value), max_length(value, declared)
+        if low > limit:
+            self.error("name-too-long", owner,
+                       f"{where}: the name {shown(value)!r} is at least {low} characters; "
+                       f"AWS allows {limit}", source)
+            return
+        if high is not None and high > limit:
+            bounded = sorted(p.name for p in (value.parts if isinstance(value, Join) else ())
+                             if isinstance(p, Var) and p.name in declared
+                             and declared[p.name].max_length is not None)
+            self.error("name-too-long", owner,
+                       f"{where}: the name {shown(value)!r} can be {high} characters long "
+                       f"with the longest values {', '.join(bounded)} allow; AWS allows {limit}: "
+                       "lower their length_between() bound or shorten the literal parts", source)
+            return
+        if high is not None or not isinstance(value, Ref):
+            return
+        inputs = sorted({p.name for p in value.leaves() if isinstance(p, Var)})
+        text = hcl_text(value)
+        lifecycle = body["lifecycle"] = dict(body.get("lifecycle", {}))
+        lifecycle["precondition"] = [*lifecycle.get("precondition", ()), {
+            "condition": Expr(f"length({text}) <= {limit}"),
+            "error_message": Literal(
+                f"{type_}.{name}: the name \"{template(value)}\" is ${{length({text})}} "
+                f"characters; AWS allows {limit}"
+                + (f": shorten {' or '.join(inputs)}." if inputs else ".")),
+        }]
+
+    def extra_policies(self, file: str, role: str, owner: str, source: str | None) -> None:
+        """The managed policies of the module input ``extra_policy_arns``, attached to ``role``."""
+        self.resource(file, "aws_iam_role_policy_attachment", f"{role}_extra", {
+            "count": Expr("length(var.extra_policy_arns)"),
+            "role": Expr(f"aws_iam_role.{role}.name"),
+            "policy_arn": Expr("var.extra_policy_arns[count.index]"),
+        }, owner, source)
+
+    def check_input(self, ref: Any, condition: str, message: str) -> None:
+        if isinstance(ref, Var):
+            rules = self.input_checks.setdefault(ref.name, [])
+            if (condition, message) not in rules:
+                rules.append((condition, message))
 
     def local(self, file: str, name: str, value: Any, owner: str) -> Expr:
         self.block(file, "locals", "", name, value, owner)
@@ -211,6 +334,11 @@ XRAY = Allow(("xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelem
 def state_machine_piece(m: Module) -> None:
     d, src = m.deployment, m.deployment.source
     group_name = d.logging.group_name or join("/aws/vendedlogs/states/", d.resource_name)
+    if d.logging.retention_days not in RETENTION_DAYS or isinstance(d.logging.retention_days, bool):
+        m.error("bad-retention", "deployment.logging.retention_days",
+                f"workflow {m.workflow.name!r}: CloudWatch Logs keeps logs for one of "
+                f"{', '.join(map(str, RETENTION_DAYS))} days, not {d.logging.retention_days!r}",
+                src)
     m.resource("state_machine.tf.json", "aws_cloudwatch_log_group", "state_machine", {
         "name": group_name,
         "retention_in_days": Expr("var.log_retention_days"),
@@ -255,37 +383,115 @@ def state_machine_piece(m: Module) -> None:
     }, "deployment", src)
 
 
+def variable_body(v: Variable) -> dict[str, Any]:
+    """A workflow's own variable, as Terraform declares it."""
+    body: dict[str, Any] = {"type": v.type}
+    if v.description:
+        body["description"] = Literal(v.description)
+    if v.default is not None:
+        body["default"] = Literal(v.default)
+    elif v.optional:
+        body["default"] = None
+    if v.sensitive:
+        body["sensitive"] = True
+    if v.nullable is not None:
+        body["nullable"] = v.nullable
+    if v.validation:
+        nullable = v.optional and v.nullable is not False
+        body["validation"] = [_block(*r.terraform(v.name, nullable, v.type)) for r in v.validation]
+    return body
+
+
+def _block(condition: str, message: str) -> dict[str, Any]:
+    """A ``validation`` block: the condition is an expression, the message a template."""
+    return {"condition": Expr(condition), "error_message": message}
+
+
+def _rules(name: str, *rules: Rule, nullable: bool = False) -> list[dict[str, Any]]:
+    return [_block(*r.terraform(name, nullable)) for r in rules]
+
+
+def settings(m: Module) -> dict[str, dict[str, Any]]:
+    """The inputs every module has, with AWS's limits as validations."""
+    d = m.deployment
+    kind = kind_of(d)
+    return {
+        "kms_key_arn": {
+            "type": "string", "default": None,
+            "description": f"KMS key for {kind.encrypts if kind else 'the state machine'}; "
+                           "null uses AWS-managed encryption",
+            "validation": _rules("kms_key_arn", matches(KMS_KEY_ARN, "a KMS key ARN "
+                                 "(arn:<partition>:kms:<region>:<account>:key/<id>) or null"),
+                                 nullable=True)},
+        "log_retention_days": {
+            "type": "number", "default": d.logging.retention_days, "nullable": False,
+            "description": "Retention of the state machine's log group, in days (0: never expire)",
+            "validation": [_block(
+                f"contains({list(RETENTION_DAYS)}, var.log_retention_days)".replace(" ", ""),
+                "log_retention_days must be a retention CloudWatch Logs offers: "
+                + ", ".join(map(str, RETENTION_DAYS)) + ".")]},
+        "tracing_enabled": {"type": "bool", "default": d.tracing, "nullable": False,
+                            "description": "X-Ray tracing of executions"},
+        "tags": {
+            "type": "map(string)", "default": {}, "nullable": False,
+            "description": "Tags for every resource of the module that takes tags",
+            "validation": [_block(
+                "length(var.tags) <= 50 && alltrue([for k, v in var.tags : "
+                "length(k) >= 1 && length(k) <= 128 && length(v) <= 256 && "
+                "!startswith(lower(k), \"aws:\")])",
+                "tags: AWS takes at most 50 tags, each key 1-128 characters not starting with "
+                "\"aws:\", each value at most 256 characters.")]},
+        "permissions_boundary_arn": {
+            "type": "string", "default": None,
+            "description": "ARN of the managed policy set as the permissions boundary of every "
+                           "role the module creates; null: none",
+            "validation": _rules("permissions_boundary_arn", matches(
+                POLICY_ARN, "an IAM policy ARN (arn:<partition>:iam::<account>:policy/<name>) "
+                "or null"), nullable=True)},
+        "role_path": {
+            "type": "string", "default": "/", "nullable": False,
+            "description": "IAM path of every role the module creates",
+            "validation": _rules("role_path", matches(ROLE_PATH, "an IAM path: \"/\", or "
+                                 "\"/\" and printable ASCII ending with \"/\", at most 512 "
+                                 "characters"))},
+        "extra_policy_arns": {
+            "type": "list(string)", "default": [], "nullable": False,
+            "description": "ARNs of managed policies attached to every role the module creates, "
+                           "beside the policies it derives",
+            "validation": [_block(
+                "alltrue([for arn in var.extra_policy_arns : "
+                f"can(regex({hcl_text('^(?:' + POLICY_ARN + ')$')}, arn))])",
+                "extra_policy_arns must be IAM policy ARNs "
+                "(arn:<partition>:iam::<account>:policy/<name>).")]},
+    }
+
+
 def variables_piece(m: Module) -> None:
     d = m.deployment
     kind = kind_of(d)
-    settings = {**(kind.variables(d) if kind else {}), **versions.variables(d), **alarms.variables(d)}
+    own = {**(kind.variables(d) if kind else {}), **versions.variables(d), **alarms.variables(d)}
     out: dict[str, Any] = {}
     for v in m.workflow.variables:
-        if v.name in SETTINGS or v.name in settings:
+        if v.name in SETTINGS or v.name in own:
             m.error("variable-clash", f"variables.{v.name}",
                     f"variable {v.name!r} is a setting every {kind.name if kind else ''} job module "
                     "has; rename it", m.workflow.source)
             continue
-        body: dict[str, Any] = {"type": v.type}
-        if v.description:
-            body["description"] = Literal(v.description)
-        if v.default is not None:
-            body["default"] = Literal(v.default)
-        if v.sensitive:
-            body["sensitive"] = True
-        out[v.name] = body
-    out["kms_key_arn"] = {"type": "string", "default": None, "description":
-                          f"KMS key for {kind.encrypts if kind else 'the state machine'}; "
-                          "null uses AWS-managed encryption"}
-    out["log_retention_days"] = {"type": "number", "default": d.logging.retention_days,
-                                 "description": "Retention of the state machine's log group"}
-    out["tracing_enabled"] = {"type": "bool", "default": d.tracing,
-                              "description": "X-Ray tracing of executions"}
-    out.update(settings)
+        out[v.name] = variable_body(v)
+        for condition, message in m.input_checks.get(v.name, ()):
+            if not v.required and v.default is None:  # an optional input: null passes
+                condition = f"var.{v.name} == null || try({condition}, false)"
+            out[v.name].setdefault("validation", []).append(_block(condition, message))
+    out.update(settings(m))
+    out.update(own)
     for ref in workflow_refs(m):
-        out[ref.variable] = {"type": "string", "description":
-                             f"ARN of the state machine of workflow {ref.workflow!r} "
-                             f"(its module's state_machine_arn output)"}
+        out[ref.variable] = {
+            "type": "string", "nullable": False,
+            "description": f"ARN of the state machine of workflow {ref.workflow!r} "
+                           f"(its module's state_machine_arn output)",
+            "validation": _rules(ref.variable, matches(
+                STATE_MACHINE_ARN, "a state machine ARN (arn:<partition>:states:<region>:"
+                "<account>:stateMachine:<name>)"))}
     m.files["variables.tf.json"] = {"variable": out}
 
 
@@ -298,14 +504,23 @@ def workflow_refs(m: Module) -> list[StateMachineArn]:
 
 def outputs_piece(m: Module) -> None:
     out: dict[str, Any] = {
-        "state_machine_arn": {"value": addr("aws_sfn_state_machine", "state_machine", "arn")},
-        "state_machine_name": {"value": addr("aws_sfn_state_machine", "state_machine", "name")},
-        "log_group_name": {"value": addr("aws_cloudwatch_log_group", "state_machine", "name")},
+        "state_machine_arn": {"value": addr("aws_sfn_state_machine", "state_machine", "arn"),
+                              "description": "ARN of the state machine"},
+        "state_machine_name": {"value": addr("aws_sfn_state_machine", "state_machine", "name"),
+                               "description": "Name of the state machine"},
+        "state_machine_role_arn": {"value": addr("aws_iam_role", "state_machine", "arn"),
+                                   "description": "ARN of the IAM role the state machine runs as"},
+        "log_group_name": {"value": addr("aws_cloudwatch_log_group", "state_machine", "name"),
+                           "description": "Name of the state machine's CloudWatch log group"},
     }
     kind = kind_of(m.deployment)
     if kind is not None:
         out.update(kind.outputs(m))
     out.update(m.outputs)
+    roles = sorted(n for (k, t, n) in m.owners if (k, t) == ("resource", "aws_iam_role"))
+    out["role_arns"] = {"value": {n: addr("aws_iam_role", n, "arn") for n in roles},
+                        "description": "ARN of every IAM role the module creates, by its "
+                                       "Terraform name"}
     m.files["outputs.tf.json"] = {"output": out}
 
 
@@ -319,7 +534,7 @@ def assemble(workflow: Workflow, compiled: Compiled) -> Module:
         return m
     m.files["main.tf.json"] = {
         "terraform": {"required_version": ">= 1.5", "required_providers": {
-            "aws": {"source": "hashicorp/aws", "version": ">= 5.0"}}},
+            "aws": {"source": "hashicorp/aws", "version": PROVIDER_VERSION}}},
         "data": {"aws_caller_identity": {"current": {}}, "aws_region": {"current": {}},
                  "aws_partition": {"current": {}}},
     }

@@ -63,10 +63,18 @@ class Module(Protocol):
 
     def resource(self, file: str, type_: str, name: str, body: dict[str, Any], owner: str,
                  source: str | None = None) -> ResourceAttr:
-        """Add ``resource.<type>.<name>``; the same block twice is one, two different ones an error."""
+        """Add ``resource.<type>.<name>``; the same block twice is one, two different ones an error.
+        Every resource gets the module's conventions without asking: the ``tags`` input on a
+        type that takes tags, the permissions boundary, path and extra policies on a role, and
+        a check of its ``name`` against the type's AWS limit (at build time, or at plan)."""
 
     def local(self, file: str, name: str, value: Any, owner: str) -> Expr:
         """Add ``locals.<name>`` and return ``local.<name>``."""
+
+    def check_input(self, ref: Any, condition: str, message: str) -> None:
+        """When ``ref`` is a module input (``var(...)``), validate it at plan: ``condition`` is a
+        Terraform expression over ``ref.address``, ``message`` the error Terraform shows. For an
+        input that feeds a field whose values AWS limits (a Fargate job's vCPUs)."""
 
     def policy_document(self, file: str, name: str, statements: tuple[Allow, ...], owner: str,
                         extra: dict[str, Any] | None = None) -> Expr:

@@ -8,13 +8,14 @@ task brings, such as a job definition), the path in the model.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 
 from flowdsl.errors import Diagnostic, FlowError, did_you_mean, nearest_source
-from flowdsl.refs import Ref, Var
+from flowdsl.refs import Ref, Validation, Var, Variable
 from flowdsl.placeholders import refs_with_paths
 from flowdsl.states import State, Workflow, iter_states
 from flowdsl.strict_json import JsonValueError, check_value, loads
@@ -53,6 +54,7 @@ def check_variables(workflow: Workflow, definition: Any, sources: Mapping[str, s
             except JsonValueError as e:
                 out.append(Diagnostic("bad-variable", f"variables.{v.name}.default",
                                       f"variable {v.name!r}: {e}", workflow.source))
+        out += _check_declaration(v, workflow.source)
         if v.name in declared:
             out.append(Diagnostic("duplicate-variable", f"variables.{v.name}",
                                   f"variable {v.name!r} is declared twice", workflow.source))
@@ -64,6 +66,52 @@ def check_variables(workflow: Workflow, definition: Any, sources: Mapping[str, s
                                   f"var({ref.name!r}) is not declared in the workflow's variables "
                                   f"(declared: {known}){did_you_mean(ref.name, declared).hint}",
                                   ref.source or source))
+    return out
+
+
+# The variable types each rule can test.
+_RULE_TYPES = {"between": ("number",), "regex": ("string",),
+               "length": ("string", "list(string)", "map(string)")}
+
+
+def _check_declaration(v: Variable, source: str | None) -> list[Diagnostic]:
+    """A declaration Terraform would refuse, or whose default its own rules refuse."""
+    out: list[Diagnostic] = []
+    path = f"variables.{v.name}"
+    if v.optional and v.default is None and v.nullable is False:
+        out.append(Diagnostic("bad-variable", f"{path}.nullable",
+                              f"variable {v.name!r}: optional=True defaults it to null, which "
+                              "nullable=False forbids; give it a default instead", source))
+    for i, rule in enumerate(v.validation):
+        here = f"{path}.validation[{i}]"
+        if isinstance(rule, Validation):
+            if not re.search(rf"\bvar\.{re.escape(v.name)}\b", rule.condition):
+                out.append(Diagnostic("bad-validation", here,
+                                      f"variable {v.name!r}: the condition {rule.condition!r} "
+                                      f"must refer to var.{v.name}", source))
+            if not rule.error_message.strip():
+                out.append(Diagnostic("bad-validation", here,
+                                      f"variable {v.name!r}: the validation needs an error "
+                                      "message", source))
+            continue
+        types = _RULE_TYPES.get(rule.kind)
+        if types is not None and v.type not in (*types, "any"):
+            out.append(Diagnostic("bad-validation", here,
+                                  f"variable {v.name!r} is of type {v.type}; {rule.message(v.name, v.type)!r} "
+                                  f"tests a {' or '.join(types)}", source))
+            continue
+        if rule.kind == "regex":
+            try:
+                re.compile(rule.args[0])
+            except re.error as e:
+                out.append(Diagnostic("bad-validation", here,
+                                      f"variable {v.name!r}: {rule.args[0]!r} is not a regular "
+                                      f"expression ({e})", source))
+                continue
+        if v.default is not None and rule.accepts(v.default) is False:
+            out.append(Diagnostic("bad-variable", f"{path}.default",
+                                  f"variable {v.name!r}: its default {v.default!r} fails its own "
+                                  f"validation: {rule.message(v.name, v.type)}", source))
     return out
 
 

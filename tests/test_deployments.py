@@ -77,11 +77,15 @@ def test_a_kind_registered_outside_flowdsl_builds_and_runs(topic_kind) -> None:
     files = tf(wf)
     assert sorted(files) == ["iam.tf.json", "main.tf.json", "outputs.tf.json", "state_machine.tf.json",
                              "topic.tf.json", "variables.tf.json"]
-    assert files["topic.tf.json"]["resource"]["aws_sns_topic"]["jobs"] == {"name": "jobs"}
-    assert sorted(files["outputs.tf.json"]["output"]) == ["log_group_name", "state_machine_arn",
-                                                          "state_machine_name", "topic_arn"]
-    assert sorted(files["variables.tf.json"]["variable"]) == ["kms_key_arn", "log_retention_days",
-                                                              "topic_enabled", "tracing_enabled"]
+    # the kind's resources get the module's conventions too (an SNS topic takes tags)
+    assert files["topic.tf.json"]["resource"]["aws_sns_topic"]["jobs"] == {"name": "jobs",
+                                                                           "tags": "${var.tags}"}
+    assert sorted(files["outputs.tf.json"]["output"]) == ["log_group_name", "role_arns", "state_machine_arn",
+                                                          "state_machine_name", "state_machine_role_arn",
+                                                          "topic_arn"]
+    assert sorted(files["variables.tf.json"]["variable"]) == [
+        "extra_policy_arns", "kms_key_arn", "log_retention_days", "permissions_boundary_arn", "role_path",
+        "tags", "topic_enabled", "tracing_enabled"]
     assert execution_input(wf.deployment, request("message", "hi")) == {"Records": [{"Sns": {"Message": "hi"}}]}
     with pytest.raises(FlowError, match=r"^--scheduled does not fit a TopicJob, which is started by an SNS "
                                         r"message; build its input with --message$"):
@@ -156,8 +160,8 @@ def test_a_kind_registered_outside_flowdsl_brings_its_option_scaffold_and_exampl
 
     # its name limit is checked
     long = Workflow("notes", states=[Pass("P")], deployment=NoticeJob("notes", topic_name="t" * 257))
-    assert diagnostics(long) == [f"deployment.topic_name: aws_sns_topic name {'t' * 257!r} is at least 257 "
-                                 "characters; AWS allows 256"]
+    assert diagnostics(long) == [f"deployment.topic_name: workflow 'notes': aws_sns_topic.notices: the name "
+                                 f"{'t' * 257!r} is at least 257 characters; AWS allows 256"]
 
     # `flowdsl new --kind notice` writes a pipeline whose own tests pass (run here, in this process,
     # where the kind is registered), and `flowdsl run --notice` runs it
@@ -184,7 +188,7 @@ def test_a_kind_registered_outside_flowdsl_brings_its_option_scaffold_and_exampl
     drawn = find(workflows(max_states=2, deployment=True), lambda w: isinstance(w.deployment, NoticeJob),
                  settings=settings(database=None, max_examples=500, suppress_health_check=list(HealthCheck)))
     assert json.loads(build(drawn).files["topic.tf.json"])["resource"]["aws_sns_topic"]["notices"] == \
-        {"name": drawn.deployment.topic_name}
+        {"name": drawn.deployment.topic_name, "tags": "${var.tags}"}
 
 
 def test_an_unknown_deployment_is_one_error() -> None:
@@ -208,8 +212,10 @@ def test_a_bare_state_machine_has_no_trigger() -> None:
     assert sorted(files) == ["iam.tf.json", "main.tf.json", "outputs.tf.json", "state_machine.tf.json",
                              "variables.tf.json"]
     assert sorted(blocks(files, "resource")["aws_iam_role"]) == ["state_machine"]
-    assert sorted(files["outputs.tf.json"]["output"]) == ["log_group_name", "state_machine_arn",
-                                                          "state_machine_name"]
+    assert sorted(files["outputs.tf.json"]["output"]) == ["log_group_name", "role_arns", "state_machine_arn",
+                                                          "state_machine_name", "state_machine_role_arn"]
+    assert files["outputs.tf.json"]["output"]["role_arns"]["value"] == {
+        "state_machine": "${aws_iam_role.state_machine.arn}"}
     assert files["variables.tf.json"]["variable"]["kms_key_arn"]["description"] == \
         "KMS key for the log group and the state machine; null uses AWS-managed encryption"
 
@@ -316,7 +322,13 @@ def test_the_schedule_its_group_role_and_dead_letter_queue() -> None:
     assert s["schedule_expression"] == "cron(0 3 * * ? *)" and s["schedule_expression_timezone"] == "Asia/Tokyo"
     assert s["flexible_time_window"] == {"mode": "FLEXIBLE", "maximum_window_in_minutes": 30}
     assert s["group_name"] == "${aws_scheduler_schedule_group.schedule.name}"
-    assert res["aws_scheduler_schedule_group"]["schedule"] == {"name": "${var.stage}-w"}
+    group = res["aws_scheduler_schedule_group"]["schedule"]
+    assert (group["name"], group["tags"]) == ("${var.stage}-w", "${var.tags}")
+    # the stage's length is unknown until plan: a precondition checks the name then
+    [check] = group["lifecycle"]["precondition"]
+    assert check["condition"] == '${length("${var.stage}-w") <= 64}'
+    assert check["error_message"] == ('aws_scheduler_schedule_group.schedule: the name "${var.stage}-w" is '
+                                      '${length("${var.stage}-w")} characters; AWS allows 64: shorten stage.')
     assert s["state"] == '${var.schedule_enabled ? "ENABLED" : "DISABLED"}' and s["description"] == "nightly"
     assert s["target"]["arn"] == "${aws_sfn_state_machine.state_machine.arn}"
     assert s["target"]["dead_letter_config"] == {"arn": "${aws_sqs_queue.dlq.arn}"}
@@ -336,8 +348,9 @@ def test_the_schedule_its_group_role_and_dead_letter_queue() -> None:
                     "${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}"
                     ":schedule-group/${aws_scheduler_schedule_group.schedule.name}"]}]
     assert sorted(files["outputs.tf.json"]["output"]) == [
-        "dlq_arn", "dlq_url", "log_group_name", "schedule_arn", "schedule_group_name", "schedule_name",
-        "scheduler_role_arn", "state_machine_arn", "state_machine_name"]
+        "dlq_arn", "dlq_url", "log_group_name", "role_arns", "schedule_arn", "schedule_group_name",
+        "schedule_name", "scheduler_role_arn", "state_machine_arn", "state_machine_name",
+        "state_machine_role_arn"]
 
 
 def test_an_existing_group_and_no_dead_letter_queue() -> None:
@@ -427,7 +440,7 @@ def test_the_rule_target_role_and_dead_letter_queue() -> None:
     rule = res["aws_cloudwatch_event_rule"]["rule"]
     assert rule == {"name": "up", "event_bus_name": "default", "description": "uploads",
                     "event_pattern": "${jsonencode(local.event_pattern)}",
-                    "state": '${var.rule_enabled ? "ENABLED" : "DISABLED"}'}
+                    "state": '${var.rule_enabled ? "ENABLED" : "DISABLED"}', "tags": "${var.tags}"}
     assert files["events.tf.json"]["locals"]["event_pattern"]["detail"]["bucket"] == {"name": ["${var.bucket}"]}
     target = res["aws_cloudwatch_event_target"]["state_machine"]
     assert target["input_transformer"] == {"input_paths": {"key": "$.detail.object.key"},
@@ -438,8 +451,8 @@ def test_the_rule_target_role_and_dead_letter_queue() -> None:
     assert [(p["actions"], p["resources"]) for p in policy] == [
         (["states:StartExecution"], ["${aws_sfn_state_machine.state_machine.arn}"])]
     assert sorted(files["outputs.tf.json"]["output"]) == [
-        "dlq_arn", "dlq_url", "events_role_arn", "log_group_name", "rule_arn", "rule_name",
-        "state_machine_arn", "state_machine_name"]
+        "dlq_arn", "dlq_url", "events_role_arn", "log_group_name", "role_arns", "rule_arn", "rule_name",
+        "state_machine_arn", "state_machine_name", "state_machine_role_arn"]
 
 
 def test_any_pattern_on_a_named_bus() -> None:
@@ -580,9 +593,14 @@ def test_another_workflows_arn_is_a_module_input() -> None:
     definition = json.loads(art.files["caller.asl.json"])
     assert definition["States"]["StartWorker"]["Parameters"]["StateMachineArn"] == "${var.worker_state_machine_arn}"
     variables = json.loads(art.files["variables.tf.json"])["variable"]
-    assert variables["worker_state_machine_arn"] == {
-        "type": "string",
+    arn = variables["worker_state_machine_arn"]
+    assert {k: arn[k] for k in ("type", "nullable", "description")} == {
+        "type": "string", "nullable": False,
         "description": "ARN of the state machine of workflow 'worker' (its module's state_machine_arn output)"}
+    # checked at plan: an ARN of a state machine, not any string
+    [rule] = arn["validation"]
+    assert rule["condition"].startswith("${can(regex(") and "stateMachine:" in rule["condition"]
+    assert rule["error_message"].startswith("worker_state_machine_arn must be a state machine ARN")
 
 
 def test_another_workflows_arn_resolves_in_a_local_run() -> None:

@@ -37,7 +37,7 @@ def test_build_a_folder_builds_every_workflow_file_under_it(tmp_path: Path) -> N
     out = tmp_path / "out"
     r = flowdsl("build", str(src), "--out", str(out))
     assert r.returncode == 0, r.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["api", "extra", "uploads", "worker"]
+    assert sorted(p.name for p in out.iterdir()) == ["api", "crunch", "extra", "uploads", "worker"]
     # uploads imports worker (to start it), and builds only itself
     assert sorted(p.name for p in (out / "uploads").iterdir() if not p.name.startswith(".")) == [
         "events.tf.json", "iam.tf.json", "main.tf.json", "outputs.tf.json", "state_machine.tf.json",

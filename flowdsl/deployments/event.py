@@ -306,7 +306,7 @@ def _terraform(m: Module) -> None:
 
 
 def _variables(d: EventJob) -> dict[str, dict[str, Any]]:
-    return {"rule_enabled": {"type": "bool", "default": True,
+    return {"rule_enabled": {"type": "bool", "default": True, "nullable": False,
                              "description": "Whether the rule starts executions (false: DISABLED)"}}
 
 
@@ -334,13 +334,19 @@ def _alarms(m: Module) -> list[Metric]:
 
 def _outputs(m: Module) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "rule_arn": {"value": addr("aws_cloudwatch_event_rule", "rule", "arn")},
-        "rule_name": {"value": addr("aws_cloudwatch_event_rule", "rule", "name")},
-        "events_role_arn": {"value": addr("aws_iam_role", "events", "arn")},
+        "rule_arn": {"value": addr("aws_cloudwatch_event_rule", "rule", "arn"),
+                     "description": "ARN of the EventBridge rule that starts executions"},
+        "rule_name": {"value": addr("aws_cloudwatch_event_rule", "rule", "name"),
+                      "description": "Name of the EventBridge rule"},
+        "events_role_arn": {"value": addr("aws_iam_role", "events", "arn"),
+                            "description": "ARN of the IAM role the rule's target starts "
+                                           "executions as"},
     }
     if m.deployment.dead_letter_queue:
-        out["dlq_arn"] = {"value": addr("aws_sqs_queue", "dlq", "arn")}
-        out["dlq_url"] = {"value": addr("aws_sqs_queue", "dlq", "url")}
+        out["dlq_arn"] = {"value": addr("aws_sqs_queue", "dlq", "arn"),
+                          "description": "ARN of the rule target's dead-letter queue"}
+        out["dlq_url"] = {"value": addr("aws_sqs_queue", "dlq", "url"),
+                          "description": "URL of the rule target's dead-letter queue"}
     return out
 
 

@@ -129,8 +129,12 @@ def _terraform(m: Module) -> None:
 
 def _variables(d: OnDemandJob) -> dict[str, dict[str, Any]]:
     return {"max_receive_count": {
-        "type": "number", "default": d.queue.max_receive_count if d.queue else 5,
-        "description": "Receives before a message moves to the dead-letter queue"}}
+        "type": "number", "default": d.queue.max_receive_count if d.queue else 5, "nullable": False,
+        "description": "Receives before a message moves to the dead-letter queue",
+        "validation": [{"condition": Expr("var.max_receive_count >= 1 && var.max_receive_count <= 1000 "
+                                          "&& floor(var.max_receive_count) == var.max_receive_count"),
+                        "error_message": "max_receive_count must be a whole number from 1 to "
+                                         "1000 (SQS's maxReceiveCount)."}]}}
 
 
 def _alarms(m: Module) -> list[Metric]:
@@ -150,10 +154,18 @@ def _outputs(m: Module) -> dict[str, Any]:
     if m.deployment.queue is None:
         return {}
     return {
-        "queue_url": {"value": addr("aws_sqs_queue", "queue", "url")},
-        "queue_arn": {"value": addr("aws_sqs_queue", "queue", "arn")},
-        "dlq_url": {"value": addr("aws_sqs_queue", "dlq", "url")},
-        "dlq_arn": {"value": addr("aws_sqs_queue", "dlq", "arn")},
+        "queue_url": {"value": addr("aws_sqs_queue", "queue", "url"),
+                      "description": "URL of the SQS queue whose messages start executions"},
+        "queue_arn": {"value": addr("aws_sqs_queue", "queue", "arn"),
+                      "description": "ARN of the SQS queue whose messages start executions"},
+        "dlq_url": {"value": addr("aws_sqs_queue", "dlq", "url"),
+                    "description": "URL of the queue's dead-letter queue"},
+        "dlq_arn": {"value": addr("aws_sqs_queue", "dlq", "arn"),
+                    "description": "ARN of the queue's dead-letter queue"},
+        "pipe_arn": {"value": addr("aws_pipes_pipe", "pipe", "arn"),
+                     "description": "ARN of the EventBridge Pipe from the queue to the state machine"},
+        "pipe_role_arn": {"value": addr("aws_iam_role", "pipe", "arn"),
+                          "description": "ARN of the IAM role the pipe runs as"},
     }
 
 

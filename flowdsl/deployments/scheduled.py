@@ -335,7 +335,7 @@ def _terraform(m: Module) -> None:
 
 
 def _variables(d: ScheduledJob) -> dict[str, dict[str, Any]]:
-    return {"schedule_enabled": {"type": "bool", "default": True,
+    return {"schedule_enabled": {"type": "bool", "default": True, "nullable": False,
                                  "description": "Whether the schedule starts executions "
                                                 "(false: the schedule exists, DISABLED)"}}
 
@@ -356,14 +356,21 @@ def _alarms(m: Module) -> list[Metric]:
 def _outputs(m: Module) -> dict[str, Any]:
     d: ScheduledJob = m.deployment
     out: dict[str, Any] = {
-        "schedule_arn": {"value": addr("aws_scheduler_schedule", "schedule", "arn")},
-        "schedule_name": {"value": addr("aws_scheduler_schedule", "schedule", "name")},
-        "schedule_group_name": {"value": addr("aws_scheduler_schedule", "schedule", "group_name")},
-        "scheduler_role_arn": {"value": addr("aws_iam_role", "scheduler", "arn")},
+        "schedule_arn": {"value": addr("aws_scheduler_schedule", "schedule", "arn"),
+                         "description": "ARN of the EventBridge Scheduler schedule"},
+        "schedule_name": {"value": addr("aws_scheduler_schedule", "schedule", "name"),
+                          "description": "Name of the schedule"},
+        "schedule_group_name": {"value": addr("aws_scheduler_schedule", "schedule", "group_name"),
+                                "description": "Name of the schedule's group"},
+        "scheduler_role_arn": {"value": addr("aws_iam_role", "scheduler", "arn"),
+                               "description": "ARN of the IAM role the schedule starts "
+                                              "executions as"},
     }
     if d.dead_letter_queue:
-        out["dlq_arn"] = {"value": addr("aws_sqs_queue", "dlq", "arn")}
-        out["dlq_url"] = {"value": addr("aws_sqs_queue", "dlq", "url")}
+        out["dlq_arn"] = {"value": addr("aws_sqs_queue", "dlq", "arn"),
+                          "description": "ARN of the schedule's dead-letter queue"}
+        out["dlq_url"] = {"value": addr("aws_sqs_queue", "dlq", "url"),
+                          "description": "URL of the schedule's dead-letter queue"}
     return out
 
 

@@ -124,7 +124,7 @@ class RunConfig:
                     found, value = True, overrides[key]
             if found:
                 out[f"var.{v.name}"] = value
-            elif v.default is not None:
+            elif not v.required:  # its default (null for an optional input)
                 out[f"var.{v.name}"] = v.default
             else:
                 missing.append(v.name)

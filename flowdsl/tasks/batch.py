@@ -49,8 +49,9 @@ class JobDefinition:
     name: str | Ref | None = attrs.field(default=None, kw_only=True)
     image: str | Ref | None = attrs.field(default=None, kw_only=True)
     command: tuple[str, ...] = attrs.field(factory=tuple, kw_only=True, converter=_strs)
-    vcpus: str | Ref = attrs.field(default="1", kw_only=True)
-    memory: str | Ref = attrs.field(default="2048", kw_only=True)
+    # Fargate: vCPUs (0.25-16) and MiB; numbers, their text, or references to either.
+    vcpus: str | int | float | Ref = attrs.field(default="1", kw_only=True)
+    memory: str | int | float | Ref = attrs.field(default="2048", kw_only=True)
     environment: Any = attrs.field(factory=dict, kw_only=True)
     platform_version: str = attrs.field(default="1.4.0", kw_only=True)
     # what the job's own code may do: the ECS task role's permissions
@@ -115,9 +116,12 @@ def _terraform(m: Module, states: list[BatchTask]) -> None:
         _job_resources(m, job)
     jobs = list(by_id.values())
     if len(jobs) == 1:
-        m.outputs["job_definition_arn"] = {"value": jobs[0].arn}
+        m.outputs["job_definition_arn"] = {"value": jobs[0].arn,
+                                           "description": "ARN of the Batch job definition"}
     if jobs:
-        m.outputs["job_definition_arns"] = {"value": {j.id: j.arn for j in jobs}}
+        m.outputs["job_definition_arns"] = {"value": {j.id: j.arn for j in jobs},
+                                            "description": "ARN of each Batch job definition, "
+                                                           "by its id"}
 
 
 def _job_resources(m: Module, job: JobDefinition) -> None:
@@ -159,12 +163,13 @@ def _job_resources(m: Module, job: JobDefinition) -> None:
         "image": job.image,
         "command": list(job.command),
         "environment": environment,
-        "resourceRequirements": [{"type": "VCPU", "value": job.vcpus},
-                                 {"type": "MEMORY", "value": job.memory}],
+        "resourceRequirements": [{"type": "VCPU", "value": _requirement(job.vcpus)},
+                                 {"type": "MEMORY", "value": _requirement(job.memory)}],
         "fargatePlatformConfiguration": {"platformVersion": job.platform_version},
         "jobRoleArn": addr("aws_iam_role", task, "arn"),
         "executionRoleArn": addr("aws_iam_role", execution, "arn"),
     }
+    _check_size(m, job)
     properties = m.local("batch.tf.json", f"{job.id}_container", container, owner)
     m.resource("batch.tf.json", "aws_batch_job_definition", job.id, {
         "name": name,
@@ -172,6 +177,34 @@ def _job_resources(m: Module, job: JobDefinition) -> None:
         "platform_capabilities": ["FARGATE"],
         "container_properties": Expr(f"jsonencode({properties.text})"),
     }, owner, job.source)
+
+
+# Fargate's sizes: vCPUs, and memory in MiB (the combinations are Batch's to check).
+FARGATE_VCPUS = ("0.25", "0.5", "1", "2", "4", "8", "16")
+FARGATE_MEMORY = (512, 122880)
+
+
+def _check_size(m: Module, job: JobDefinition) -> None:
+    """Module inputs that size the job are validated at plan with Fargate's values."""
+    if isinstance(job.vcpus, Var):
+        address = job.vcpus.address
+        m.check_input(job.vcpus, f'contains({list(FARGATE_VCPUS)}, tostring({address}))'.replace("'", '"'),
+                      f"{job.vcpus.name} must be a Fargate vCPU count: {', '.join(FARGATE_VCPUS)}.")
+    if isinstance(job.memory, Var):
+        address = job.memory.address
+        low, high = FARGATE_MEMORY
+        m.check_input(job.memory, f"try(tonumber({address}) >= {low} && tonumber({address}) <= {high}, false)",
+                      f"{job.memory.name} must be the job's memory in MiB, {low} to {high} (Fargate).")
+
+
+def _requirement(value: Any) -> Any:
+    """A resource requirement as Batch takes it, a string: a number input (``type="number"``)
+    goes through ``tostring``, which leaves a string input as it is."""
+    if isinstance(value, Var):
+        return Expr(f"tostring({value.address})")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    return value
 
 
 def _check_environment(m: Module, job: JobDefinition, owner: str) -> None:

@@ -159,7 +159,9 @@ def _terraform(m: Module, states: list[EcsRunTask]) -> None:
         by_id[td.id] = td
         _resources(m, td)
     if by_id:
-        m.outputs["task_definition_arns"] = {"value": {t.id: t.arn for t in by_id.values()}}
+        m.outputs["task_definition_arns"] = {"value": {t.id: t.arn for t in by_id.values()},
+                                             "description": "ARN of each ECS task definition, "
+                                                            "by its id"}
 
 
 def _resources(m: Module, td: TaskDefinition) -> None:
