@@ -38,6 +38,7 @@ from flowdsl.states import (
     Branch as Branch,
     Catch as Catch,
     Choice as Choice,
+    DerivedExcept as DerivedExcept,
     Fail as Fail,
     Goto as Goto,
     Map as Map,

@@ -15,6 +15,7 @@ from flowdsl.asl import Compiled, compile_workflow
 from flowdsl.errors import CompileError, Diagnostic, FlowError
 from flowdsl.placeholders import dumps, to_template
 from flowdsl.states import Workflow
+from flowdsl.tasks.narrowing import problems as narrowing_problems
 from flowdsl.tasks.policy import narrowed
 from flowdsl.deployments import kind_of, load_all
 from flowdsl.terraform import assemble, check_module, permission_warnings, render_files
@@ -75,6 +76,7 @@ def _check_all(workflow: Workflow) -> tuple[Compiled, list[Diagnostic], Any]:
     # Variables on the model, before the Terraform module is assembled: each undeclared var()
     # is one diagnostic, at the line that uses it.
     diags += check_variables(workflow, compiled.definition, compiled.sources)
+    diags += narrowing_problems(workflow)  # a derived_permissions= name that matches nothing
     diags += typecheck.check(workflow, compiled, kind_of(workflow.deployment))  # declared shapes only
     module = None
     if workflow.deployment is not None:

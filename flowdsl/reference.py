@@ -54,6 +54,8 @@ COMPILED = {
     "states": "`States` and `StartAt`",
     "permissions": "the state machine role's policy (IAM), not ASL",
     "derived_permissions": "the state machine role's policy (IAM), not ASL",
+    "DerivedExcept.integrations": "the state machine role's policy (IAM), not ASL",
+    "DerivedExcept.states": "the state machine role's policy (IAM), not ASL",
     "variables": "the Terraform module's inputs, not ASL",
     "deployment": "the Terraform module around the state machine, not ASL",
     # the Choice conditions (flowdsl.conditions), compiled by the rule that holds them
@@ -86,7 +88,7 @@ SECTIONS: list[_Section] = [
      lambda c: issubclass(c, _TaskBase)),
     ("Retry, Catch, rules and sequences", "What states hold: retriers, catchers, Choice "
      "rules, sub-workflows and jumps.",
-     lambda c: _module(c) == "flowdsl.states"),
+     lambda c: _module(c) == "flowdsl.states" and c.__name__ != "DerivedExcept"),
     ("Choice conditions", "The conditions of a `When` rule; the builder functions below make "
      "them.", lambda c: _module(c) == "flowdsl.conditions"),
     ("Task resources", "What typed tasks refer to and flowdsl creates: job and task "

@@ -301,6 +301,23 @@ class Task(_TaskBase):
 
 
 @frozen
+class DerivedExcept:
+    """A Workflow's ``derived_permissions=``: the role gets what flowdsl derives, except for the
+    tasks that call these ``integrations`` (a service, ``"athena"``; an integration,
+    ``"athena:startQueryExecution"``; an SDK service or action, ``"aws-sdk:s3"``,
+    ``"aws-sdk:s3:getObject"``; an ARN Resource's service, ``"lambda"``) and for these
+    ``states``, by name (a task, or a Distributed Map for its reader, writer and child
+    executions). Those get their ``permissions=`` and the workflow's alone; the build notes
+    what it leaves out."""
+
+    integrations: tuple[str, ...] = attrs.field(factory=tuple, kw_only=True, converter=_tuple)
+    states: tuple[str, ...] = attrs.field(factory=tuple, kw_only=True, converter=_tuple)
+    source: str | None = _source()
+
+    __attrs_post_init__ = check_fields
+
+
+@frozen
 class Workflow:
     """A whole state machine: its states, the inputs it leaves to the deployer, its deployment."""
 
@@ -317,6 +334,9 @@ class Workflow:
     # True: executions may be redriven with their Distributed Maps' Map Runs, so the role may
     # redrive the Map Runs' child executions (states:RedriveExecution)
     redrive: bool = attrs.field(default=False, kw_only=True)
+    # False: no state's derived IAM, only ``permissions=`` (the workflow's and its states');
+    # DerivedExcept(...): not for those integrations and states (flowdsl.tasks.narrowing)
+    derived_permissions: bool | DerivedExcept = attrs.field(default=True, kw_only=True)
     # The shape of the message that starts an execution (a JSON Schema dict, a TypedDict, a
     # dataclass or attrs class; see flowdsl.shapes): the deployment kind wraps it in what its
     # trigger delivers, and the build checks every path against it (flowdsl.typeflow).

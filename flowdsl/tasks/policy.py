@@ -11,6 +11,7 @@ from flowdsl.placeholders import template
 from flowdsl.refs import join
 from flowdsl.states import Map, Task, iter_states
 from flowdsl.tasks import registry
+from flowdsl.tasks.narrowing import narrows, withheld
 from flowdsl.tasks.registry import (INTEGRATIONS, MISSING, Context, ParameterError, arn, known,
                                     param)
 from flowdsl.vocabulary import walk_states
@@ -21,18 +22,17 @@ def statements(workflow: Any, module: Any = None) -> list[Allow]:
 
 
 def narrowed(workflow: Any) -> list[str]:
-    """What ``derived_permissions=False`` keeps out of the role: one line per dropped
-    statement (merged as the policy would), naming the state."""
-    if all(getattr(st, "derived_permissions", True) for st in iter_states(workflow.states)):
+    """What ``derived_permissions=`` (a task's or the workflow's) keeps out of the role: one
+    line per dropped statement (merged as the policy would), naming the state and why."""
+    if not narrows(workflow):
         return []
     dropped: list[tuple[str, list[Allow]]] = []
     _statements(workflow, None, dropped)
     lines = []
-    for name, group in dropped:
+    for why, group in dropped:
         for st in merge(group):
             sid = f" ({st.sid})" if st.sid else ""
-            lines.append(f"note: state {name!r} has derived_permissions=False, so its role "
-                         f"does not get{sid} {', '.join(st.actions)} on "
+            lines.append(f"note: {why}, so its role does not get{sid} {', '.join(st.actions)} on "
                          f"{', '.join(_text(r) for r in st.resources)}")
     return lines
 
@@ -46,8 +46,13 @@ def _statements(workflow: Any, module: Any, dropped: list[tuple[str, list[Allow]
     for st in iter_states(workflow.states):
         permissions = tuple(getattr(st, "permissions", ()) or ())
         out += permissions
+        why = withheld(workflow, st)
         if isinstance(st, Map):
-            out += map_grants(st, context, redrive=bool(getattr(workflow, "redrive", False)))
+            reads = map_grants(st, context, redrive=bool(getattr(workflow, "redrive", False)))
+            if why is None:
+                out += reads
+            elif reads:
+                dropped.append((why, reads))
             continue
         derived: list[Allow] = []
         integration = INTEGRATIONS.get(type(st))
@@ -72,9 +77,9 @@ def _statements(workflow: Any, module: Any, dropped: list[tuple[str, list[Allow]
             continue
         if granted is not None:
             derived += granted
-        if getattr(st, "derived_permissions", True) is False:
+        if why is not None:
             if derived:
-                dropped.append((st.name, derived))
+                dropped.append((why, derived))
             continue
         out += derived
         if granted is None and not permissions and module is not None:

@@ -475,7 +475,8 @@ def inverse(name: str, fields: dict[str, str], required: tuple[str, ...] = (),
 # What the package offers ``flowdsl`` ------------------------------------------------------------
 
 # The modules of this package that are no integration: what the integrations are written with.
-MACHINERY = frozenset({"offered", "params", "policy", "registry", "sdk", "sdk_services", "table"})
+MACHINERY = frozenset({"narrowing", "offered", "params", "policy", "registry", "sdk",
+                       "sdk_services", "table"})
 _exports: dict[str, str] | None = None
 
 
