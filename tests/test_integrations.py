@@ -387,9 +387,7 @@ def test_codebuild() -> None:
     assert grants(CodeBuildStart("C", project="build")) == {
         (None, ("codebuild:BatchGetBuilds", "codebuild:StartBuild", "codebuild:StopBuild"),
          (arn("codebuild", "project/build"),)),
-        ("CodebuildReportGroupsInBuildspec", ("codebuild:BatchGetReports",),
-         (arn("codebuild", "report-group/*"),)),
-        # codebuild-iam.md: the rule's name is "GetEvent", not "GetEvents"
+        # codebuild-iam.md: the rule's name is "GetEvent", not "GetEvents"; no BatchGetReports
         (None, RULE, (arn("events", "rule/StepFunctionsGetEventForCodeBuildStartBuildRule"),)),
     }
 
@@ -419,8 +417,9 @@ def test_http_task() -> None:
         "Authentication": {"ConnectionArn": connection}})) == {
         (None, ("states:InvokeHTTPEndpoint",), (arn("states", "stateMachine:w"),)),
         (None, ("events:RetrieveConnectionCredentials",), (connection,)),
-        (None, ("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"),
-         (arn("secretsmanager", "secret:events!connection/stripe/*"),)),
+        # the connection's secret, in the connection's account and region
+        ("SecretOfTheConnection", ("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"),
+         ("arn:aws:secretsmanager:us-east-1:111122223333:secret:events!connection/stripe/*",)),
     }
 
 

@@ -158,8 +158,8 @@ CASES = [
          ("https://api.example.com/v1", "https://api.example.com/v1/*")))),
       (None, ("events:RetrieveConnectionCredentials",),
        ("arn:aws:events:us-east-1:1:connection/c/0",), ()),
-      (None, ("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"),
-       (arn("secretsmanager", "secret:events!connection/c/*"),), ())}),
+      ("SecretOfTheConnection", ("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"),
+       ("arn:aws:secretsmanager:us-east-1:1:secret:events!connection/c/*",), ())}),
     # emr-serverless-iam.md, StartJobRun, CreateApplication, StartApplication, CancelJobRun
     (S + "emr-serverless:startJobRun.sync", {"ApplicationId": "a1", "ExecutionRoleArn": ROLE,
                                              "JobDriver": {}},
@@ -186,7 +186,8 @@ CASES = [
     # emr-eks-iam.md, StartJobRun, DeleteVirtualCluster
     (S + "emr-containers:startJobRun.sync", {"VirtualClusterId": "v1", "ExecutionRoleArn": ROLE,
                                              "ReleaseLabel": "emr-6.2.0", "JobDriver": {}},
-     {(None, ("emr-containers:StartJobRun",), (arn("emr-containers", "/virtualclusters/v1"),), ()),
+     {(None, ("emr-containers:StartJobRun",), (arn("emr-containers", "/virtualclusters/v1"),),
+       (("StringEquals", "emr-containers:ExecutionRoleArn", (ROLE,)),)),
       ("EmrContainersNamesTheJobRun", ("emr-containers:CancelJobRun",
                                        "emr-containers:DescribeJobRun"),
        (arn("emr-containers", "/virtualclusters/v1/jobruns/*"),), ())}),
@@ -211,7 +212,8 @@ CASES = [
       ("MediaConvertPresetsInSettings", ("mediaconvert:CreateJob",),
        (arn("mediaconvert", "presets/*"),), ()),
       ("MediaConvertNamesTheJob", ("mediaconvert:CancelJob", "mediaconvert:GetJob"),
-       (arn("mediaconvert", "jobs/*"),), ()),
+       (arn("mediaconvert", "jobs/*"),),
+       (("StringEquals", "aws:ResourceTag/ManagedByService", ("AWSStepFunctions",)),)),
       rule("StepFunctionsGetEventsForMediaConvertJobRule"),
       passed(ROLE, "mediaconvert.amazonaws.com")}),
     # databrew-iam.md

@@ -52,14 +52,24 @@ def plain(resource: str, params: Any) -> set[tuple[Any, ...]]:
     return policy(Task("T", resource=resource, parameters=params))
 
 
-# CodeBuild: codebuild-iam.md ("IAM policies for calling AWS CodeBuild") -------------------------
+# CodeBuild: codebuild-iam.md and connect-codebuild.md ("IAM policies for calling AWS
+# CodeBuild"), one template per API and pattern -------------------------------------------------
 
 def test_codebuild_start_build_waits_through_the_rule_aws_names() -> None:
+    # StartBuild, Run a Job (.sync), static resources: StartBuild/StopBuild/BatchGetBuilds on
+    # the project, and StepFunctionsGetEventForCodeBuildStartBuildRule (no BatchGetReports)
     assert plain(S + "codebuild:startBuild.sync", {"ProjectName": "app"}) == {
         (None, ("codebuild:BatchGetBuilds", "codebuild:StartBuild", "codebuild:StopBuild"),
          (arn("codebuild", "project/app"),), ()),
-        ("CodebuildReportGroupsInBuildspec", ("codebuild:BatchGetReports",),
-         (arn("codebuild", "report-group/*"),), ()),
+        (None, RULE, (arn("events", "rule/StepFunctionsGetEventForCodeBuildStartBuildRule"),), ()),
+    }
+    # Request Response: StartBuild alone; dynamic resources: project/*
+    assert plain(S + "codebuild:startBuild", {"ProjectName": "app"}) == {
+        (None, ("codebuild:StartBuild",), (arn("codebuild", "project/app"),), ())}
+    assert plain(S + "codebuild:startBuild.sync", {"ProjectName.$": "$.p"}) == {
+        ("CodebuildProjectChosenAtRunTime", ("codebuild:BatchGetBuilds", "codebuild:StartBuild",
+                                             "codebuild:StopBuild"),
+         (arn("codebuild", "project/*"),), ()),
         (None, RULE, (arn("events", "rule/StepFunctionsGetEventForCodeBuildStartBuildRule"),), ()),
     }
 
@@ -91,11 +101,18 @@ def test_codebuild_start_build_waits_through_the_rule_aws_names() -> None:
               "codebuild:StopBuildBatch"), (arn("codebuild", "project/app"),), ()),
       (None, RULE, (arn("events", "rule/StepFunctionsGetEventForCodeBuildStartBuildBatchRule"),),
        ())}),
-    (S + "codebuild:retryBuildBatch.sync", {"Id": "app:0b1c"},
-     {(None, ("codebuild:BatchGetBuildBatches", "codebuild:RetryBuildBatch",
-              "codebuild:StopBuildBatch"), (arn("codebuild", "project/app"),), ()),
+    (S + "codebuild:startBuildBatch.sync", {"ProjectName.$": "$.p"},
+     {("CodebuildProjectChosenAtRunTime", ("codebuild:BatchGetBuildBatches",
+                                           "codebuild:StartBuildBatch", "codebuild:StopBuildBatch"),
+       (arn("codebuild", "project/*"),), ()),
       (None, RULE, (arn("events", "rule/StepFunctionsGetEventForCodeBuildStartBuildBatchRule"),),
        ())}),
+    # RetryBuildBatch, Run a Job (.sync): AWS's template names no managed rule
+    (S + "codebuild:retryBuildBatch.sync", {"Id": "app:0b1c"},
+     {(None, ("codebuild:BatchGetBuildBatches", "codebuild:RetryBuildBatch",
+              "codebuild:StopBuildBatch"), (arn("codebuild", "project/app"),), ())}),
+    (S + "codebuild:retryBuildBatch", {"Id": "app:0b1c"},
+     {(None, ("codebuild:RetryBuildBatch",), (arn("codebuild", "project/app"),), ())}),
     (S + "codebuild:stopBuildBatch", {"Id": "app:0b1c"},
      {(None, ("codebuild:StopBuildBatch",), (arn("codebuild", "project/app"),), ())}),
     (S + "codebuild:deleteBuildBatch",

@@ -58,7 +58,10 @@ register(CodeBuildStart, Integration(
 ))
 
 
-# IAM, per codebuild-iam.md (the Developer Guide's "IAM policies for calling AWS CodeBuild") --
+# IAM, per the Developer Guide's "IAM policies for calling AWS CodeBuild" (codebuild-iam.md,
+# and connect-codebuild.md where the page gained StartBuildBatch, StopBuildBatch,
+# RetryBuildBatch and DeleteBuildBatch): each statement below is AWS's template for the API
+# and pattern, scoped from the task's parameters --------------------------------------------
 
 def _project(name: Any) -> tuple[Any, str | None]:
     """A project given by name or ARN, as its ARN; any project of the account when the
@@ -92,17 +95,17 @@ def _projects_of_ids(ids: Any) -> tuple[tuple[Any, ...], str | None]:
 
 
 @integration("codebuild:startBuild", (REQUEST_RESPONSE, SYNC),
-             "ProjectName → the project's ARN; .sync: StopBuild/BatchGetBuilds/BatchGetReports, "
-             "the managed rule")
+             "ProjectName → the project's ARN; .sync: StopBuild/BatchGetBuilds, the managed "
+             "rule")
 def _grants(c: Call) -> list[Allow]:
+    # .sync: AWS's template is StartBuild, StopBuild and BatchGetBuilds on the project and
+    # the rule (singular "Event", unlike the other services' rules); the BatchGetReports
+    # of the page's sample policy belongs to the sample's separate batchGetReports task
     project, sid = _project(c.get("ProjectName"))
     actions = ("codebuild:StartBuild",)
     out = []
     if c.pattern == SYNC:
         actions += ("codebuild:BatchGetBuilds", "codebuild:StopBuild")
-        # the build's reports go to report groups its buildspec names
-        out.append(Allow("codebuild:BatchGetReports", arn("codebuild", "report-group/*"),
-                         "CodebuildReportGroupsInBuildspec"))
         out.append(sync_rule("StepFunctionsGetEventForCodeBuildStartBuildRule"))
     return [Allow(actions, project, sid), *out]
 
@@ -141,13 +144,16 @@ def _batch_get_reports(c: Call) -> list[Allow]:
                   "CodebuildReportChosenAtRunTime")]
 
 
-def _batch_sync(action: str, project: Any, sid: str | None, pattern: str) -> list[Allow]:
+def _batch_sync(action: str, project: Any, sid: str | None, pattern: str,
+                rule: bool = True) -> list[Allow]:
     actions = (f"codebuild:{action}",)
     if pattern != SYNC:
         return [Allow(actions, project, sid)]
     actions += ("codebuild:BatchGetBuildBatches", "codebuild:StopBuildBatch")
-    return [Allow(actions, project, sid),
-            sync_rule("StepFunctionsGetEventForCodeBuildStartBuildBatchRule")]
+    out = [Allow(actions, project, sid)]
+    if rule:
+        out.append(sync_rule("StepFunctionsGetEventForCodeBuildStartBuildBatchRule"))
+    return out
 
 
 @integration("codebuild:startBuildBatch", (REQUEST_RESPONSE, SYNC),
@@ -160,10 +166,11 @@ def _start_build_batch(c: Call) -> list[Allow]:
 
 @integration("codebuild:retryBuildBatch", (REQUEST_RESPONSE, SYNC),
              "Id (`<project>:<uuid>`) → its project's ARN; .sync: StopBuildBatch/"
-             "BatchGetBuildBatches, the managed rule")
+             "BatchGetBuildBatches")
 def _retry_build_batch(c: Call) -> list[Allow]:
+    # AWS's .sync template for RetryBuildBatch has no managed rule, unlike StartBuildBatch's
     project, sid = _project_of_id(c.get("Id"))
-    return _batch_sync("RetryBuildBatch", project, sid, c.pattern)
+    return _batch_sync("RetryBuildBatch", project, sid, c.pattern, rule=False)
 
 
 @integration("codebuild:stopBuildBatch", (REQUEST_RESPONSE,),

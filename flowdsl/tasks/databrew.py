@@ -30,6 +30,9 @@ from flowdsl.tasks.registry import Integration, register, states_arn
 @integration("databrew:startJobRun", offered("databrew:startJobRun") or (),
              "Name → the job's ARN; .sync: ListJobRuns/StopJobRun")
 def _start(c: Call) -> list[Allow]:
+    # databrew-iam.md grants these actions on job/*; each of them takes the job as its
+    # resource (the IAM dataset: StartJobRun, ListJobRuns and StopJobRun need a Job), so a
+    # job named at deploy time is granted alone
     name = c.get("Name")
     where = arn("databrew", "job/", name) if known(name) else arn("databrew", "job/*")
     actions = ("databrew:StartJobRun",)

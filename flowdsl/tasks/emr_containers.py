@@ -53,11 +53,14 @@ def _delete(c: Call) -> list[Allow]:
 
 # emr-eks-iam.md, StartJobRun: .sync describes and cancels the run
 @integration("emr-containers:startJobRun", offered("emr-containers:startJobRun") or (),
-             "VirtualClusterId → the virtual cluster's ARN; .sync: Describe/CancelJobRun on its "
-             "job runs")
+             "VirtualClusterId → the virtual cluster's ARN, conditioned on ExecutionRoleArn; "
+             ".sync: Describe/CancelJobRun on its job runs")
 def _start(c: Call) -> list[Allow]:
     where, sid = _cluster(c.get("VirtualClusterId"))
-    out = [Allow("emr-containers:StartJobRun", where, sid)]
+    # AWS's template conditions StartJobRun on the execution role the run takes
+    role = c.get("ExecutionRoleArn")
+    conditions = [("StringEquals", "emr-containers:ExecutionRoleArn", role)] if known(role) else []
+    out = [Allow("emr-containers:StartJobRun", where, sid, conditions=conditions)]
     if c.pattern == SYNC:
         out.append(Allow(("emr-containers:CancelJobRun", "emr-containers:DescribeJobRun"),
                          join(where, "/jobruns/*"), sid or "EmrContainersNamesTheJobRun"))

@@ -59,10 +59,15 @@ def _http(c: Call) -> list[Allow]:
         out.append(Allow("events:RetrieveConnectionCredentials", connection))
         m = parse_arn(connection) if isinstance(connection, str) else None
         if m and m.resource.startswith("connection/"):
+            # AWS's policy grants secret:events!connection/* in any account and region;
+            # EventBridge keeps a connection's secret beside it (its account and region)
+            # and names it events!connection/<connection name>/<id>
             name = m.resource.split("/")[1]
-            secret = arn("secretsmanager", f"secret:events!connection/{name}/*")
+            secret = (f"arn:{m.partition}:secretsmanager:{m.region}:{m.account}:"
+                      f"secret:events!connection/{name}/*")
         out.append(Allow(("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"),
-                         secret, None if m else "ConnectionSecretNamedByEventBridge"))
+                         secret, "SecretOfTheConnection" if m else
+                         "ConnectionSecretNamedByEventBridge"))
     else:
         out.append(Allow("events:RetrieveConnectionCredentials", arn("events", "connection/*"),
                          "ConnectionChosenAtRunTime"))

@@ -1,8 +1,8 @@
 """``arn:aws:states:::mediaconvert:createJob``: run an AWS Elemental MediaConvert job;
 ``MediaConvertCreateJob``.
 
-The grants follow mediaconvert-iam.md ("IAM policies for AWS Elemental MediaConvert"); the
-pattern connect-mediaconvert.md."""
+The grants follow the "IAM policies for calling AWS Elemental MediaConvert" of
+connect-mediaconvert.md (formerly mediaconvert-iam.md), which also gives the patterns."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from flowdsl.refs import Ref
 from flowdsl.states import JSON, _TaskBase
 from flowdsl.tasks.registry import (
     DYNAMIC,
+    MISSING,
     SYNC,
     Call,
     name_or_arn,
@@ -30,14 +31,22 @@ from flowdsl.tasks.offered import offered
 from flowdsl.tasks.registry import Integration, register, states_arn
 
 _PASSED = ("StringEquals", "iam:PassedToService", "mediaconvert.amazonaws.com")
+# the tag Step Functions puts on the jobs it creates, which AWS's template conditions on
+_MANAGED_BY_STEP_FUNCTIONS = ("StringEquals", "aws:ResourceTag/ManagedByService",
+                              "AWSStepFunctions")
 
 
 # mediaconvert-iam.md: CreateJob on the queue (Default when none), the job template and the
 # presets its settings name; iam:PassRole on Role; .sync gets and cancels the job
 @integration("mediaconvert:createJob", offered("mediaconvert:createJob") or (),
-             "Queue (none → Default), JobTemplate, the presets in Settings; iam:PassRole on "
-             "Role; .sync: GetJob/CancelJob, the managed rule")
+             "Queue (none → Default, or the JobTemplate's queue), JobTemplate, the presets in "
+             "Settings; iam:PassRole on Role; .sync: GetJob/CancelJob on the jobs Step "
+             "Functions tags, the managed rule")
 def _create(c: Call) -> list[Allow]:
+    # AWS's template (connect-mediaconvert.md, "IAM policies for calling AWS Elemental
+    # MediaConvert"): CreateJob on the queues, job templates and presets; GetJob/CancelJob
+    # on the jobs Step Functions tags ManagedByService: AWSStepFunctions; PassRole on Role;
+    # the rule. The queue and job template are scoped from the parameters.
     out: list[Allow] = []
     queue, template = c.get("Queue"), c.get("JobTemplate")
     if known(queue):
@@ -45,6 +54,10 @@ def _create(c: Call) -> list[Allow]:
     elif queue is DYNAMIC:
         out.append(Allow("mediaconvert:CreateJob", arn("mediaconvert", "queues/*"),
                          "MediaConvertQueueChosenAtRunTime"))
+    elif template is not MISSING:
+        # a job template names its own queue, which the job takes when it names none
+        out.append(Allow("mediaconvert:CreateJob", arn("mediaconvert", "queues/*"),
+                         "MediaConvertQueueOfTheJobTemplate"))
     else:
         out.append(Allow("mediaconvert:CreateJob", arn("mediaconvert", "queues/Default")))
     if known(template):
@@ -58,7 +71,8 @@ def _create(c: Call) -> list[Allow]:
                      "MediaConvertPresetsInSettings"))
     if c.pattern == SYNC:
         out += [Allow(("mediaconvert:CancelJob", "mediaconvert:GetJob"),
-                      arn("mediaconvert", "jobs/*"), "MediaConvertNamesTheJob"),
+                      arn("mediaconvert", "jobs/*"), "MediaConvertNamesTheJob",
+                      conditions=[_MANAGED_BY_STEP_FUNCTIONS]),
                 sync_rule("StepFunctionsGetEventsForMediaConvertJobRule")]
     role = c.get("Role")
     if known(role):

@@ -83,10 +83,11 @@ _sagemaker("CreateTransformJob", "transform-job", "TransformJobName", None,
            "StepFunctionsGetEventsForSageMakerTransformJobsRule", "TransformJob")
 _sagemaker("CreateProcessingJob", "processing-job", "ProcessingJobName", ("RoleArn",),
            "StepFunctionsGetEventsForSageMakerProcessingJobsRule", "ProcessingJob")
+# the tuning jobs' rule is "...SageMakerTuningJobsRule", not "...HyperParameterTuningJobsRule"
+# (the rule AWS's SageMaker and Step Functions guides grant for tuning jobs)
 _sagemaker("CreateHyperParameterTuningJob", "hyper-parameter-tuning-job",
            "HyperParameterTuningJobName", ("TrainingJobDefinition", "RoleArn"),
-           "StepFunctionsGetEventsForSageMakerHyperParameterTuningJobsRule",
-           "HyperParameterTuningJob")
+           "StepFunctionsGetEventsForSageMakerTuningJobsRule", "HyperParameterTuningJob")
 _sagemaker("CreateLabelingJob", "labeling-job", "LabelingJobName", ("RoleArn",),
            "StepFunctionsGetEventsForSageMakerLabelingJobsRule", "LabelingJob")
 _sagemaker("CreateModel", "model", "ModelName", ("ExecutionRoleArn",))
