@@ -25,7 +25,7 @@ _WHERE = {
     "StatesError": "errors",
     "ItemReaderBinding": "bindings",
     "ItemReaderCall": "bindings",
-    "LocalBatch": "bindings",
+    "LocalBatch": "batch",
     "LocalLambda": "bindings",
     "MockConfig": "bindings",
     "MapIteration": "bindings",
