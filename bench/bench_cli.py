@@ -5,9 +5,13 @@
 Times, as separate processes taking turns (so machine load hits all alike): ``python -c pass``,
 ``flowdsl build workflows/fibonacci.py`` (into a temporary folder) and ``flowdsl validate
 workflows/fibonacci.py``. Prints the median of N runs of each, and each command's ratio to the
-empty start. The target for build is at most 4 times the empty start. ``--against DIR`` also
-times the two commands with another checkout's ``flowdsl`` (``PYTHONPATH=DIR``), in the same
-rounds, so a change is measured before and after under the same load.
+empty start: of the wall times, and of the CPU times, which a shared machine's load moves less.
+The target for build is at most 4 times the empty start. This checkout's ``flowdsl`` is the one
+timed (``PYTHONPATH`` is set to it, whatever an installed package points at); ``--against DIR``
+also times the two commands with another checkout's (``PYTHONPATH=DIR``), in the same rounds, so
+a change is measured before and after under the same load. Then, for each checkout, how many
+modules each command imports (``python -X importtime`` lines: the interpreter's start, the
+site's and the command's), and how many of them are flowdsl's.
 
 Python runs as it does by default, with bytecode caches: one warm-up round (not counted) lets
 Python write them, even when the calling environment sets PYTHONDONTWRITEBYTECODE.
@@ -47,9 +51,13 @@ def main() -> None:
         f"flowdsl validate {WORKFLOW}": [*_flowdsl(), "validate", WORKFLOW],
     }
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    envs = {name: env for name in commands}
+    mine = {**env, "PYTHONPATH": str(ROOT)}
+    envs = {name: mine for name in commands}
+    envs["python -c pass"] = env
+    checkouts = {"": mine}
     if args.against is not None:
         other = {**env, "PYTHONPATH": str(args.against.resolve())}
+        checkouts[f" [{args.against}]"] = other
         for name in list(commands)[1:]:
             commands[f"{name} [{args.against}]"] = commands[name]
             envs[f"{name} [{args.against}]"] = other
@@ -67,14 +75,32 @@ def main() -> None:
                     cpu[name].append(_children_cpu() - used)
                 if done.returncode:
                     raise SystemExit(f"{name} failed: {done.stderr.decode()}")
+        counts = {"python -c pass": _imported(commands["python -c pass"], env)}
+        for name in list(commands)[1:3]:
+            for suffix, checkout in checkouts.items():
+                counts[f"{name}{suffix}"] = _imported(commands[name], checkout)
     finally:
         shutil.rmtree(out, ignore_errors=True)
     base = statistics.median(times["python -c pass"])
+    base_cpu = statistics.median(cpu["python -c pass"])
     print(f"median of {args.runs} runs each, taking turns; wall clock (CPU time, user + system)")
     for name, ts in times.items():
-        med = statistics.median(ts)
-        ratio = "" if name.startswith("python") else f"  {med / base:5.1f}x python -c pass"
-        print(f"{name:60s} {med:7.3f} s ({statistics.median(cpu[name]):.3f} s){ratio}")
+        med, used = statistics.median(ts), statistics.median(cpu[name])
+        ratio = "" if name.startswith("python") else \
+            f"  {med / base:5.1f}x python -c pass (CPU time {used / base_cpu:.1f}x)"
+        print(f"{name:60s} {med:7.3f} s ({used:.3f} s){ratio}")
+    print("modules imported (of them flowdsl's)")
+    for name, (every, own) in counts.items():
+        print(f"{name:60s} {every:4d} ({own})")
+
+
+def _imported(argv: list[str], env: dict[str, str]) -> tuple[int, int]:
+    """How many modules ``argv`` imports, and how many of them are flowdsl's."""
+    done = subprocess.run(argv, cwd=ROOT, env={**env, "PYTHONPROFILEIMPORTTIME": "1"},
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    names = [line.rpartition("|")[2].strip() for line in done.stderr.splitlines()
+             if line.startswith("import time:") and not line.rstrip().endswith("imported package")]
+    return len(names), sum(1 for n in names if n == "flowdsl" or n.startswith("flowdsl."))
 
 
 def _children_cpu() -> float:

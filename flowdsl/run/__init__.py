@@ -1,7 +1,8 @@
 """Local execution engine for Amazon States Language documents (pure Python, virtual time).
 
 Names load on first use, so a workflow file that only declares its run configuration does not
-pay for the engine (and JSONata) when it is merely built.
+pay for the engine (and JSONata) when it is merely built: it loads ``run.config`` and
+``run.batch`` (``LocalBatch``), which load the bindings and the engine only when a run starts.
 
 The engine runs a resolved ASL document: it imports the leaves (``flowdsl.errors``, the
 vocabulary, ``lang``, ``strict_json``); ``run.config``, a workflow file's ``RunConfig``, also
@@ -25,7 +26,7 @@ _WHERE = {
     "StatesError": "errors",
     "ItemReaderBinding": "bindings",
     "ItemReaderCall": "bindings",
-    "LocalBatch": "bindings",
+    "LocalBatch": "batch",
     "LocalLambda": "bindings",
     "MockConfig": "bindings",
     "MapIteration": "bindings",

@@ -18,11 +18,10 @@ A workflow file may define a module-level :class:`RunConfig` (conventionally ``l
   flowdsl creates (a job definition's ARN) get a plausible fake ARN;
 * gives every Distributed Map's ItemReader and ResultWriter the S3 of ``s3`` (``LocalS3(root=
   "data/")`` maps ``s3://bucket/key`` to ``data/bucket/key``, relative to the defining file);
-* binds each Task state, by name, to its entry in ``tasks``: a local binding from
-  :mod:`flowdsl.run.bindings` (``LocalBatch``, ``LocalLambda``,
-  ``MockedTask``), a callable (run like a Lambda), or a
-  ``"module:function"`` string (imported when the run starts, with the workflow's folder on
-  ``sys.path``).
+* binds each Task state, by name, to its entry in ``tasks``: a local binding (``LocalBatch``
+  from :mod:`flowdsl.run.batch`; ``LocalLambda`` and ``MockedTask`` from
+  :mod:`flowdsl.run.bindings`), a callable (run like a Lambda), or a ``"module:function"``
+  string (imported when the run starts, with the workflow's folder on ``sys.path``).
 
 Relative paths (``LocalBatch`` ``path_map`` hosts and ``cwd``) are relative to the folder of the
 file that built the config, so a workflow runs from a fresh clone wherever it is.
@@ -32,7 +31,7 @@ or ``python3`` runs with the interpreter that runs flowdsl. The job runs only th
 command (or the definition's literal ``ContainerOverrides.Command``); the execution's data
 fills ``Ref::`` arguments but cannot replace the command or add environment variables unless
 ``LocalBatch(allow_overrides=True)``, and the host's environment reaches the job only through
-``LocalBatch(pass_env=(...))`` (see :class:`flowdsl.run.bindings.LocalBatch`).
+``LocalBatch(pass_env=(...))`` (see :class:`flowdsl.run.batch.LocalBatch`).
 
 :func:`flowdsl.pipeline.prepare_run` checks a config against its workflow: a binding or
 value for a state or variable the workflow does not have is an error, with a did-you-mean.
@@ -45,13 +44,16 @@ import os
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from flowdsl.errors import FlowError, LoadError
 from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, DataAttr, Ref, ResourceAttr, StateMachineArn, Var
 from flowdsl.vocabulary import DocPath, walk_states
 
-from .bindings import LOCAL_JOB_TIMEOUT_SECONDS, LocalBatch, LocalLambda, MockedTask, TaskBinder, import_callable
+from .batch import LOCAL_JOB_TIMEOUT_SECONDS, LocalBatch
+
+if TYPE_CHECKING:
+    from .bindings import LocalLambda, MockedTask, TaskBinder
 
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parents[1]) + os.sep
@@ -180,6 +182,8 @@ class RunConfig:
         """A :class:`TaskBinder` with this config's bindings; ``mocks`` override them per state."""
         from flowdsl.placeholders import resolve
 
+        from .bindings import LocalLambda, TaskBinder
+
         jobs = {}
         if workflow is not None:
             jobs = {name: job for name, job in _batch_states(workflow)}
@@ -221,6 +225,8 @@ class RunConfig:
 
     def import_(self, ref: str) -> Any:
         """Import ``"module:function"`` with :attr:`base_dir` first on ``sys.path``."""
+        from .bindings import import_callable
+
         sys.path.insert(0, str(self.base_dir))
         try:
             return import_callable(ref)
@@ -340,8 +346,13 @@ def load_run_target(path: str | os.PathLike[str], name: str | None = None) -> tu
 
 
 def __getattr__(name: str) -> Any:
-    """``format_trace`` and ``history_json``, re-exported from :mod:`flowdsl.run.trace` when asked
-    for, so a workflow file that only declares its config does not load them."""
+    """``format_trace`` and ``history_json`` (from :mod:`flowdsl.run.trace`), ``LocalLambda`` and
+    ``MockedTask`` (from :mod:`flowdsl.run.bindings`) and ``LocalS3``, loaded when asked for, so a
+    workflow file that only declares its config loads none of the engine."""
+    if name in ("LocalLambda", "MockedTask"):
+        from . import bindings
+
+        return getattr(bindings, name)
     if name in ("format_trace", "history_json"):
         from . import trace
 
@@ -353,6 +364,6 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-# LocalS3, format_trace and history_json come from __getattr__
+# LocalLambda, LocalS3, MockedTask, format_trace and history_json come from __getattr__
 __all__ = ["RunConfig", "RunConfigError", "LocalBatch", "LocalLambda", "LocalS3",  # noqa: F822
            "MockedTask", "load_run_target", "format_trace", "history_json"]

@@ -1,6 +1,11 @@
 """Service integrations: one module of this package per integration.
 
-One new integration is one module here, with no edit elsewhere. The module
+One new integration is one module here, and at run time nothing else changes: validation, the
+IAM, ``flowdsl import``, ``from flowdsl import GlueJob`` and the strategies all read the
+registry and the module's ``__all__``. Type checkers run no code, so they see its names in
+``flowdsl`` only through the ``if _TYPE_CHECKING:`` block of ``flowdsl/__init__.py``: each
+new public name is one import line there, and ``tests/test_typing.py`` fails printing the
+lines to add. The module
 
 * defines its typed class (a ``flowdsl.states._TaskBase``) and calls
   :func:`~flowdsl.tasks.registry.register` with an ``Integration``: its ``Resource`` and
