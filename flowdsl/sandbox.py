@@ -207,9 +207,30 @@ def patch_moto_sqs() -> None:
     Queue._flowdsl_patched = True
 
 
+def patch_moto_iam() -> None:
+    """Answer IAM calls one at a time. moto's IAM backend walks its dict of managed policies
+    (over a thousand with MOTO_IAM_LOAD_MANAGED_POLICIES) unguarded, so a DeletePolicy while
+    another thread's DetachRolePolicy walks it fails with a 500 that the provider cannot read:
+    Terraform destroys in parallel, so a destroy failed now and then."""
+    from moto.iam.responses import IamResponse
+
+    if getattr(IamResponse, "_flowdsl_patched", False):
+        return
+    lock = threading.Lock()
+    dispatch = IamResponse._dispatch
+
+    def one_at_a_time(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return dispatch(self, *args, **kwargs)
+
+    IamResponse._dispatch = one_at_a_time
+    IamResponse._flowdsl_patched = True
+
+
 def patch_moto() -> None:
     patch_moto_stepfunctions()
     patch_moto_sqs()
+    patch_moto_iam()
 
 
 # --------------------------------------------------------------------------- the server

@@ -213,3 +213,40 @@ def test_help_lists_the_options() -> None:
     assert r.returncode == 0, r.stderr
     for option in ("--port", "--region", "--write"):
         assert option in r.stdout
+
+
+def test_iam_calls_made_at_once_all_succeed() -> None:
+    """Terraform creates and destroys in parallel; moto's IAM walks its managed policies
+    unguarded, so without the sandbox's lock some of these calls fail with a 500."""
+    import concurrent.futures
+
+    import boto3
+    from botocore.config import Config
+
+    with sandbox.running() as box:
+        iam = boto3.client("iam", region_name="us-east-1", endpoint_url=box.url,
+                           aws_access_key_id="testing", aws_secret_access_key="testing",
+                           config=Config(retries={"max_attempts": 1}, max_pool_connections=16))
+        trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"},
+            "Action": "sts:AssumeRole"}]})
+        document = json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]})
+
+        def one(i: int) -> None:
+            iam.create_role(RoleName=f"r{i}", AssumeRolePolicyDocument=trust)
+            arn = iam.create_policy(PolicyName=f"p{i}", PolicyDocument=document)["Policy"]["Arn"]
+            iam.attach_role_policy(RoleName=f"r{i}", PolicyArn=arn)
+            iam.detach_role_policy(RoleName=f"r{i}", PolicyArn=arn)
+            iam.delete_policy(PolicyArn=arn)
+            iam.delete_role(RoleName=f"r{i}")
+
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(1e-6)  # threads take turns often, as on a busy machine
+        try:
+            with concurrent.futures.ThreadPoolExecutor(max_workers=12) as pool:
+                failures = [f.exception() for f in [pool.submit(one, i) for i in range(120)]]
+        finally:
+            sys.setswitchinterval(interval)
+        assert [e for e in failures if e is not None] == []
+        assert not [r for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("r")]
