@@ -28,7 +28,12 @@ What moto 5.2 lacks, filled in here (the test harness starts the same server):
   ``RedrivePolicy`` re-serialised with spaces (a perpetual "whitespace changes" plan).
 
 The methods are added to moto's classes (its dispatcher finds an action by its snake_case
-method name), once, before the server starts. ``MOTO_IAM_LOAD_MANAGED_POLICIES=true`` makes
+method name), once, before the server starts.
+
+moto's backends are not thread-safe, and Terraform sends up to ten requests at once: a
+DetachRolePolicy while another thread deletes a policy failed with "dictionary changed size
+during iteration" (a 500, which ``max_retries = 1`` does not retry). The server therefore
+answers one request at a time (connections are still accepted concurrently). ``MOTO_IAM_LOAD_MANAGED_POLICIES=true`` makes
 AWS managed policies exist, as the roles' attachments expect.
 
 moto is an optional dependency: ``pip install 'flowdsl[sandbox]'``.
@@ -307,6 +312,29 @@ def _check_port(port: int) -> None:
                                "choose another with --port") from None
 
 
+def _serial_server(base: type) -> type:
+    """moto's ThreadedMotoServer, answering one request at a time (see the module's doc)."""
+    from moto.moto_server.werkzeug_app import (DomainDispatcherApplication, MotoRequestHandler,
+                                               create_backend_app)
+    from werkzeug.serving import make_server
+
+    class SerialMotoServer(base):  # type: ignore[misc, valid-type]
+        def _server_entry(self) -> None:
+            app = DomainDispatcherApplication(create_backend_app)
+            lock = threading.Lock()
+
+            def serial(environ: Any, start_response: Any) -> Any:
+                with lock:  # the whole answer, body included, is made under the lock
+                    return list(app(environ, start_response))
+
+            self._server = make_server(self._ip_address, self._port, serial, True,
+                                       request_handler=MotoRequestHandler)
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    return SerialMotoServer
+
+
 def start(port: int = 0) -> Sandbox:
     """Start the patched moto server on 127.0.0.1:``port`` (0: a free port)."""
     _check_moto()
@@ -316,7 +344,7 @@ def start(port: int = 0) -> Sandbox:
 
     patch_moto()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # a line per request otherwise
-    server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
+    server = _serial_server(ThreadedMotoServer)(ip_address=HOST, port=port, verbose=False)
     server.start()
     return Sandbox(server)
 

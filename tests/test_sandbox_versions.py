@@ -76,3 +76,39 @@ def test_starting_an_alias_or_a_version_that_does_not_exist_is_refused(sfn, suff
     with pytest.raises(ClientError, match="ResourceNotFound") as err:
         sfn.start_execution(stateMachineArn=arn + suffix)
     assert arn + suffix in str(err.value)
+
+
+def test_concurrent_requests_are_answered_one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Terraform sends up to ten requests at once, and moto's backends are not thread-safe (a
+    DetachRolePolicy racing a DeletePolicy failed with "dictionary changed size during
+    iteration"): the sandbox's server lets one request at a time into moto."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    import boto3
+    from moto.sts.models import STSBackend
+
+    inside, most = [0], [0]
+    lock = threading.Lock()
+    identity = STSBackend.get_caller_identity
+
+    def slow(self, *args, **kwargs):
+        with lock:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        time.sleep(0.2)
+        with lock:
+            inside[0] -= 1
+        return identity(self, *args, **kwargs)
+
+    monkeypatch.setattr(STSBackend, "get_caller_identity", slow)
+    with sandbox.running() as box:
+        def ask(_: int) -> str:
+            sts = boto3.client("sts", region_name="us-east-1", endpoint_url=box.url,
+                               aws_access_key_id="testing", aws_secret_access_key="testing")
+            return sts.get_caller_identity()["Account"]
+
+        with ThreadPoolExecutor(4) as pool:
+            assert list(pool.map(ask, range(4))) == ["123456789012"] * 4
+    assert most[0] == 1
