@@ -15,12 +15,25 @@ What moto 5.2 lacks, filled in here (the test harness starts the same server):
   updating a state machine: answered with a real check, moto's own ASL parser plus a check of
   every transition's target, as ``{"result": "FAIL", "diagnostics": [...]}`` when it fails.
 * Step Functions ``ListStateMachineVersions``, called on every read: answered from moto's
-  backend (the versions it keeps when ``publish = true``).
+  backend (the versions it keeps when ``publish = true``). moto has the rest of what the
+  provider calls for safe deploys: ``publish`` on CreateStateMachine and UpdateStateMachine
+  (``stateMachineVersionArn`` in the answer), DescribeStateMachine of a version ARN, and
+  Create/Describe/Update/DeleteStateMachineAlias.
+* Step Functions ``StartExecution`` of an alias or a version ARN, what a flowdsl module's
+  trigger (and ``alias_arn``) starts: moto finds no state machine by an alias ARN and fails on a
+  version's. Answered as AWS does: the alias picks one of its versions by their weights, and
+  the execution (of the state machine, in moto's backend) records the version and the alias,
+  which DescribeExecution returns as ``stateMachineVersionArn`` and ``stateMachineAliasArn``.
 * SQS: ``GetQueueAttributes`` of ``RedriveAllowPolicy`` (moto rejects the name) and a
   ``RedrivePolicy`` re-serialised with spaces (a perpetual "whitespace changes" plan).
 
 The methods are added to moto's classes (its dispatcher finds an action by its snake_case
-method name), once, before the server starts. ``MOTO_IAM_LOAD_MANAGED_POLICIES=true`` makes
+method name), once, before the server starts.
+
+moto's backends are not thread-safe, and Terraform sends up to ten requests at once: a
+DetachRolePolicy while another thread deletes a policy failed with "dictionary changed size
+during iteration" (a 500, which ``max_retries = 1`` does not retry). The server therefore
+answers one request at a time (connections are still accepted concurrently). ``MOTO_IAM_LOAD_MANAGED_POLICIES=true`` makes
 AWS managed policies exist, as the roles' attachments expect.
 
 moto is an optional dependency: ``pip install 'flowdsl[sandbox]'``.
@@ -167,7 +180,56 @@ def patch_moto_stepfunctions() -> None:
 
     StepFunctionResponse.validate_state_machine_definition = validate_state_machine_definition
     StepFunctionResponse.list_state_machine_versions = list_state_machine_versions
+    _patch_qualified_start()
     StepFunctionResponse._flowdsl_patched = True
+
+
+def _patch_qualified_start() -> None:
+    """StartExecution of ``<state machine ARN>:<alias>`` or ``:<version>``; DescribeExecution
+    then names the version and alias, as AWS's does."""
+    import random
+
+    from moto.stepfunctions.exceptions import ResourceNotFound
+    from moto.stepfunctions.models import StepFunctionBackend
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    start_of = StepFunctionBackend.start_execution
+    describe_of = StepFunctionResponse.describe_execution
+
+    def start_execution(self: Any, state_machine_arn: str, name: str, execution_input: str) -> Any:
+        base, _, qualifier = state_machine_arn.rpartition(":")
+        if ":stateMachine:" not in base:  # an unqualified ARN: moto's own answer
+            return start_of(self, state_machine_arn, name, execution_input)
+        PATCHED_CALLS["StartExecution:qualified"] += 1
+        machine = self.describe_state_machine(base)
+        alias = None
+        if qualifier.isdigit():
+            version = machine.versions.get(int(qualifier))
+        else:
+            alias = machine.aliases.get(qualifier)
+            if alias is None:
+                raise ResourceNotFound(state_machine_arn)
+            routes = alias.routing_configuration
+            chosen = random.choices(routes, weights=[r["weight"] for r in routes])[0]
+            version = machine.versions.get(int(chosen["stateMachineVersionArn"].rpartition(":")[2]))
+        if version is None:
+            raise ResourceNotFound(state_machine_arn)
+        execution = start_of(self, base, name, execution_input)
+        execution.flowdsl_version_arn = version.arn
+        execution.flowdsl_alias_arn = state_machine_arn if alias is not None else None
+        return execution
+
+    def describe_execution(self: Any) -> Any:
+        result = describe_of(self)
+        execution = self.stepfunction_backend.describe_execution(self._get_param("executionArn"))
+        for key, attribute in (("stateMachineVersionArn", "flowdsl_version_arn"),
+                               ("stateMachineAliasArn", "flowdsl_alias_arn")):
+            if getattr(execution, attribute, None):
+                result.result[key] = getattr(execution, attribute)
+        return result
+
+    StepFunctionBackend.start_execution = start_execution
+    StepFunctionResponse.describe_execution = describe_execution
 
 
 def patch_moto_sqs() -> None:
@@ -271,6 +333,29 @@ def _check_port(port: int) -> None:
                                "choose another with --port") from None
 
 
+def _serial_server(base: type) -> type:
+    """moto's ThreadedMotoServer, answering one request at a time (see the module's doc)."""
+    from moto.moto_server.werkzeug_app import (DomainDispatcherApplication, MotoRequestHandler,
+                                               create_backend_app)
+    from werkzeug.serving import make_server
+
+    class SerialMotoServer(base):  # type: ignore[misc, valid-type]
+        def _server_entry(self) -> None:
+            app = DomainDispatcherApplication(create_backend_app)
+            lock = threading.Lock()
+
+            def serial(environ: Any, start_response: Any) -> Any:
+                with lock:  # the whole answer, body included, is made under the lock
+                    return list(app(environ, start_response))
+
+            self._server = make_server(self._ip_address, self._port, serial, True,
+                                       request_handler=MotoRequestHandler)
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    return SerialMotoServer
+
+
 def start(port: int = 0) -> Sandbox:
     """Start the patched moto server on 127.0.0.1:``port`` (0: a free port)."""
     _check_moto()
@@ -280,7 +365,7 @@ def start(port: int = 0) -> Sandbox:
 
     patch_moto()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # a line per request otherwise
-    server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
+    server = _serial_server(ThreadedMotoServer)(ip_address=HOST, port=port, verbose=False)
     server.start()
     return Sandbox(server)
 

@@ -423,8 +423,9 @@ def test_an_imported_definition_builds_a_module_with_nothing_unresolved(tmp_path
     r = flowdsl("build", "wf.py", cwd=tmp_path)
     assert (r.returncode, r.stdout) == (0, "wrote build/fibonacci/\n"), r.stderr
     folder = tmp_path / "build" / "fibonacci"
-    assert sorted(p.name for p in folder.glob("*.tf.json")) == [
-        "iam.tf.json", "main.tf.json", "outputs.tf.json", "state_machine.tf.json", "variables.tf.json"]
+    assert sorted(p.name for p in folder.glob("*.tf.json")) == [  # alias.tf.json: safe deploys, the default
+        "alias.tf.json", "iam.tf.json", "main.tf.json", "outputs.tf.json", "state_machine.tf.json",
+        "variables.tf.json"]
     assert _unresolved(folder) == []
     declared = json.loads((folder / "variables.tf.json").read_text())["variable"]
     assert "default" not in declared["batch_job_definition_fibonacci_arn"]  # required: the module's input

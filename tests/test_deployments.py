@@ -75,13 +75,16 @@ def topic_kind():
 def test_a_kind_registered_outside_flowdsl_builds_and_runs(topic_kind) -> None:
     wf = Workflow("topical", states=[Pass("P")], deployment=TopicJob("topical"))
     files = tf(wf)
-    assert sorted(files) == ["iam.tf.json", "main.tf.json", "outputs.tf.json", "state_machine.tf.json",
-                             "topic.tf.json", "variables.tf.json"]
+    # safe deploys come with the Deployment base: a version per change and the alias "live"
+    assert sorted(files) == ["alias.tf.json", "iam.tf.json", "main.tf.json", "outputs.tf.json",
+                             "state_machine.tf.json", "topic.tf.json", "variables.tf.json"]
+    assert files["alias.tf.json"]["resource"]["aws_sfn_alias"]["state_machine"]["name"] == "live"
     # the kind's resources get the module's conventions too (an SNS topic takes tags)
     assert files["topic.tf.json"]["resource"]["aws_sns_topic"]["jobs"] == {"name": "jobs",
                                                                            "tags": "${var.tags}"}
-    assert sorted(files["outputs.tf.json"]["output"]) == ["log_group_name", "role_arns", "state_machine_arn",
-                                                          "state_machine_name", "state_machine_role_arn",
+    assert sorted(files["outputs.tf.json"]["output"]) == ["alias_arn", "log_group_name", "role_arns",
+                                                          "state_machine_arn", "state_machine_name",
+                                                          "state_machine_role_arn", "state_machine_version_arn",
                                                           "topic_arn"]
     assert sorted(files["variables.tf.json"]["variable"]) == [
         "extra_policy_arns", "kms_key_arn", "log_retention_days", "permissions_boundary_arn", "role_path",
@@ -209,11 +212,13 @@ def test_a_variable_named_like_a_kinds_setting_clashes() -> None:
 def test_a_bare_state_machine_has_no_trigger() -> None:
     files = tf(Workflow("w", states=[Pass("P")], deployment=StateMachine(join(var("stage"), "-w")),
                         variables=[Variable("stage")]))
-    assert sorted(files) == ["iam.tf.json", "main.tf.json", "outputs.tf.json", "state_machine.tf.json",
-                             "variables.tf.json"]
+    # the alias "live" (safe deploys, the default) is what its callers start
+    assert sorted(files) == ["alias.tf.json", "iam.tf.json", "main.tf.json", "outputs.tf.json",
+                             "state_machine.tf.json", "variables.tf.json"]
     assert sorted(blocks(files, "resource")["aws_iam_role"]) == ["state_machine"]
-    assert sorted(files["outputs.tf.json"]["output"]) == ["log_group_name", "role_arns", "state_machine_arn",
-                                                          "state_machine_name", "state_machine_role_arn"]
+    assert sorted(files["outputs.tf.json"]["output"]) == ["alias_arn", "log_group_name", "role_arns",
+                                                          "state_machine_arn", "state_machine_name",
+                                                          "state_machine_role_arn", "state_machine_version_arn"]
     assert files["outputs.tf.json"]["output"]["role_arns"]["value"] == {
         "state_machine": "${aws_iam_role.state_machine.arn}"}
     assert files["variables.tf.json"]["variable"]["kms_key_arn"]["description"] == \
@@ -234,9 +239,14 @@ def test_request_response_needs_an_express_state_machine() -> None:
     wf = Workflow("w", states=[Pass("P")],
                   deployment=OnDemandJob("w", pipe=Pipe(invocation_type="REQUEST_RESPONSE")))
     assert diagnostics(wf) == ["deployment.pipe.invocation_type: a pipe invokes a STANDARD state machine only "
-                               "with FIRE_AND_FORGET; REQUEST_RESPONSE needs OnDemandJob(type=\"EXPRESS\")"]
+                               "with FIRE_AND_FORGET; REQUEST_RESPONSE needs OnDemandJob(type=\"EXPRESS\")",
+                               "deployment.alias: an alias is started with StartExecution; a REQUEST_RESPONSE "
+                               "pipe calls StartSyncExecution, which takes the state machine's own ARN: use "
+                               "FIRE_AND_FORGET, or alias=None (no versions: the pipe starts the state "
+                               "machine's latest revision)"]
     express = attrs.evolve(wf, deployment=OnDemandJob("w", pipe=Pipe(invocation_type="REQUEST_RESPONSE"),
-                                                      type="EXPRESS"))
+                                                      type="EXPRESS", alias=None))
+    assert diagnostics(express) == []
     files = tf(express)
     assert blocks(files, "resource")["aws_sfn_state_machine"]["state_machine"]["type"] == "EXPRESS"
 
@@ -330,7 +340,7 @@ def test_the_schedule_its_group_role_and_dead_letter_queue() -> None:
     assert check["error_message"] == ('aws_scheduler_schedule_group.schedule: the name "${var.stage}-w" is '
                                       '${length("${var.stage}-w")} characters; AWS allows 64: shorten stage.')
     assert s["state"] == '${var.schedule_enabled ? "ENABLED" : "DISABLED"}' and s["description"] == "nightly"
-    assert s["target"]["arn"] == "${aws_sfn_state_machine.state_machine.arn}"
+    assert s["target"]["arn"] == "${aws_sfn_alias.state_machine.arn}"  # the alias "live"
     assert s["target"]["dead_letter_config"] == {"arn": "${aws_sqs_queue.dlq.arn}"}
     assert json.loads(s["target"]["input"]) == {"execution_id": "<aws.scheduler.execution-id>",
                                                 "schedule_arn": "<aws.scheduler.schedule-arn>",
@@ -338,7 +348,8 @@ def test_the_schedule_its_group_role_and_dead_letter_queue() -> None:
     policy = blocks(files, "data")["aws_iam_policy_document"]["scheduler"]["statement"]
     assert [(p["actions"], p["resources"]) for p in policy] == [
         (["sqs:SendMessage"], ["${aws_sqs_queue.dlq.arn}"]),
-        (["states:StartExecution"], ["${aws_sfn_state_machine.state_machine.arn}"])]
+        (["states:StartExecution"], ["${aws_sfn_alias.state_machine.arn}",
+                                     "${aws_sfn_state_machine.state_machine.arn}"])]
     trust = blocks(files, "data")["aws_iam_policy_document"]["assume_scheduler"]["statement"][0]
     assert trust["condition"] == [
         {"test": "StringEquals", "variable": "aws:SourceAccount",
@@ -348,9 +359,9 @@ def test_the_schedule_its_group_role_and_dead_letter_queue() -> None:
                     "${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}"
                     ":schedule-group/${aws_scheduler_schedule_group.schedule.name}"]}]
     assert sorted(files["outputs.tf.json"]["output"]) == [
-        "dlq_arn", "dlq_url", "log_group_name", "role_arns", "schedule_arn", "schedule_group_name",
+        "alias_arn", "dlq_arn", "dlq_url", "log_group_name", "role_arns", "schedule_arn", "schedule_group_name",
         "schedule_name", "scheduler_role_arn", "state_machine_arn", "state_machine_name",
-        "state_machine_role_arn"]
+        "state_machine_role_arn", "state_machine_version_arn"]
 
 
 def test_an_existing_group_and_no_dead_letter_queue() -> None:
@@ -448,11 +459,14 @@ def test_the_rule_target_role_and_dead_letter_queue() -> None:
     assert target["dead_letter_config"] == {"arn": "${aws_sqs_queue.dlq.arn}"}
     assert res["aws_sqs_queue_policy"]["dlq"]["policy"] == "${data.aws_iam_policy_document.events_dlq.json}"
     policy = blocks(files, "data")["aws_iam_policy_document"]["events"]["statement"]
+    assert target["arn"] == "${aws_sfn_alias.state_machine.arn}"  # the alias "live"
     assert [(p["actions"], p["resources"]) for p in policy] == [
-        (["states:StartExecution"], ["${aws_sfn_state_machine.state_machine.arn}"])]
+        (["states:StartExecution"], ["${aws_sfn_alias.state_machine.arn}",
+                                     "${aws_sfn_state_machine.state_machine.arn}"])]
     assert sorted(files["outputs.tf.json"]["output"]) == [
-        "dlq_arn", "dlq_url", "events_role_arn", "log_group_name", "role_arns", "rule_arn", "rule_name",
-        "state_machine_arn", "state_machine_name", "state_machine_role_arn"]
+        "alias_arn", "dlq_arn", "dlq_url", "events_role_arn", "log_group_name", "role_arns", "rule_arn",
+        "rule_name", "state_machine_arn", "state_machine_name", "state_machine_role_arn",
+        "state_machine_version_arn"]
 
 
 def test_any_pattern_on_a_named_bus() -> None:

@@ -40,8 +40,8 @@ def test_build_a_folder_builds_every_workflow_file_under_it(tmp_path: Path) -> N
     assert sorted(p.name for p in out.iterdir()) == ["api", "crunch", "extra", "uploads", "worker"]
     # uploads imports worker (to start it), and builds only itself
     assert sorted(p.name for p in (out / "uploads").iterdir() if not p.name.startswith(".")) == [
-        "events.tf.json", "iam.tf.json", "main.tf.json", "outputs.tf.json", "state_machine.tf.json",
-        "uploads.asl.json", "variables.tf.json"]
+        "alias.tf.json", "events.tf.json", "iam.tf.json", "main.tf.json", "outputs.tf.json",
+        "state_machine.tf.json", "uploads.asl.json", "variables.tf.json"]
     r = flowdsl("build", str(src), "--out", str(out), "--name", "worker", "--check")
     assert r.returncode == 0 and "(1 workflow(s))" in r.stdout, r.stderr
 

@@ -1,6 +1,7 @@
-"""Safe deploys (``alias=Alias(...)``: versions, an alias, an optional canary) and alarms
-(``alarms=Alarms(...)``) of every deployment kind, as the Terraform module holds them; the
-lifecycle against moto is tests/terraform/test_tf_deploys.py."""
+"""Safe deploys (``alias=Alias(...)``, every kind's default: versions, an alias, an optional
+canary; ``alias=None`` opts out) and alarms (``alarms=Alarms(...)``) of every deployment kind,
+as the Terraform module holds them; the lifecycle against moto is
+tests/terraform/test_tf_deploys.py."""
 
 from __future__ import annotations
 
@@ -166,19 +167,56 @@ def test_with_an_alias_the_state_machine_publishes_and_the_trigger_starts_the_al
               for s in doc.get("statement", []) if "states:StartExecution" in s.get("actions", [])]
     assert starts == ([] if not targets else [{sm, alias}])
     outputs = blocks["output"]
-    assert outputs["alias_arn"] == {"value": alias}
-    assert outputs["state_machine_version_arn"] == {
-        "value": "${aws_sfn_state_machine.state_machine.state_machine_version_arn}"}
+    assert outputs["alias_arn"]["value"] == alias and "trigger starts" in outputs["alias_arn"]["description"]
+    assert outputs["state_machine_version_arn"]["value"] == \
+        "${aws_sfn_state_machine.state_machine.state_machine_version_arn}"
+
+
+def triggers(resources: dict[str, Any]) -> list[str]:
+    """What the kind's trigger (pipe, schedule, rule target) starts, if it has one."""
+    return [t for t in (resources.get("aws_pipes_pipe", {}).get("pipe", {}).get("target"),
+                        resources.get("aws_scheduler_schedule", {}).get("schedule", {}).get("target", {}).get("arn"),
+                        resources.get("aws_cloudwatch_event_target", {}).get("state_machine", {}).get("arn"))
+            if t is not None]
 
 
 @pytest.mark.parametrize("label", list(KINDS))
-def test_without_alias_or_alarms_nothing_changes(label: str) -> None:
-    blocks = module(every_kind()[label])
+def test_every_kind_deploys_through_the_alias_live_by_default(label: str) -> None:
+    deployment = every_kind()[label]
+    assert deployment.alias == Alias("live") and deployment.alarms is None
+    blocks = module(deployment)
+    resources = blocks["resource"]
+    assert resources["aws_sfn_state_machine"]["state_machine"]["publish"] is True
+    alias = resources["aws_sfn_alias"]["state_machine"]
+    assert alias["name"] == "live" and alias["routing_configuration"] == [{
+        "state_machine_version_arn": "${aws_sfn_state_machine.state_machine.state_machine_version_arn}",
+        "weight": 100}]
+    assert set(triggers(resources)) <= {"${aws_sfn_alias.state_machine.arn}"}
+    assert not {"stable_version", "canary_percent"} & set(blocks["variable"])  # no canary unless asked
+    assert "aws_cloudwatch_metric_alarm" not in resources
+
+
+@pytest.mark.parametrize("label", list(KINDS))
+def test_with_alias_none_and_no_alarms_the_trigger_starts_the_state_machine(label: str) -> None:
+    blocks = module(every_kind(alias=None)[label])
     resources = blocks["resource"]
     assert "publish" not in resources["aws_sfn_state_machine"]["state_machine"]
     assert "aws_sfn_alias" not in resources and "aws_cloudwatch_metric_alarm" not in resources
+    assert set(triggers(resources)) <= {"${aws_sfn_state_machine.state_machine.arn}"}
     assert not {"stable_version", "canary_percent", "alarm_threshold"} & set(blocks["variable"])
-    assert not {"alias_arn", "alarm_names"} & set(blocks["output"])
+    assert not {"alias_arn", "state_machine_version_arn", "alarm_names"} & set(blocks["output"])
+
+
+def test_a_request_response_pipe_needs_alias_none() -> None:
+    def sync(**options: Any) -> OnDemandJob:
+        return OnDemandJob("job", type="EXPRESS", pipe=Pipe(invocation_type="REQUEST_RESPONSE"), **options)
+
+    _, diagnostics = check(workflow(sync()))  # the default alias: StartSyncExecution cannot start it
+    [found] = [d for d in diagnostics if d.path == "deployment.alias"]
+    assert "alias=None" in found.message and "StartSyncExecution" in found.message
+    _, diagnostics = check(workflow(sync(alias=None)))
+    assert diagnostics == []
+    assert triggers(module(sync(alias=None))["resource"]) == ["${aws_sfn_state_machine.state_machine.arn}"]
 
 
 def test_a_canary_routes_a_share_to_the_newest_version_while_stable_version_is_set() -> None:
@@ -257,5 +295,5 @@ def test_with_an_alias_the_state_machine_role_also_trusts_its_versions_and_alias
 
     arn = ("arn:${data.aws_partition.current.partition}:states:${data.aws_region.current.name}:"
            "${data.aws_caller_identity.current.account_id}:stateMachine:job")
-    assert trusted(StateMachine("job")) == [arn]
-    assert trusted(StateMachine("job", alias=Alias())) == [arn, arn + ":*"]
+    assert trusted(StateMachine("job", alias=None)) == [arn]
+    assert trusted(StateMachine("job")) == trusted(StateMachine("job", alias=Alias("prod"))) == [arn, arn + ":*"]

@@ -36,8 +36,8 @@ def statements(files: dict[str, Any], document: str) -> list[tuple[tuple[str, ..
 
 def test_module_layout() -> None:
     files = fibonacci_files()
-    assert sorted(files) == ["batch.tf.json", "iam.tf.json", "main.tf.json", "outputs.tf.json",
-                             "pipe.tf.json", "queue.tf.json", "state_machine.tf.json",
+    assert sorted(files) == ["alias.tf.json", "batch.tf.json", "iam.tf.json", "main.tf.json",
+                             "outputs.tf.json", "pipe.tf.json", "queue.tf.json", "state_machine.tf.json",
                              "variables.tf.json"]
     main = files["main.tf.json"]
     # bounded below 6.0, which deprecates data.aws_region.current.name (the module uses it)
@@ -61,6 +61,7 @@ def test_resource_kinds() -> None:
                                            "pipe_source", "pipe_target", "state_machine",
                                            "state_machine_extra", "state_machine_xray"],
         "aws_pipes_pipe": ["pipe"],
+        "aws_sfn_alias": ["state_machine"],  # the alias "live" the pipe starts (safe deploys)
         "aws_sfn_state_machine": ["state_machine"],
         "aws_sqs_queue": ["dlq", "queue"],
     }
@@ -121,9 +122,12 @@ def test_pipe_iam_and_settings() -> None:
     assert statements(files, "pipe_source") == [
         (("sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"),
          ("${aws_sqs_queue.queue.arn}",))]
+    # the pipe starts the alias; Step Functions authorizes it against the state machine's ARN
     assert statements(files, "pipe_target") == [
-        (("states:StartExecution",), ("${aws_sfn_state_machine.state_machine.arn}",))]
+        (("states:StartExecution",), ("${aws_sfn_alias.state_machine.arn}",
+                                      "${aws_sfn_state_machine.state_machine.arn}"))]
     pipe = blocks(files, "resource")["aws_pipes_pipe"]["pipe"]
+    assert pipe["target"] == "${aws_sfn_alias.state_machine.arn}"
     assert pipe["source_parameters"] == {"sqs_queue_parameters": {"batch_size": 1}}
     assert pipe["target_parameters"] == {
         "step_function_state_machine_parameters": {"invocation_type": "FIRE_AND_FORGET"}}
@@ -224,8 +228,9 @@ def test_pipe_invocation_type_picks_the_start_action(invocation: str, action: st
     from flowdsl import Pipe
 
     wf = Workflow("w", states=[Pass("P")],
-                  deployment=OnDemandJob("w", pipe=Pipe(invocation_type=invocation),
-                                         type="EXPRESS"))
+                  deployment=OnDemandJob("w", pipe=Pipe(invocation_type=invocation), type="EXPRESS",
+                                         # StartSyncExecution takes no alias
+                                         **({"alias": None} if invocation == "REQUEST_RESPONSE" else {})))
     files = {n: json.loads(t) for n, t in build(wf).files.items() if n.endswith(".tf.json")}
     assert statements(files, "pipe_target")[0][0] == (action,)
 
@@ -278,10 +283,12 @@ def scoped(service: str, source_arn: str) -> list[dict[str, Any]]:
 def test_the_state_machine_pipe_and_task_roles_trust_only_their_own_resources() -> None:
     files = fibonacci_files()
     name = "${var.app_name}-${var.stage}-fibonacci-OnDemandJob"
+    condition = scoped("states", f":stateMachine:{name}")
+    condition[1]["values"].append(condition[1]["values"][0] + ":*")  # its versions and the alias
     assert trust(files, "state_machine") == {
         "actions": ["sts:AssumeRole"],
         "principals": [{"type": "Service", "identifiers": ["states.amazonaws.com"]}],
-        "condition": scoped("states", f":stateMachine:{name}")}
+        "condition": condition}
     assert trust(files, "pipe")["condition"] == scoped("pipes", f":pipe/{name}-Pipe")
     assert trust(files, "fibonacci_task")["condition"] == scoped("ecs", ":*")
     # the execution role (the ECS agent pulling the image) keeps AWS's documented trust policy

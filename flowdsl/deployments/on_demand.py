@@ -64,7 +64,7 @@ class OnDemandJob:
     logging: Logging = attrs.field(factory=Logging)
     tracing: bool = True  # module input tracing_enabled; X-Ray policy only when on
     type: str = attrs.field(default="STANDARD", validator=attrs.validators.in_(STATE_MACHINE_TYPES))
-    alias: Alias | None = attrs.field(default=None, kw_only=True)  # flowdsl.deployments.versions
+    alias: Alias | None = attrs.field(factory=Alias, kw_only=True)  # flowdsl.deployments.versions; None: no versions
     alarms: Alarms | None = attrs.field(default=None, kw_only=True)  # flowdsl.deployments.alarms
     source: Any = attrs.field(factory=caller_location, eq=False, repr=False, metadata={"source": True})
 
@@ -234,6 +234,8 @@ def message_body(value: Any) -> str:
 
 def _example(choose: Choices, resource_name: Any, common: dict[str, Any]) -> OnDemandJob:
     pipe = choose.pick((Pipe(), Pipe(batch_size=5, invocation_type="REQUEST_RESPONSE")))
+    if pipe.invocation_type == "REQUEST_RESPONSE":  # StartSyncExecution takes no alias
+        common = {**common, "alias": None}
     return OnDemandJob(
         resource_name,
         queue=choose.pick((Queue(), Queue(visibility_timeout_seconds=120, max_receive_count=3), None)),

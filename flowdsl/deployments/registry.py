@@ -49,7 +49,7 @@ class Deployment:
     tracing: bool = attrs.field(default=True, kw_only=True)  # module input tracing_enabled
     type: str = attrs.field(default="STANDARD", kw_only=True,
                             validator=attrs.validators.in_(STATE_MACHINE_TYPES))
-    alias: Alias | None = attrs.field(default=None, kw_only=True)  # flowdsl.deployments.versions
+    alias: Alias | None = attrs.field(factory=Alias, kw_only=True)  # flowdsl.deployments.versions; None: no versions
     alarms: Alarms | None = attrs.field(default=None, kw_only=True)  # flowdsl.deployments.alarms
     source: Any = attrs.field(factory=caller_location, kw_only=True, eq=False, repr=False,
                               metadata={"source": True})

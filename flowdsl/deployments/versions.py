@@ -1,9 +1,14 @@
 """Safe deploys: every change of the state machine publishes a version, an alias routes the
-executions, and the trigger starts the alias. Shared by every kind (``alias=Alias(...)``).
+executions, and the trigger starts the alias. Every kind has it by default (its ``alias``
+field defaults to ``Alias()``, the alias ``live``); ``alias=None`` opts out.
 
 ``Alias(name="live")``: ``aws_sfn_state_machine`` gets ``publish = true``, so each apply that
 changes it publishes a new version; ``aws_sfn_alias`` routes every execution to the newest
 version; the kind's trigger (pipe, schedule or rule target) starts the alias ARN.
+
+``alias=None``: no versions and no alias; the trigger starts the state machine itself, which
+runs its latest revision (what a module without safe deploys does). A REQUEST_RESPONSE pipe
+needs it: it calls StartSyncExecution, which takes the state machine's own ARN.
 
 ``Alias(canary=Canary(percent=10))`` adds two module inputs. ``stable_version`` (a version
 number; null: no canary in effect) is the version the rest of the executions keep running;
@@ -60,7 +65,8 @@ class Canary:
 
 @frozen
 class Alias:
-    """Publish a version per change and start executions through the alias ``name``."""
+    """Publish a version per change and start executions through the alias ``name``: every
+    deployment kind's default (``alias=Alias()``); ``alias=None`` opts out."""
 
     name: str = "live"
     canary: Canary | None = attrs.field(default=None, kw_only=True)
@@ -126,7 +132,8 @@ def terraform(m: Module) -> None:
         m.error("bad-alias", "deployment.alias",
                 "an alias is started with StartExecution; a REQUEST_RESPONSE pipe calls "
                 "StartSyncExecution, which takes the state machine's own ARN: use "
-                "FIRE_AND_FORGET or leave alias= out", src)
+                "FIRE_AND_FORGET, or alias=None (no versions: the pipe starts the state "
+                "machine's latest revision)", src)
     body: dict[str, Any] = {"name": alias.name}
     if alias.description is not None:
         body["description"] = alias.description
@@ -147,8 +154,13 @@ def terraform(m: Module) -> None:
                         "weight": Expr("routing_configuration.value.weight")},
         }}
     m.resource(FILE, "aws_sfn_alias", "state_machine", body, "deployment.alias", src)
-    m.outputs["alias_arn"] = {"value": addr("aws_sfn_alias", "state_machine", "arn")}
-    m.outputs["state_machine_version_arn"] = {"value": Expr(LATEST)}
+    m.outputs["alias_arn"] = {
+        "value": addr("aws_sfn_alias", "state_machine", "arn"),
+        "description": f"ARN of the alias \"{alias.name}\", which the trigger starts (start "
+                       "executions through it: it routes them to the published versions)"}
+    m.outputs["state_machine_version_arn"] = {
+        "value": Expr(LATEST),
+        "description": "ARN of the newest published version of the state machine"}
 
 
 def variables(deployment: Any) -> dict[str, dict[str, Any]]:

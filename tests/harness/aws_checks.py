@@ -27,6 +27,18 @@ SEED_TFVARS: dict[str, Any] = {
 }
 
 
+def started(out: dict) -> str:
+    """What a module's trigger starts: the alias (safe deploys, every kind's default), or the
+    state machine itself when the module has none (``alias=None``)."""
+    return out.get("alias_arn") or out["state_machine_arn"]
+
+
+def start_grant(out: dict) -> set[str]:
+    """The resources of the trigger role's ``states:StartExecution``: the state machine (what Step
+    Functions authorizes an alias's execution against) and the alias, when there is one."""
+    return {out["state_machine_arn"], started(out)}
+
+
 def _policy_docs(iam, role: str) -> dict[str, dict]:
     """All policy documents effective on a role: inline + attached (customer and AWS managed)."""
     docs: dict[str, dict] = {}
@@ -113,7 +125,7 @@ def check_on_demand_job(rep: LifecycleReport, ep: MotoEndpoint, *, golden: Path 
     mine = [p for p in pipes.list_pipes()["Pipes"] if p["Source"] == out["queue_arn"]]
     assert len(mine) == 1, mine
     pipe = pipes.describe_pipe(Name=mine[0]["Name"])
-    assert pipe["Target"] == out["state_machine_arn"]
+    assert pipe["Target"] == started(out)
     assert pipe["SourceParameters"]["SqsQueueParameters"]["BatchSize"] == 1
     assert pipe["TargetParameters"]["StepFunctionStateMachineParameters"]["InvocationType"] == "FIRE_AND_FORGET"
 
@@ -170,7 +182,7 @@ def check_on_demand_job(rep: LifecycleReport, ep: MotoEndpoint, *, golden: Path 
     assert any(a.startswith("xray:") for a in g) is tracing, sorted(g)
 
     pipe_g = role_grants(iam, role_by_arn[pipe["RoleArn"]])
-    assert pipe_g["states:StartExecution"] == {out["state_machine_arn"]}
+    assert pipe_g["states:StartExecution"] == start_grant(out)
     for a in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):
         assert pipe_g[a] == {out["queue_arn"]}, pipe_g
     assert all("*" not in r for r in pipe_g.values()), pipe_g
@@ -217,7 +229,7 @@ def check_scheduled_job(ep: MotoEndpoint, out: dict, *, expression: str, timezon
     want_window = {"Mode": "OFF"} if window is None else {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": window}
     assert s["FlexibleTimeWindow"] == want_window, s["FlexibleTimeWindow"]
     t = s["Target"]
-    assert t["Arn"] == out["state_machine_arn"] and t["RoleArn"] == out["scheduler_role_arn"], t
+    assert t["Arn"] == started(out) and t["RoleArn"] == out["scheduler_role_arn"], t
     assert json.loads(t["Input"]) == input_ and "\\u003c" not in t["Input"], t["Input"]
     assert t["RetryPolicy"] == {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185}, t
     assert t["DeadLetterConfig"] == {"Arn": out["dlq_arn"]}, t
@@ -228,7 +240,7 @@ def check_scheduled_job(ep: MotoEndpoint, out: dict, *, expression: str, timezon
                         f"arn:aws:scheduler:{ep.region}:{ep.account_id}:schedule-group/"
                         f"{out['schedule_group_name']}")
     grants = role_grants(iam, role_name(out["scheduler_role_arn"]))
-    want = {"states:StartExecution": {out["state_machine_arn"]}, "sqs:SendMessage": {out["dlq_arn"]}}
+    want = {"states:StartExecution": start_grant(out), "sqs:SendMessage": {out["dlq_arn"]}}
     if kms_key_arn:
         want.update({"kms:Decrypt": {kms_key_arn}, "kms:GenerateDataKey": {kms_key_arn}})
     assert grants == want, grants
@@ -243,7 +255,7 @@ def check_event_job(ep: MotoEndpoint, out: dict, *, pattern: dict, paths: dict |
     assert rule["Arn"] == out["rule_arn"] and rule["State"] == "ENABLED", rule
     assert json.loads(rule["EventPattern"]) == pattern, rule["EventPattern"]
     [target] = events.list_targets_by_rule(Rule=out["rule_name"], EventBusName=bus)["Targets"]
-    assert target["Arn"] == out["state_machine_arn"] and target["RoleArn"] == out["events_role_arn"], target
+    assert target["Arn"] == started(out) and target["RoleArn"] == out["events_role_arn"], target
     if paths is None:
         assert "InputTransformer" not in target, target
     else:
@@ -253,7 +265,7 @@ def check_event_job(ep: MotoEndpoint, out: dict, *, pattern: dict, paths: dict |
     check_service_trust(iam, out["events_role_arn"], "events.amazonaws.com", ep.account_id,
                         out["rule_arn"])
     grants = role_grants(iam, role_name(out["events_role_arn"]))
-    assert grants == {"states:StartExecution": {out["state_machine_arn"]}}, grants
+    assert grants == {"states:StartExecution": start_grant(out)}, grants
     policy = json.loads(sqs.get_queue_attributes(QueueUrl=out["dlq_url"], AttributeNames=["Policy"])
                         ["Attributes"]["Policy"])
     [st] = statements(policy)
@@ -280,10 +292,70 @@ def check_pipe(ep: MotoEndpoint, out: dict, *, invocation_type: str) -> dict:
     pipes, iam = ep.client("pipes"), ep.client("iam")
     [p] = [p for p in pipes.list_pipes()["Pipes"] if p["Source"] == out["queue_arn"]]
     pipe = pipes.describe_pipe(Name=p["Name"])
-    assert pipe["Target"] == out["state_machine_arn"], pipe
+    assert pipe["Target"] == started(out), pipe
     assert pipe["TargetParameters"]["StepFunctionStateMachineParameters"]["InvocationType"] == invocation_type
     grants = role_grants(iam, role_name(pipe["RoleArn"]))
     start = "states:StartExecution" if invocation_type == "FIRE_AND_FORGET" else "states:StartSyncExecution"
-    assert grants[start] == {out["state_machine_arn"]}, grants
+    assert grants[start] == start_grant(out), grants
     assert not ({"states:StartExecution", "states:StartSyncExecution"} - {start}) & set(grants), grants
     return pipe
+
+
+# ------------------------------------------------------------------ the module conventions
+
+def tags_of(ep: MotoEndpoint, type_: str, values: dict) -> dict[str, str] | None:
+    """The tags AWS holds for a resource of ``type_`` (None: flowdsl does not tag that type)."""
+    arn = values.get("arn")
+    if type_ == "aws_iam_role":
+        return {t["Key"]: t["Value"] for t in ep.client("iam").list_role_tags(RoleName=values["name"])["Tags"]}
+    if type_ == "aws_iam_policy":
+        return {t["Key"]: t["Value"] for t in ep.client("iam").list_policy_tags(PolicyArn=arn)["Tags"]}
+    if type_ == "aws_sqs_queue":
+        return ep.client("sqs").list_queue_tags(QueueUrl=values["url"]).get("Tags", {})
+    if type_ == "aws_sfn_state_machine":
+        return {t["key"]: t["value"] for t in
+                ep.client("stepfunctions").list_tags_for_resource(resourceArn=arn)["tags"]}
+    if type_ == "aws_cloudwatch_log_group":
+        return ep.client("logs").list_tags_log_group(logGroupName=values["name"])["tags"]
+    if type_ == "aws_cloudwatch_event_rule":
+        return {t["Key"]: t["Value"] for t in ep.client("events").list_tags_for_resource(ResourceARN=arn)["Tags"]}
+    if type_ == "aws_scheduler_schedule_group":
+        return {t["Key"]: t["Value"] for t in ep.client("scheduler").list_tags_for_resource(ResourceArn=arn)["Tags"]}
+    if type_ == "aws_pipes_pipe":
+        return ep.client("pipes").describe_pipe(Name=values["name"]).get("Tags", {})
+    if type_ == "aws_batch_job_definition":
+        [jd] = ep.client("batch").describe_job_definitions(jobDefinitions=[arn])["jobDefinitions"]
+        return jd.get("tags", {})
+    if type_ == "aws_cloudwatch_metric_alarm":
+        return {t["Key"]: t["Value"] for t in
+                ep.client("cloudwatch").list_tags_for_resource(ResourceARN=arn)["Tags"]}
+    return None
+
+
+def check_conventions(rep: LifecycleReport, ep: MotoEndpoint, *, tags: dict[str, str], role_path: str,
+                      baseline: str | None = None, min_roles: int = 1) -> set[str]:
+    """Every role the modules created: the boundary (the root's output ``boundary_arn``), the
+    path and, when given, the baseline policy; every taggable resource: the tags. Returns the
+    taggable types looked at."""
+    from flowdsl.terraform import TAGGABLE
+
+    iam = ep.client("iam")
+    boundary = rep.outputs["boundary_arn"]
+    roles = rep.resources("aws_iam_role")
+    assert len(roles) >= min_roles, [r["address"] for r in roles]
+    for r in roles:
+        role = iam.get_role(RoleName=r["values"]["name"])["Role"]
+        assert role["PermissionsBoundary"]["PermissionsBoundaryArn"] == boundary, role
+        assert role["Path"] == role_path and role["Arn"].endswith(f":role{role_path}{role['RoleName']}"), role
+        if baseline is not None:
+            attached = {a["PolicyArn"] for a in
+                        iam.list_attached_role_policies(RoleName=role["RoleName"])["AttachedPolicies"]}
+            assert baseline in attached, (r["address"], attached)
+    tagged: set[str] = set()
+    for type_ in sorted(TAGGABLE):
+        for r in rep.resources(type_):
+            if not r["address"].startswith("module."):
+                continue  # the root's own policies
+            assert tags_of(ep, type_, r["values"]) == tags, r["address"]
+            tagged.add(type_)
+    return tagged

@@ -1,6 +1,7 @@
 """Full Terraform lifecycle of a module against the moto server, as one call.
 
 ``lifecycle(module_dir, tfvars, endpoint)``: copy -> provider file -> init -> validate ->
+``before_apply(terraform)`` hook (plans that must fail, say, with the provider already installed) ->
 apply -> ``inspect(report)`` hook -> ``plan -detailed-exitcode`` (must be 0) -> destroy ->
 inventory diff (must be empty).  Two ways to wire the module:
 
@@ -160,6 +161,7 @@ def lifecycle(
     *,
     mode: Mode = "root",
     inspect: Callable[[LifecycleReport, MotoEndpoint], Any] | None = None,
+    before_apply: Callable[[Terraform], Any] | None = None,
     check_plan_clean: bool = True,
     check_no_leftovers: bool = True,
     keep_workdir: bool | None = None,
@@ -184,6 +186,8 @@ def lifecycle(
         tf.init()
         rep.validate = tf.validate()
         assert rep.validate.get("valid"), f"terraform validate failed: {json.dumps(rep.validate, indent=2)}"
+        if before_apply is not None:
+            before_apply(tf)
         applied = True
         tf.apply()
         rep.outputs = tf.output()

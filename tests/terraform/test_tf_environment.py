@@ -12,18 +12,22 @@ S3 Object Created, with an input transformer; it starts ``worker`` through ``wor
 Every module gets the organisation's conventions: ``tags``, a permissions boundary (a policy the
 root creates), a ``role_path`` and an extra managed policy; boto3 checks that every role has
 them and every taggable resource the tags.
+
+Before the apply, with the provider installed: a plan with job sizes Fargate does not offer
+fails with each module's own validation message (crunch's number inputs, nightly's strings).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 import pytest
-from harness import lifecycle, module_outputs
-from harness.aws_checks import (SEED_TFVARS, check_event_job, check_generic, check_pipe, check_scheduled_job,
-                                check_state_machine_only, role_grants, role_name)
+from harness import Terraform, lifecycle, module_outputs
+from harness.aws_checks import (SEED_TFVARS, check_conventions, check_event_job, check_generic, check_pipe,
+                                check_scheduled_job, check_state_machine_only, role_grants, role_name)
 
 from flowdsl.build import build, write
 from flowdsl.loader import load_folder
@@ -52,15 +56,20 @@ def environment(root: Path, kms_key_arn: str) -> Path:
     write([build(wf) for wf in load_folder(WORKFLOWS)], modules)
     shutil.copytree(REPO / "build" / "nightly", modules / "nightly")
     inputs = {
-        "nightly": {**COMMON, **NIGHTLY, "kms_key_arn": kms_key_arn},
+        "nightly": {**COMMON, **NIGHTLY, "kms_key_arn": kms_key_arn, "vcpus": "${var.nightly_vcpus}",
+                    "memory": "${var.nightly_memory}"},
         "worker": COMMON,
         "uploads": {**COMMON, "bucket_name": BUCKET,
                     "worker_state_machine_arn": "${module.worker.state_machine_arn}"},
         "api": COMMON,
-        "crunch": {**COMMON, "batch_job_queue_arn": NIGHTLY["batch_job_queue_arn"], "vcpus": 1,
-                   "memory": 2048},
+        "crunch": {**COMMON, "batch_job_queue_arn": NIGHTLY["batch_job_queue_arn"], "vcpus": "${var.crunch_vcpus}",
+                   "memory": "${var.crunch_memory}"},
     }
     main: dict = {
+        # the job sizes, root inputs so that a plan can give bad ones
+        "variable": {"crunch_vcpus": {"type": "number", "default": 1}, "crunch_memory": {"type": "number", "default": 2048},
+                     "nightly_vcpus": {"type": "string", "default": "1"},
+                     "nightly_memory": {"type": "string", "default": "2048"}},
         "resource": {"aws_iam_policy": {"boundary": {"name": "app-dev-boundary", "policy": json.dumps(BOUNDARY)}}},
         "output": {"boundary_arn": {"value": "${aws_iam_policy.boundary.arn}"}},
         "module": {name: {"source": f"./modules/{name}", **values, **CONVENTIONS}
@@ -72,6 +81,19 @@ def environment(root: Path, kms_key_arn: str) -> Path:
     return root
 
 
+def refuse_bad_sizes(tf: Terraform) -> None:
+    """Job sizes Fargate does not offer fail the plan with the module's message, for a number
+    input (crunch) and a string one (nightly)."""
+    (tf.workdir / "wrong.tfvars.json").write_text(json.dumps(
+        {"crunch_vcpus": 3, "crunch_memory": 100, "nightly_vcpus": "3", "nightly_memory": "lots"}))
+    res = tf.run("plan", "-input=false", "-no-color", "-refresh=false", "-var-file=wrong.tfvars.json", check=False)
+    assert res.returncode == 1, res.stdout[-3000:]
+    found = re.sub(r"\s+", " ", res.stderr.replace("│", " "))
+    assert found.count("vcpus must be a Fargate vCPU count: 0.25, 0.5, 1, 2, 4, 8, 16.") == 2, found
+    assert found.count("memory must be the job's memory in MiB, 512 to 122880 (Fargate).") == 2, found
+    assert found.count("Invalid value for variable") == 4, found
+
+
 def outputs_of(out: dict, module: str) -> dict:
     return {k.split("__", 1)[1]: v for k, v in out.items() if k.startswith(f"{module}__")}
 
@@ -80,7 +102,11 @@ def inspect(kms_key_arn: str):
     def run(rep, ep):
         found = check_generic(rep, ep)
         out = {name: outputs_of(rep.outputs, name) for name in MODULES}
-        check_conventions(rep, ep)
+        tagged = check_conventions(rep, ep, tags=TAGS, role_path=ROLE_PATH, baseline=BASELINE, min_roles=10)
+        # every taggable type the environment deploys was looked at
+        assert tagged == {"aws_batch_job_definition", "aws_cloudwatch_event_rule", "aws_cloudwatch_log_group",
+                          "aws_iam_policy", "aws_iam_role", "aws_pipes_pipe", "aws_scheduler_schedule_group",
+                          "aws_sfn_state_machine", "aws_sqs_queue"}, tagged
         # crunch's number inputs reach the job definition as the strings Batch takes
         batch = ep.client("batch")
         [jd] = batch.describe_job_definitions(
@@ -117,64 +143,12 @@ def inspect(kms_key_arn: str):
     return run
 
 
-def tags_of(ep, type_: str, values: dict) -> dict[str, str] | None:
-    """The tags AWS holds for a resource of ``type_`` (None: flowdsl does not tag that type)."""
-    arn = values.get("arn")
-    if type_ == "aws_iam_role":
-        return {t["Key"]: t["Value"] for t in ep.client("iam").list_role_tags(RoleName=values["name"])["Tags"]}
-    if type_ == "aws_iam_policy":
-        return {t["Key"]: t["Value"] for t in ep.client("iam").list_policy_tags(PolicyArn=arn)["Tags"]}
-    if type_ == "aws_sqs_queue":
-        return ep.client("sqs").list_queue_tags(QueueUrl=values["url"]).get("Tags", {})
-    if type_ == "aws_sfn_state_machine":
-        return {t["key"]: t["value"] for t in
-                ep.client("stepfunctions").list_tags_for_resource(resourceArn=arn)["tags"]}
-    if type_ == "aws_cloudwatch_log_group":
-        return ep.client("logs").list_tags_log_group(logGroupName=values["name"])["tags"]
-    if type_ == "aws_cloudwatch_event_rule":
-        return {t["Key"]: t["Value"] for t in ep.client("events").list_tags_for_resource(ResourceARN=arn)["Tags"]}
-    if type_ == "aws_scheduler_schedule_group":
-        return {t["Key"]: t["Value"] for t in ep.client("scheduler").list_tags_for_resource(ResourceArn=arn)["Tags"]}
-    if type_ == "aws_pipes_pipe":
-        return ep.client("pipes").describe_pipe(Name=values["name"]).get("Tags", {})
-    if type_ == "aws_batch_job_definition":
-        [jd] = ep.client("batch").describe_job_definitions(jobDefinitions=[arn])["jobDefinitions"]
-        return jd.get("tags", {})
-    return None
-
-
-def check_conventions(rep, ep) -> None:
-    """Every role: the boundary, the path and the baseline policy; every taggable resource: the tags."""
-    from flowdsl.terraform import TAGGABLE
-
-    iam = ep.client("iam")
-    boundary = rep.outputs["boundary_arn"]
-    roles = rep.resources("aws_iam_role")
-    assert len(roles) >= 10, [r["address"] for r in roles]
-    for r in roles:
-        role = iam.get_role(RoleName=r["values"]["name"])["Role"]
-        assert role["PermissionsBoundary"]["PermissionsBoundaryArn"] == boundary, role
-        assert role["Path"] == ROLE_PATH and role["Arn"].endswith(f":role{ROLE_PATH}{role['RoleName']}"), role
-        attached = {a["PolicyArn"] for a in iam.list_attached_role_policies(RoleName=role["RoleName"])["AttachedPolicies"]}
-        assert BASELINE in attached, (r["address"], attached)
-    tagged: set[str] = set()
-    for type_ in sorted(TAGGABLE):
-        for r in rep.resources(type_):
-            if not r["address"].startswith("module."):
-                continue  # the root's own policies
-            assert tags_of(ep, type_, r["values"]) == TAGS, r["address"]
-            tagged.add(type_)
-    # every taggable type the environment deploys was looked at
-    assert tagged == {"aws_batch_job_definition", "aws_cloudwatch_event_rule", "aws_cloudwatch_log_group",
-                      "aws_iam_policy", "aws_iam_role", "aws_pipes_pipe", "aws_scheduler_schedule_group",
-                      "aws_sfn_state_machine", "aws_sqs_queue"}, tagged
-
-
 @pytest.mark.terraform
 def test_every_kind_from_one_environment_root(fresh_moto, tmp_path):
     key = fresh_moto.client("kms").create_key(Description="flowdsl env CMK")["KeyMetadata"]["Arn"]
     env = environment(tmp_path / "envs" / "dev", key)
-    rep = lifecycle(env, {}, fresh_moto, mode="root", checkov=True, inspect=inspect(key))
+    rep = lifecycle(env, {}, fresh_moto, mode="root", checkov=True, before_apply=refuse_bad_sizes,
+                    inspect=inspect(key))
     assert rep.plan_exitcode == 0 and rep.leftovers == {}
     assert sorted(rep.created["schedules"]) == ["app-dev-nightly-report-ScheduledJob/app-dev-nightly-report-ScheduledJob"]
     assert len(rep.created["event_rules"]) == 1 and len(rep.created["sfn"]) == 5

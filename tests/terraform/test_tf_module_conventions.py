@@ -1,17 +1,20 @@
 """What a Terraform user expects of every module flowdsl writes, checked with Terraform itself:
 the provider's schema says which resource types take ``tags`` (each one the modules create gets
-the ``tags`` input; each role the boundary and path), and a bad input value fails at plan with
-the module's own message, naming the input, not a provider error from inside a generated file."""
+the ``tags`` input; each role the boundary and path).
+
+That a bad input value fails at plan with the module's own message, naming the input, not a
+provider error from inside a generated file, is checked where a lifecycle has already started
+the provider: tests/terraform/test_tf_deploys.py (the inputs every module has, the canary's,
+the alarms', the queue's, a name too long for AWS) and tests/terraform/test_tf_environment.py
+(a Batch job's vcpus and memory)."""
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
-from harness import Terraform, prepare_workdir
-from harness.aws_checks import SEED_TFVARS
+from harness import Terraform
 
 from flowdsl.build import build
 from flowdsl.loader import load_folder, load_workflows
@@ -88,51 +91,3 @@ def test_every_taggable_resource_gets_the_tags_and_every_role_the_boundary(schem
     assert seen >= TAGGABLE - {"aws_cloudwatch_metric_alarm", "aws_sns_topic"}, TAGGABLE - seen
     assert {"aws_scheduler_schedule", "aws_cloudwatch_event_target", "aws_iam_role_policy_attachment",
             "aws_sqs_queue_policy"} <= seen
-
-
-def plan_error(tf: Terraform, **values) -> str:
-    args = ["plan", "-input=false", "-no-color"]
-    for key, value in values.items():
-        args.append(f"-var={key}={value if isinstance(value, str) else json.dumps(value)}")
-    res = tf.run(*args, check=False)
-    assert res.returncode == 1, res.stdout[-3000:]
-    return re.sub(r"\s+", " ", res.stderr.replace("│", " "))
-
-
-def test_a_bad_input_fails_at_plan_with_the_modules_message(moto, tmp_path) -> None:
-    module = REPO / "build" / "fibonacci"
-    values = {k: v for k, v in SEED_TFVARS.items()
-              if k in json.loads((module / "variables.tf.json").read_text())["variable"]}
-    wd = prepare_workdir(module, values, moto, mode="root", workdir=tmp_path / "fibonacci")
-    tf = Terraform(wd)
-    tf.init()
-    assert tf.validate()["valid"]
-
-    # one plan, every bad value at once: Terraform reports each input's own message
-    bad = {"log_retention_days": 42, "kms_key_arn": "alias/mine", "permissions_boundary_arn": "Boundary",
-           "role_path": "flows", "extra_policy_arns": ["arn:aws:s3:::bucket"], "tags": {"aws:owner": "me"},
-           "max_receive_count": 0, "vcpus": "3", "memory": "lots"}
-    found = plan_error(tf, **bad)
-    assert "var.log_retention_days is 42" in found
-    for message in [
-        "log_retention_days must be a retention CloudWatch Logs offers: 0, 1, 3, 5, 7, 14, 30, "
-        "60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653.",
-        "kms_key_arn must be a KMS key ARN",
-        "permissions_boundary_arn must be an IAM policy ARN",
-        'role_path must be an IAM path: "/", or "/" and printable ASCII',
-        "extra_policy_arns must be IAM policy ARNs",
-        'tags: AWS takes at most 50 tags, each key 1-128 characters not starting with "aws:"',
-        "max_receive_count must be a whole number from 1 to 1000",
-        "vcpus must be a Fargate vCPU count: 0.25, 0.5, 1, 2, 4, 8, 16.",
-        "memory must be the job's memory in MiB, 512 to 122880 (Fargate).",
-    ]:
-        assert message in found, message
-    assert found.count("Invalid value for variable") == len(bad)
-
-    # a name too long for AWS: the module says which resource and which inputs, before the provider
-    long = "a" * 40
-    found = plan_error(tf, app_name=long)
-    name = f"{long}-dev-fibonacci-OnDemandJob-EcsTaskExeRole"
-    assert (f'aws_iam_role.fibonacci_execution: the name "{name}" is {len(name)} characters; AWS allows '
-            "64: shorten app_name or stage.") in found, found
-    assert "expected length of name" not in found

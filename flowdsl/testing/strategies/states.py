@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 from flowdsl.conditions import Condition
 from flowdsl.deployments import Logging, kinds
+from flowdsl.deployments.alarms import Alarms
+from flowdsl.deployments.versions import Alias, Canary
 from flowdsl.iam import Allow
 from flowdsl.refs import PARTITION, join
 from flowdsl.states import (
@@ -501,8 +503,34 @@ class _Choices:
         return self.ctx.var(name)
 
 
+def _alias(ctx: _Ctx) -> Alias | None:
+    """The default alias (``live``, every execution to the newest version), one with a
+    canary, another name, or none (``alias=None``: no versions)."""
+    d = ctx.draw
+    kind = _pick_from(d, ("default", "canary", "named", "none"))
+    if kind == "canary":
+        return Alias(canary=Canary(percent=d(_ints(1, 99))))
+    if kind == "named":
+        return Alias("prod", description="what the trigger starts")
+    return Alias() if kind == "default" else None
+
+
+def _alarms(ctx: _Ctx) -> Alarms | None:
+    """No alarms, the default ones, or tuned ones, sent to a topic given at deploy time."""
+    d = ctx.draw
+    kind = _pick_from(d, ("none", "default", "tuned"))
+    if kind == "none":
+        return None
+    if kind == "default":
+        return Alarms(topic=ctx.var("topic_arn"))
+    return Alarms(topic=ctx.var("topic_arn"), period_seconds=60 * d(_ints(1, 60)),
+                  evaluation_periods=d(_ints(1, 24)), threshold=d(_ints(1, 10)),
+                  dlq_threshold=d(_ints(1, 10)), ok_actions=d(_BOOL))
+
+
 def _deployment(ctx: _Ctx, name: str) -> Any:
-    """A deployment of any registered kind that has an ``example``, with random settings."""
+    """A deployment of any registered kind that has an ``example``, with random settings: the
+    fields every kind has (logging, tracing, the alias and its canary, alarms), then the kind's own."""
     d = ctx.draw
     resource = join(ctx.var("app_name"), "-", ctx.var("stage"), f"-{name}")
     common = {
@@ -510,6 +538,8 @@ def _deployment(ctx: _Ctx, name: str) -> Any:
                                                      retention_days=30),
                                   Logging(group_name=join(ctx.var("app_name"), "/", name)))),
         "tracing": d(_BOOL),
+        "alias": _alias(ctx),
+        "alarms": _alarms(ctx),
     }
     examples = [k.example for _, k in kinds() if k.example is not None]
     return _pick_from(d, examples)(_Choices(ctx), resource, common)
