@@ -33,8 +33,10 @@ method name), once, before the server starts.
 moto's backends are not thread-safe, and Terraform sends up to ten requests at once: a
 DetachRolePolicy while another thread deletes a policy failed with "dictionary changed size
 during iteration" (a 500, which ``max_retries = 1`` does not retry). The server therefore
-answers one request at a time (connections are still accepted concurrently). ``MOTO_IAM_LOAD_MANAGED_POLICIES=true`` makes
-AWS managed policies exist, as the roles' attachments expect.
+answers one request at a time (connections are still accepted concurrently), except an SQS
+long poll, which waits inside moto for the send of another request.
+``MOTO_IAM_LOAD_MANAGED_POLICIES=true`` makes AWS managed policies exist, as the roles'
+attachments expect.
 
 moto is an optional dependency: ``pip install 'flowdsl[sandbox]'``.
 """
@@ -269,30 +271,9 @@ def patch_moto_sqs() -> None:
     Queue._flowdsl_patched = True
 
 
-def patch_moto_iam() -> None:
-    """Answer IAM calls one at a time. moto's IAM backend walks its dict of managed policies
-    (over a thousand with MOTO_IAM_LOAD_MANAGED_POLICIES) unguarded, so a DeletePolicy while
-    another thread's DetachRolePolicy walks it fails with a 500 that the provider cannot read:
-    Terraform destroys in parallel, so a destroy failed now and then."""
-    from moto.iam.responses import IamResponse
-
-    if getattr(IamResponse, "_flowdsl_patched", False):
-        return
-    lock = threading.Lock()
-    dispatch = IamResponse._dispatch
-
-    def one_at_a_time(self: Any, *args: Any, **kwargs: Any) -> Any:
-        with lock:
-            return dispatch(self, *args, **kwargs)
-
-    IamResponse._dispatch = one_at_a_time
-    IamResponse._flowdsl_patched = True
-
-
 def patch_moto() -> None:
     patch_moto_stepfunctions()
     patch_moto_sqs()
-    patch_moto_iam()
 
 
 # --------------------------------------------------------------------------- the server
@@ -333,6 +314,11 @@ def _check_port(port: int) -> None:
                                "choose another with --port") from None
 
 
+# Calls that wait inside moto for another request (SQS's ReceiveMessage with WaitTimeSeconds):
+# under the lock they would hold every other request back until they time out.
+LONG_POLLS = frozenset({"AmazonSQS.ReceiveMessage"})
+
+
 def _serial_server(base: type) -> type:
     """moto's ThreadedMotoServer, answering one request at a time (see the module's doc)."""
     from moto.moto_server.werkzeug_app import (DomainDispatcherApplication, MotoRequestHandler,
@@ -345,6 +331,9 @@ def _serial_server(base: type) -> type:
             lock = threading.Lock()
 
             def serial(environ: Any, start_response: Any) -> Any:
+                if environ.get("HTTP_X_AMZ_TARGET") in LONG_POLLS:
+                    # a long poll waits inside moto for a message that another request sends
+                    return list(app(environ, start_response))
                 with lock:  # the whole answer, body included, is made under the lock
                     return list(app(environ, start_response))
 

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -250,3 +251,22 @@ def test_iam_calls_made_at_once_all_succeed() -> None:
             sys.setswitchinterval(interval)
         assert [e for e in failures if e is not None] == []
         assert not [r for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("r")]
+
+
+def test_a_long_poll_does_not_hold_other_requests_back() -> None:
+    """Requests are answered one at a time, but an SQS receive that waits for a message must
+    let the send that brings it through."""
+    import concurrent.futures
+
+    import boto3
+
+    with sandbox.running() as box:
+        sqs = boto3.client("sqs", region_name="us-east-1", endpoint_url=box.url,
+                           aws_access_key_id="testing", aws_secret_access_key="testing")
+        url = sqs.create_queue(QueueName="polled")["QueueUrl"]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            waiting = pool.submit(sqs.receive_message, QueueUrl=url, WaitTimeSeconds=10)
+            time.sleep(0.5)  # the receive is waiting inside moto
+            sqs.send_message(QueueUrl=url, MessageBody="hello")
+            got = waiting.result(timeout=30)
+        assert [m["Body"] for m in got.get("Messages", [])] == ["hello"]
