@@ -104,11 +104,11 @@ class MissingValue(FlowError, KeyError):
 
 
 def nearest_source(sources: Mapping[str, str], path: Any, top: str | None = "$") -> str | None:
-    """The ``file:line`` recorded for ``path`` or, failing that, for the nearest path above it
-    (``$.States.A.Parameters.x`` → ``$.States.A``), else the one recorded for ``top`` (``None``:
-    none). Every check that reports a definition path locates it this way. Sources that find
-    the nearest path themselves (``nearest``: the compiled definition's, a tree of steps) are
-    asked once, in time linear in the path's length."""
+    """The ``file:line`` recorded for ``path`` (its text, or a DocPath) or, failing that, for
+    the nearest path above it (``$.States.A.Parameters.x`` → ``$.States.A``), else the one
+    recorded for ``top`` (``None``: none). Every check that reports a definition path locates
+    it this way. Sources that find the nearest path themselves (``nearest``: the compiled
+    definition's, a tree of steps) are asked once, in time linear in the path's length."""
     nearest = getattr(sources, "nearest", None)
     if nearest is not None:
         return nearest(path) or (sources.get(top) if top is not None else None)

@@ -131,8 +131,9 @@ def _where(path: Any, source: Any, sources: Mapping[str, str], workflow: Workflo
 
 def _uses(workflow: Workflow, definition: Any) -> list[tuple[Any, Var, Any]]:
     """Every ``var()`` the workflow uses: (path, the reference, file:line). A use in the
-    definition has a DocPath, and :data:`_IN_DEFINITION` for its file:line: both are made
-    only for a use that is reported (each one a walk as long as the path)."""
+    definition has a DocPath for its path and :data:`_IN_DEFINITION` for its file:line: the
+    path's text and the file:line (each a walk as long as the path) are made only for a use
+    that is reported."""
     uses: list[tuple[Any, Var, Any]] = []
     for path, ref in refs_with_paths(definition, "$"):
         if isinstance(ref, Var):
