@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from flowdsl.frozen import frozen
 
@@ -102,11 +103,16 @@ class MissingValue(FlowError, KeyError):
     """A deploy-time reference has no value to substitute (a local run, a test)."""
 
 
-def nearest_source(sources: Mapping[str, str], path: str, top: str | None = "$") -> str | None:
-    """The ``file:line`` recorded for ``path`` or, failing that, for the nearest path above it
-    (``$.States.A.Parameters.x`` → ``$.States.A``), else the one recorded for ``top`` (``None``:
-    none). Every check that reports a definition path locates it this way."""
-    probe = path
+def nearest_source(sources: Mapping[str, str], path: Any, top: str | None = "$") -> str | None:
+    """The ``file:line`` recorded for ``path`` (its text, or a DocPath) or, failing that, for
+    the nearest path above it (``$.States.A.Parameters.x`` → ``$.States.A``), else the one
+    recorded for ``top`` (``None``: none). Every check that reports a definition path locates
+    it this way. Sources that find the nearest path themselves (``nearest``: the compiled
+    definition's, a tree of steps) are asked once, in time linear in the path's length."""
+    nearest = getattr(sources, "nearest", None)
+    if nearest is not None:
+        return nearest(path) or (sources.get(top) if top is not None else None)
+    probe = path if isinstance(path, str) else str(path)  # a DocPath: its text
     while probe:
         hit = sources.get(probe)
         if hit:

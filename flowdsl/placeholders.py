@@ -13,6 +13,7 @@ from typing import Any
 
 from flowdsl.errors import MissingValue
 from flowdsl.refs import Join, Ref
+from flowdsl.vocabulary import DocPath
 
 
 def escape(text: str) -> str:
@@ -92,32 +93,36 @@ def dumps(doc: Any) -> str:
     return pretty_dumps(doc, sort_keys=True, flat_below=INDENTED_LEVELS) + "\n"
 
 
-def refs_with_paths(value: Any, path: str) -> Iterator[tuple[str, Ref]]:
-    """Every reference in a document, with its path (built only for the references found)."""
-    keys: list[str] = []
+def _containers(v: Any, path: DocPath) -> Iterator[tuple[DocPath, Any]]:
+    """The items of a dict or list that may hold a reference, each with its path."""
+    if isinstance(v, dict):
+        for k, item in v.items():
+            if not isinstance(item, (str, int, float, bool)) and item is not None:
+                yield path / k, item
+    elif isinstance(v, (list, tuple)):
+        for i, item in enumerate(v):
+            if not isinstance(item, (str, int, float, bool)) and item is not None:
+                yield path[i], item
 
-    def walk(v: Any) -> Iterator[tuple[str, Ref]]:
-        if isinstance(v, str):
-            return
+
+def refs_with_paths(value: Any, path: str | DocPath) -> Iterator[tuple[DocPath, Ref]]:
+    """Every reference in a document, in document order, with its path below ``path``: a
+    :class:`~flowdsl.vocabulary.DocPath` (``str()`` gives its text), so a document nested d deep
+    holds no d strings up to d long. Iterative: constant stack, linear time at any depth."""
+    root = path if isinstance(path, DocPath) else DocPath(None, path)
+    stack: list[Iterator[tuple[DocPath, Any]]] = [iter([(root, value)])]
+    while stack:
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
+            continue
+        where, v = entry
         if isinstance(v, Ref):
-            where = path + "".join(keys)
             for part in v.parts if isinstance(v, Join) else (v,):
                 if isinstance(part, Ref):
                     yield where, part
-        elif isinstance(v, dict):
-            for k, item in v.items():
-                if not isinstance(item, (str, int, float, bool)) and item is not None:
-                    keys.append(f".{k}")
-                    yield from walk(item)
-                    keys.pop()
-        elif isinstance(v, (list, tuple)):
-            for i, item in enumerate(v):
-                if not isinstance(item, (str, int, float, bool)) and item is not None:
-                    keys.append(f"[{i}]")
-                    yield from walk(item)
-                    keys.pop()
-
-    return walk(value)
+        elif isinstance(v, (dict, list, tuple)):
+            stack.append(_containers(v, where))
 
 
 def iter_refs(value: Any) -> Iterator[Ref]:
@@ -170,20 +175,21 @@ def survives_terraform(number: int) -> bool:
 
 def imprecise_numbers(value: Any, path: str = "$") -> Iterator[tuple[str, int]]:
     """Every integer in a document that Terraform would round, with its path. Iterative: a
-    document nested thousands deep walks in constant stack."""
-    todo: list[tuple[str, Any]] = [(path, value)]
+    document nested thousands deep walks in constant stack; the paths share their prefixes
+    (DocPaths) and a path's text is made only for an integer found."""
+    todo: list[tuple[DocPath, Any]] = [(DocPath(None, path), value)]
     while todo:
         here, v = todo.pop()
         if isinstance(v, bool):
             continue
         if isinstance(v, int):
             if not survives_terraform(v):
-                yield here, v
+                yield str(here), v
         elif isinstance(v, dict):
-            todo.extend((f"{here}.{k}", item) for k, item in reversed(list(v.items()))
+            todo.extend((here / k, item) for k, item in reversed(list(v.items()))
                         if not isinstance(item, (str, float)) and item is not None)
         elif isinstance(v, (list, tuple)):
-            todo.extend((f"{here}[{i}]", item) for i, item in reversed(list(enumerate(v)))
+            todo.extend((here[i], item) for i, item in reversed(list(enumerate(v)))
                         if not isinstance(item, (str, float)) and item is not None)
 
 

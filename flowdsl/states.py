@@ -355,22 +355,29 @@ targets((State, Catch, When, Branch, Workflow), (State, Goto, str))
 
 
 def iter_states(items: Any) -> Iterator[State]:
-    """Every state object of a workflow: the sequences, target chains, branches, processors."""
-    for item in items if isinstance(items, tuple) else (items,):
+    """Every state object of a workflow: the sequences, target chains, branches, processors,
+    each state followed by the states inside it. Iterative (a stack of sequences, not nested
+    generators, which pass each state up through every level): linear time at any depth."""
+    stack: list[Iterator[Any]] = [iter(items if isinstance(items, tuple) else (items,))]
+    while stack:
+        item = next(stack[-1], _DONE)
+        if item is _DONE:
+            stack.pop()
+            continue
         if not isinstance(item, State):
             continue
         yield item
-        targets: list[Any] = []
+        inner: list[Any] = []
         if isinstance(item, _Catching):
-            targets += [c.next for c in item.catch if isinstance(c, Catch)]
+            inner += [c.next for c in item.catch if isinstance(c, Catch)]
         if isinstance(item, Choice):
-            targets += [r.next for r in item.choices] + [item.default]
-        for t in targets:
-            if isinstance(t, (State, tuple)):
-                yield from iter_states(t)
+            inner += [r.next for r in item.choices] + [item.default]
+        inner = [t for t in inner if isinstance(t, (State, tuple))]
         if isinstance(item, Parallel):
-            for b in item.branches:
-                if isinstance(b, Branch):
-                    yield from iter_states(b.states)
+            inner += [b.states for b in item.branches if isinstance(b, Branch)]
         if isinstance(item, Map) and isinstance(item.processor, Branch):
-            yield from iter_states(item.processor.states)
+            inner.append(item.processor.states)
+        stack.extend(iter(t if isinstance(t, tuple) else (t,)) for t in reversed(inner))
+
+
+_DONE = object()

@@ -60,12 +60,12 @@ def check_variables(workflow: Workflow, definition: Any, sources: Mapping[str, s
                                   f"variable {v.name!r} is declared twice", workflow.source))
         declared.add(v.name)
     known = ", ".join(sorted(declared)) or "none"
-    for path, ref, source in variable_uses(workflow, definition, sources):
+    for path, ref, source in _uses(workflow, definition):
         if ref.name not in declared:
-            out.append(Diagnostic("undeclared-variable", path,
+            out.append(Diagnostic("undeclared-variable", str(path),
                                   f"var({ref.name!r}) is not declared in the workflow's variables "
                                   f"(declared: {known}){did_you_mean(ref.name, declared).hint}",
-                                  ref.source or source))
+                                  ref.source or _where(path, source, sources, workflow)))
     return out
 
 
@@ -118,10 +118,26 @@ def _check_declaration(v: Variable, source: str | None) -> list[Diagnostic]:
 def variable_uses(workflow: Workflow, definition: Any,
                   sources: Mapping[str, str]) -> list[tuple[str, Var, str | None]]:
     """Every ``var()`` the workflow uses: (path, the reference, file:line)."""
-    uses: list[tuple[str, Var, str | None]] = []
+    return [(str(path), ref, _where(path, source, sources, workflow))
+            for path, ref, source in _uses(workflow, definition)]
+
+
+_IN_DEFINITION = object()  # a use in the compiled definition: its file:line is looked up
+
+
+def _where(path: Any, source: Any, sources: Mapping[str, str], workflow: Workflow) -> str | None:
+    return _source_for(path, sources, workflow) if source is _IN_DEFINITION else source
+
+
+def _uses(workflow: Workflow, definition: Any) -> list[tuple[Any, Var, Any]]:
+    """Every ``var()`` the workflow uses: (path, the reference, file:line). A use in the
+    definition has a DocPath for its path and :data:`_IN_DEFINITION` for its file:line: the
+    path's text and the file:line (each a walk as long as the path) are made only for a use
+    that is reported."""
+    uses: list[tuple[Any, Var, Any]] = []
     for path, ref in refs_with_paths(definition, "$"):
         if isinstance(ref, Var):
-            uses.append((path, ref, _source_for(path, sources, workflow)))
+            uses.append((path, ref, _IN_DEFINITION))
     if workflow.deployment is not None:
         _walk(workflow.deployment, "deployment", workflow.source, uses)
     seen: set[int] = set()
@@ -169,7 +185,7 @@ def _walk(value: Any, path: str, source: str | None, out: list[tuple[str, Var, s
             _walk(v, f"{path}[{i}]", source, out)
 
 
-def _source_for(path: str, sources: Mapping[str, str], workflow: Workflow) -> str | None:
+def _source_for(path: Any, sources: Mapping[str, str], workflow: Workflow) -> str | None:
     return nearest_source(sources, path, top=None) or workflow.source
 
 

@@ -203,17 +203,23 @@ def set_path(data: Any, path: str, value: Any) -> Any:
 
 
 def _set(node: Any, steps: tuple[Step, ...], value: Any) -> Any:
-    if not steps:
-        return value
-    step, rest = steps[0], steps[1:]
-    if step.kind == "key":
-        if not isinstance(node, dict):
-            raise PathError(step.arg)
-        out = dict(node)
-        out[step.arg] = _set(node.get(step.arg, {}) if rest else None, rest, value)
-        return out
-    if not isinstance(node, list) or not -len(node) <= step.arg < len(node):
-        raise PathError(step.arg)
-    lst = list(node)
-    lst[step.arg] = _set(lst[step.arg], rest, value)
-    return lst
+    """A copy of ``node`` with ``value`` at ``steps``: each object or array on the way is copied
+    (shallowly) and the copies are linked bottom-up. A loop over the steps, not a recursion on
+    the rest of them (a new tuple per step, quadratic in the path's length)."""
+    copies: list[tuple[Any, Any]] = []  # (the copy of a container on the way, the step's key)
+    last = len(steps) - 1
+    for i, step in enumerate(steps):
+        if step.kind == "key":
+            if not isinstance(node, dict):
+                raise PathError(step.arg)
+            copies.append((dict(node), step.arg))
+            node = node.get(step.arg, {}) if i < last else None
+        else:
+            if not isinstance(node, list) or not -len(node) <= step.arg < len(node):
+                raise PathError(step.arg)
+            copies.append((list(node), step.arg))
+            node = node[step.arg]
+    for container, key in reversed(copies):
+        container[key] = value
+        value = container
+    return value

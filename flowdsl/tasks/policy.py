@@ -14,7 +14,7 @@ from flowdsl.tasks import registry
 from flowdsl.tasks.narrowing import narrows, withheld
 from flowdsl.tasks.registry import (INTEGRATIONS, MISSING, Context, ParameterError, arn, known,
                                     param)
-from flowdsl.vocabulary import walk_states
+from flowdsl.vocabulary import DocPath, walk_states
 
 
 def statements(workflow: Any, module: Any = None) -> list[Allow]:
@@ -64,7 +64,7 @@ def _statements(workflow: Any, module: Any, dropped: list[tuple[str, list[Allow]
             params = st.parameters if st.parameters is not None else st.arguments
         else:
             continue
-        path, body = bodies.get(st.name, (f"$.States.{st.name}", None))
+        path, body = bodies.get(st.name) or (DocPath() / "States" / st.name, None)
         try:
             granted = registry.grants(resource, params, context)
         except ParameterError as e:
@@ -92,7 +92,7 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else template(value)
 
 
-def _report(module: Any, st: Any, resource: Any, path: str) -> None:
+def _report(module: Any, st: Any, resource: Any, path: DocPath) -> None:
     text = registry.resource_text(resource)
     if text is not None and registry.check(text):
         return  # the validator already reports an unknown integration or pattern
@@ -108,9 +108,11 @@ def _report(module: Any, st: Any, resource: Any, path: str) -> None:
                  st.source)
 
 
-def _bodies(definition: Any) -> dict[str, tuple[str, Any]]:
-    """Each state's path and body in the compiled definition, by name (names are unique)."""
-    return {name: (path, body) for path, name, body in walk_states(definition)}
+def _bodies(definition: Any) -> dict[str, tuple[DocPath, Any]]:
+    """Each state's path and body in the compiled definition, by name (names are unique). The
+    paths share their prefixes (a definition nested d deep holds d steps, not d strings up to
+    d long); a path's text is made only for a message."""
+    return {name: (path, body) for path, name, body in walk_states(definition, DocPath())}
 
 
 # Distributed Map ------------------------------------------------------------------------------
