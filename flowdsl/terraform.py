@@ -27,7 +27,7 @@ from flowdsl.placeholders import (describe_number, dumps, escape, imprecise_numb
 from flowdsl.states import State, Workflow, iter_states
 from flowdsl.tasks import INTEGRATIONS
 from flowdsl.tasks.policy import statements as state_machine_statements
-from flowdsl.terraform_expr import KMS, Expr, addr, kms_statement, prefixed
+from flowdsl.terraform_expr import KMS, Expr, addr, kms_statement, output, prefixed
 
 # AWS name limits, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
 # and each service's API reference, of the resources the shared pieces and more than one
@@ -504,14 +504,14 @@ def workflow_refs(m: Module) -> list[StateMachineArn]:
 
 def outputs_piece(m: Module) -> None:
     out: dict[str, Any] = {
-        "state_machine_arn": {"value": addr("aws_sfn_state_machine", "state_machine", "arn"),
-                              "description": "ARN of the state machine"},
-        "state_machine_name": {"value": addr("aws_sfn_state_machine", "state_machine", "name"),
-                               "description": "Name of the state machine"},
-        "state_machine_role_arn": {"value": addr("aws_iam_role", "state_machine", "arn"),
-                                   "description": "ARN of the IAM role the state machine runs as"},
-        "log_group_name": {"value": addr("aws_cloudwatch_log_group", "state_machine", "name"),
-                           "description": "Name of the state machine's CloudWatch log group"},
+        "state_machine_arn": output("aws_sfn_state_machine", "state_machine", "arn",
+                                    "ARN of the state machine"),
+        "state_machine_name": output("aws_sfn_state_machine", "state_machine", "name",
+                                     "Name of the state machine"),
+        "state_machine_role_arn": output("aws_iam_role", "state_machine", "arn",
+                                         "ARN of the IAM role the state machine runs as"),
+        "log_group_name": output("aws_cloudwatch_log_group", "state_machine", "name",
+                                 "Name of the state machine's CloudWatch log group"),
     }
     kind = kind_of(m.deployment)
     if kind is not None:

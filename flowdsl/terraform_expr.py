@@ -35,6 +35,11 @@ def addr(type_: str, name: str, attribute: str) -> ResourceAttr:
     return ResourceAttr(type_, name, attribute)
 
 
+def output(type_: str, name: str, attribute: str, description: str) -> dict[str, Any]:
+    """A module output: that attribute of a resource the module creates, described."""
+    return {"value": addr(type_, name, attribute), "description": description}
+
+
 class Compiled(Protocol):
     """The compiled workflow, as a contributor sees it."""
 

@@ -29,7 +29,7 @@ from flowdsl.frozen import frozen
 from flowdsl.iam import Allow
 from flowdsl.placeholders import iter_refs
 from flowdsl.refs import Ref
-from flowdsl.terraform_expr import Expr, Module, addr, prefixed, sqs_encryption
+from flowdsl.terraform_expr import Expr, Module, addr, output, prefixed, sqs_encryption
 
 
 @frozen
@@ -334,19 +334,15 @@ def _alarms(m: Module) -> list[Metric]:
 
 def _outputs(m: Module) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "rule_arn": {"value": addr("aws_cloudwatch_event_rule", "rule", "arn"),
-                     "description": "ARN of the EventBridge rule that starts executions"},
-        "rule_name": {"value": addr("aws_cloudwatch_event_rule", "rule", "name"),
-                      "description": "Name of the EventBridge rule"},
-        "events_role_arn": {"value": addr("aws_iam_role", "events", "arn"),
-                            "description": "ARN of the IAM role the rule's target starts "
-                                           "executions as"},
+        "rule_arn": output("aws_cloudwatch_event_rule", "rule", "arn",
+                           "ARN of the EventBridge rule that starts executions"),
+        "rule_name": output("aws_cloudwatch_event_rule", "rule", "name", "Name of the EventBridge rule"),
+        "events_role_arn": output("aws_iam_role", "events", "arn",
+                                  "ARN of the IAM role the rule's target starts executions as"),
     }
     if m.deployment.dead_letter_queue:
-        out["dlq_arn"] = {"value": addr("aws_sqs_queue", "dlq", "arn"),
-                          "description": "ARN of the rule target's dead-letter queue"}
-        out["dlq_url"] = {"value": addr("aws_sqs_queue", "dlq", "url"),
-                          "description": "URL of the rule target's dead-letter queue"}
+        out["dlq_arn"] = output("aws_sqs_queue", "dlq", "arn", "ARN of the rule target's dead-letter queue")
+        out["dlq_url"] = output("aws_sqs_queue", "dlq", "url", "URL of the rule target's dead-letter queue")
     return out
 
 

@@ -22,7 +22,7 @@ from flowdsl.source import caller_location
 from flowdsl.deployments.versions import Alias, start_resources
 from flowdsl.deployments.versions import target as started
 from flowdsl.strict_json import check_value
-from flowdsl.terraform_expr import Expr, Module, addr, kms_statement, prefixed, sqs_encryption
+from flowdsl.terraform_expr import Expr, Module, addr, kms_statement, output, prefixed, sqs_encryption
 
 
 @frozen
@@ -154,18 +154,15 @@ def _outputs(m: Module) -> dict[str, Any]:
     if m.deployment.queue is None:
         return {}
     return {
-        "queue_url": {"value": addr("aws_sqs_queue", "queue", "url"),
-                      "description": "URL of the SQS queue whose messages start executions"},
-        "queue_arn": {"value": addr("aws_sqs_queue", "queue", "arn"),
-                      "description": "ARN of the SQS queue whose messages start executions"},
-        "dlq_url": {"value": addr("aws_sqs_queue", "dlq", "url"),
-                    "description": "URL of the queue's dead-letter queue"},
-        "dlq_arn": {"value": addr("aws_sqs_queue", "dlq", "arn"),
-                    "description": "ARN of the queue's dead-letter queue"},
-        "pipe_arn": {"value": addr("aws_pipes_pipe", "pipe", "arn"),
-                     "description": "ARN of the EventBridge Pipe from the queue to the state machine"},
-        "pipe_role_arn": {"value": addr("aws_iam_role", "pipe", "arn"),
-                          "description": "ARN of the IAM role the pipe runs as"},
+        "queue_url": output("aws_sqs_queue", "queue", "url",
+                            "URL of the SQS queue whose messages start executions"),
+        "queue_arn": output("aws_sqs_queue", "queue", "arn",
+                            "ARN of the SQS queue whose messages start executions"),
+        "dlq_url": output("aws_sqs_queue", "dlq", "url", "URL of the queue's dead-letter queue"),
+        "dlq_arn": output("aws_sqs_queue", "dlq", "arn", "ARN of the queue's dead-letter queue"),
+        "pipe_arn": output("aws_pipes_pipe", "pipe", "arn",
+                           "ARN of the EventBridge Pipe from the queue to the state machine"),
+        "pipe_role_arn": output("aws_iam_role", "pipe", "arn", "ARN of the IAM role the pipe runs as"),
     }
 
 

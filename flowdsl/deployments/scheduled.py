@@ -26,7 +26,7 @@ from flowdsl.frozen import frozen
 from flowdsl.iam import Allow
 from flowdsl.placeholders import iter_refs, walk
 from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, Ref, join
-from flowdsl.terraform_expr import Expr, Module, addr, kms_statement, prefixed, sqs_encryption
+from flowdsl.terraform_expr import Expr, Module, addr, kms_statement, output, prefixed, sqs_encryption
 
 # EventBridge Scheduler's context attributes, replaced in the target input at each invocation.
 # https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-context-attributes.html
@@ -356,21 +356,17 @@ def _alarms(m: Module) -> list[Metric]:
 def _outputs(m: Module) -> dict[str, Any]:
     d: ScheduledJob = m.deployment
     out: dict[str, Any] = {
-        "schedule_arn": {"value": addr("aws_scheduler_schedule", "schedule", "arn"),
-                         "description": "ARN of the EventBridge Scheduler schedule"},
-        "schedule_name": {"value": addr("aws_scheduler_schedule", "schedule", "name"),
-                          "description": "Name of the schedule"},
-        "schedule_group_name": {"value": addr("aws_scheduler_schedule", "schedule", "group_name"),
-                                "description": "Name of the schedule's group"},
-        "scheduler_role_arn": {"value": addr("aws_iam_role", "scheduler", "arn"),
-                               "description": "ARN of the IAM role the schedule starts "
-                                              "executions as"},
+        "schedule_arn": output("aws_scheduler_schedule", "schedule", "arn",
+                               "ARN of the EventBridge Scheduler schedule"),
+        "schedule_name": output("aws_scheduler_schedule", "schedule", "name", "Name of the schedule"),
+        "schedule_group_name": output("aws_scheduler_schedule", "schedule", "group_name",
+                                      "Name of the schedule's group"),
+        "scheduler_role_arn": output("aws_iam_role", "scheduler", "arn",
+                                     "ARN of the IAM role the schedule starts executions as"),
     }
     if d.dead_letter_queue:
-        out["dlq_arn"] = {"value": addr("aws_sqs_queue", "dlq", "arn"),
-                          "description": "ARN of the schedule's dead-letter queue"}
-        out["dlq_url"] = {"value": addr("aws_sqs_queue", "dlq", "url"),
-                          "description": "URL of the schedule's dead-letter queue"}
+        out["dlq_arn"] = output("aws_sqs_queue", "dlq", "arn", "ARN of the schedule's dead-letter queue")
+        out["dlq_url"] = output("aws_sqs_queue", "dlq", "url", "URL of the schedule's dead-letter queue")
     return out
 
 
