@@ -108,6 +108,7 @@ class LifecycleReport:
     plan_stdout: str = ""
     created: dict[str, list[str]] = field(default_factory=dict)    # inventory diff after apply
     leftovers: dict[str, list[str]] = field(default_factory=dict)  # inventory diff after destroy
+    destroy_retries: int = 0  # destroys run again after a transport failure (see destroy())
     timings: dict[str, float] = field(default_factory=dict)
     inspected: Any = None
     checkov: Any = None  # CheckovReport when lifecycle(checkov=True)
@@ -152,6 +153,23 @@ def prepare_workdir(module_dir: str | os.PathLike, tfvars: dict, ep: MotoEndpoin
     if ep is not None:
         (wd / "harness_provider.tf.json").write_text(json.dumps(ep.provider_config(), indent=2))
     return wd
+
+
+# How a request to the emulator failed in transport, not in what it answered: the provider's
+# connection closed under it or reset. Terraform's own retries are off (max_retries = 1).
+TRANSPORT_ERRORS = ("use of closed network connection", "connection reset by peer", "unexpected EOF")
+
+
+def destroy(tf: Terraform, rep: LifecycleReport) -> None:
+    """``terraform destroy``, once more when the first failed in transport (its state already
+    has what the first destroyed); ``rep.destroy_retries`` counts it."""
+    try:
+        tf.destroy()
+    except TerraformError as e:
+        if not any(text in e.result.stderr for text in TRANSPORT_ERRORS):
+            raise
+        rep.destroy_retries += 1
+        tf.destroy()
 
 
 def lifecycle(
@@ -210,7 +228,7 @@ def lifecycle(
     finally:
         if applied:
             try:
-                tf.destroy()
+                destroy(tf, rep)
                 rep.leftovers = inventory_diff(before, inventory(endpoint))
             except TerraformError:
                 if ok:

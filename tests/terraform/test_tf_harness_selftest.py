@@ -146,3 +146,40 @@ def test_invalid_definition_is_rejected_like_aws(fresh_moto, tmp_path):
     with pytest.raises(AssertionError) as exc:
         lifecycle(write_module(mod, tmp_path / "src"), {"name": "selftest-bad"}, fresh_moto, keep_workdir=False)
     assert "Nowhere" in str(exc.value)
+
+
+class _Destroys:
+    """A Terraform whose destroys fail with the given stderr texts, then succeed."""
+
+    def __init__(self, *failures: str) -> None:
+        self.failures, self.calls = list(failures), 0
+
+    def destroy(self) -> None:
+        from harness.terraform import TerraformError, TfResult
+
+        self.calls += 1
+        if self.failures:
+            raise TerraformError(TfResult(["destroy"], 1, "", self.failures.pop(0), 0.0), Path("."))
+
+
+def test_a_destroy_that_failed_in_transport_runs_once_more():
+    from harness.lifecycle import LifecycleReport, destroy
+
+    tf = _Destroys("Error: ... read tcp 127.0.0.1:1->127.0.0.1:2: use of closed network connection")
+    rep = LifecycleReport(Path("m"), "root", Path("w"))
+    destroy(tf, rep)
+    assert (tf.calls, rep.destroy_retries) == (2, 1)
+
+
+@pytest.mark.parametrize("failures", [
+    ["Error: deleting IAM Role (r): DeleteConflict: Cannot delete entity, must detach all policies first"],
+    ["use of closed network connection", "use of closed network connection"],  # once more only
+])
+def test_a_destroy_that_failed_otherwise_fails(failures):
+    from harness.lifecycle import LifecycleReport, destroy
+    from harness.terraform import TerraformError
+
+    tf = _Destroys(*failures)
+    with pytest.raises(TerraformError):
+        destroy(tf, LifecycleReport(Path("m"), "root", Path("w")))
+    assert tf.calls == len(failures)
