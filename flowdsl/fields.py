@@ -33,6 +33,16 @@ _WORDS = {str: "a string", int: "a number", float: "a number", bool: "True or Fa
 _PLURAL = {"a string": "strings", "a number": "numbers", "a dict": "dicts", "a list": "lists"}
 
 
+def as_tuple(value: Any) -> tuple[Any, ...]:
+    """A list field's converter: a list or tuple as a tuple, None as none, anything else as a
+    list of one (so :func:`check_fields` names the field when it is not what the field takes)."""
+    if value is None:
+        return ()
+    if isinstance(value, (list, tuple)):
+        return tuple(value)
+    return (value,)
+
+
 def check_fields(obj: Any) -> None:
     """Raise FieldError for the first field of ``obj`` whose value its type does not allow."""
     cls = type(obj)

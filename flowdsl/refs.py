@@ -14,7 +14,7 @@ from typing import Any, Union
 import attrs
 
 from flowdsl.errors import ModelError
-from flowdsl.fields import check_fields
+from flowdsl.fields import as_tuple, check_fields
 from flowdsl.frozen import frozen
 from flowdsl.source import caller_location
 from flowdsl.vocabulary import is_state_machine_name
@@ -142,12 +142,6 @@ def matches(pattern: str, what: str) -> Rule:
     return Rule("regex", (pattern, what))
 
 
-def _validations(value: Any) -> tuple[Any, ...]:
-    if isinstance(value, (Validation, Rule)):
-        return (value,)
-    return tuple(value)
-
-
 @frozen
 class Variable:
     """A module input the deployer provides, declared once per workflow.
@@ -168,7 +162,7 @@ class Variable:
     nullable: bool | None = attrs.field(default=None, kw_only=True)
     optional: bool = attrs.field(default=False, kw_only=True)
     validation: tuple[Union[Validation, Rule], ...] = attrs.field(
-        factory=tuple, kw_only=True, converter=_validations)
+        factory=tuple, kw_only=True, converter=as_tuple)
 
     __attrs_post_init__ = check_fields
 

@@ -16,7 +16,7 @@ from typing import Any, Union
 
 import attrs
 
-from flowdsl.fields import check_fields, targets
+from flowdsl.fields import as_tuple, check_fields, targets
 from flowdsl.frozen import frozen
 from flowdsl.iam import Allow
 from flowdsl.refs import Ref, StateMachineArn, Variable
@@ -55,12 +55,7 @@ def asl(key: str, kind: str = "json", default: Any = None, **kw: Any) -> Any:
     return attrs.field(default=default, kw_only=True, metadata={"asl": key, "kind": kind}, **kw)
 
 
-def _tuple(value: Any) -> tuple[Any, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, (list, tuple)):
-        return tuple(value)
-    return (value,)
+_tuple = as_tuple
 
 
 def _source() -> Any:

@@ -142,3 +142,16 @@ def test_declarations_with_rules_survive_the_codec() -> None:
                   states=[Pass("P")])
     conv = make_converter()
     assert conv.structure(json.loads(json.dumps(conv.unstructure(wf))), Workflow) == wf
+
+
+@pytest.mark.parametrize("validation, message", [
+    (5, "Variable.validation: expected a list of Validation or a Rule, got int 5"),
+    ("x > 1", "Variable.validation: expected a list of Validation or a Rule, got str 'x > 1'"),
+])
+def test_a_validation_that_is_not_a_rule_names_the_field(validation, message) -> None:
+    from flowdsl import Variable
+    from flowdsl.errors import FlowError
+
+    with pytest.raises(FlowError) as e:
+        Variable("x", validation=validation)
+    assert str(e.value) == message
