@@ -14,7 +14,7 @@ from typing import Any, Union
 import attrs
 
 from flowdsl.errors import ModelError
-from flowdsl.fields import as_tuple, check_fields
+from flowdsl.fields import FieldError, as_tuple, check_fields
 from flowdsl.frozen import frozen
 from flowdsl.source import caller_location
 from flowdsl.vocabulary import is_state_machine_name
@@ -125,15 +125,23 @@ def one_of(*values: Any) -> Rule:
     return Rule("one_of", values)
 
 
+def _range(rule: str, low: Any, high: Any) -> tuple[Any, Any]:
+    if not all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in (low, high)):
+        raise FieldError(f"{rule}({low!r}, {high!r}): the bounds are numbers")
+    if low > high:  # no value would pass: every plan would fail
+        raise FieldError(f"{rule}({low!r}, {high!r}): the low bound is above the high one")
+    return low, high
+
+
 def between(low: float, high: float) -> Rule:
     """A number input from ``low`` to ``high``, both included."""
-    return Rule("between", (low, high))
+    return Rule("between", _range("between", low, high))
 
 
 def length_between(low: int, high: int) -> Rule:
     """A string of ``low`` to ``high`` characters (a list or map: items). A name input with an
     upper bound lets flowdsl check, at build time, every resource name built from it."""
-    return Rule("length", (low, high))
+    return Rule("length", _range("length_between", low, high))
 
 
 def matches(pattern: str, what: str) -> Rule:

@@ -155,3 +155,18 @@ def test_a_validation_that_is_not_a_rule_names_the_field(validation, message) ->
     with pytest.raises(FlowError) as e:
         Variable("x", validation=validation)
     assert str(e.value) == message
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda f: f.between(5, 1), "between(5, 1): the low bound is above the high one"),
+    (lambda f: f.length_between(10, 2), "length_between(10, 2): the low bound is above the high one"),
+    (lambda f: f.between("1", 3), "between('1', 3): the bounds are numbers"),
+    (lambda f: f.length_between(1, None), "length_between(1, None): the bounds are numbers"),
+])
+def test_a_range_no_value_can_pass_is_refused_where_it_is_written(make, message) -> None:
+    import flowdsl
+    from flowdsl.errors import FlowError
+
+    with pytest.raises(FlowError) as e:
+        make(flowdsl)
+    assert str(e.value) == message
