@@ -17,6 +17,7 @@ import attrs
 
 from flowdsl.conditions import And, Comparison, Condition, Not, Or
 from flowdsl.errors import Diagnostic, PathSyntaxError
+from flowdsl.frozen import frozen
 from flowdsl.lang import jsonpath
 from flowdsl.refs import Ref
 from flowdsl.states import (
@@ -186,7 +187,7 @@ class Sources(Mapping[str, str]):
         return f"Sources({dict(self)!r})"
 
 
-@attrs.frozen
+@frozen
 class Compiled:
     """The compiled definition (references still objects), what went wrong, and where."""
 

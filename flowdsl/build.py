@@ -8,11 +8,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import attrs
-
 from flowdsl import typecheck
 from flowdsl.asl import Compiled, compile_workflow
 from flowdsl.errors import CompileError, Diagnostic, FlowError
+from flowdsl.frozen import frozen
 from flowdsl.placeholders import dumps, to_template
 from flowdsl.states import Workflow
 from flowdsl.tasks.narrowing import problems as narrowing_problems
@@ -24,7 +23,7 @@ from flowdsl.variables import check_variables
 from flowdsl.vocabulary import is_state_machine_name
 
 
-@attrs.frozen
+@frozen
 class Artifacts:
     """One workflow's output: file name (relative to ``build/<name>/``) -> text."""
 

@@ -1,5 +1,6 @@
-"""The decorator of the model's classes: frozen, slotted attrs classes whose ``__repr__``,
-``__eq__`` and ``__hash__`` are shared functions instead of code attrs writes per class.
+"""The decorator of the model's classes and of flowdsl's records (kinds, integrations, the
+compiled document): frozen, slotted attrs classes whose ``__repr__``, ``__eq__`` and
+``__hash__`` are shared functions instead of code attrs writes per class.
 
 attrs writes and compiles those methods for every class; the model has dozens of classes and
 every ``flowdsl`` command imports them all, so compiling only ``__init__`` roughly halves the

@@ -241,7 +241,7 @@ class DataAttr(Ref):
         return f"data.{self.type}.{self.name}.{self.attribute}"
 
 
-@attrs.frozen(slots=True)
+@frozen
 class StateMachineArn(Ref):
     """The ARN of another flowdsl workflow's state machine: ``other_workflow.arn``.
 
@@ -280,7 +280,7 @@ class StateMachineArn(Ref):
         return Join((ExecutionArnPrefix(self.workflow), ":*"))
 
 
-@attrs.frozen(slots=True)
+@frozen
 class ExecutionArnPrefix(Ref):
     """``arn:...:execution:<name>``, derived in Terraform from the state machine ARN input."""
 

@@ -20,9 +20,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import attrs
-
 from flowdsl.errors import Diagnostic, LoadError
+from flowdsl.frozen import frozen
 
 MAX_DEPTH = 20_000  # nesting levels of a JSON value flowdsl reads (documents, inputs, mocks)
 
@@ -255,7 +254,7 @@ class JsonSources(Mapping[str, str]):
         return len(self._lines)
 
 
-@attrs.frozen
+@frozen
 class JsonFile:
     """A parsed JSON document, with the line of every key and array item, by its path."""
 

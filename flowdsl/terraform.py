@@ -19,6 +19,7 @@ from flowdsl.asl import Compiled
 from flowdsl.deployments import alarms, versions
 from flowdsl.deployments.registry import kind_of, known
 from flowdsl.errors import Diagnostic, nearest_source
+from flowdsl.frozen import frozen
 from flowdsl.iam import Allow, merge, review
 from flowdsl.refs import (ACCOUNT_ID, PARTITION, REGION, Join, Ref, ResourceAttr,
                           Rule, StateMachineArn, Var, Variable, join, matches)
@@ -73,7 +74,7 @@ STATE_MACHINE_ARN = _PARTITION + r":states:[a-z0-9-]+:[0-9]{12}:stateMachine:[A-
 ROLE_PATH = r"/|/[!-~]{0,510}/"
 
 
-@attrs.frozen
+@frozen
 class Literal:
     """A value Terraform reads literally, not as a template: a variable's ``default`` and
     ``description`` are decoded without an evaluation context, so ``${x}`` in them stays

@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, Protocol
 
-import attrs
-
+from flowdsl.frozen import frozen
 from flowdsl.iam import Allow
 from flowdsl.refs import Join, Ref, ResourceAttr, join
 
@@ -23,7 +22,7 @@ __all__ = ["KMS", "TF_IDENT", "Compiled", "Expr", "Module", "addr", "kms_stateme
 TF_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
-@attrs.frozen
+@frozen
 class Expr:
     """A raw Terraform expression, written as ``${...}`` without escaping."""
 

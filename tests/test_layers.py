@@ -26,9 +26,9 @@ def part(module: str) -> str:
 MAY_IMPORT: dict[str, tuple[set[str], str]] = {
     "vocabulary": (set(), "the ASL's words: every layer reads them, so they read nothing"),
     "atomic": (set(), "the one file writer, below every command that writes"),
-    "frozen": (set(), "the model's class decorator, below the model"),
+    "frozen": (set(), "the class decorator of the model and of every record, below them all"),
     "errors": ({"frozen"}, "the error root and Diagnostic, raised by every layer"),
-    "strict_json": ({"errors"}, "the JSON reader every command and the engine share"),
+    "strict_json": ({"errors", "frozen"}, "the JSON reader every command and the engine share"),
     "lang": (LEAVES, "one parser per embedded language; validation and the engine both read its trees"),
     "terraform_expr": (LEAVES | {"iam", "refs"},
                        "the Module protocol and the Terraform pieces kinds and integrations share, "

@@ -39,7 +39,7 @@ class Alarms:
     ok_actions: bool = attrs.field(default=True, kw_only=True)
 
 
-@attrs.frozen
+@frozen
 class Metric:
     """One alarm: a CloudWatch metric as AWS publishes it, and what raises the alarm."""
 

@@ -55,7 +55,7 @@ class Deployment:
                               metadata={"source": True})
 
 
-@attrs.frozen
+@frozen
 class LocalInput:
     """What a local run gives a kind's input builder.
 
@@ -73,7 +73,7 @@ class LocalInput:
     time: datetime = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
 
-@attrs.frozen
+@frozen
 class LocalOption:
     """A way to build an execution input locally: the ``flowdsl run --NAME`` option and the
     ``flowdsl.testing.run(..., NAME=...)`` keyword. A kind defines it; any kind may accept it.
@@ -97,7 +97,7 @@ class LocalOption:
         return f"--{self.name}"
 
 
-@attrs.frozen
+@frozen
 class Sample:
     """What ``flowdsl sample-event`` prints for a kind: an input its trigger delivers, built
     from the deployment and the run's values (``LocalInput.payload`` is None)."""
@@ -106,7 +106,7 @@ class Sample:
     only: str  # why other kinds have none, for the refusal ("only an EventBridge rule has ...")
 
 
-@attrs.frozen
+@frozen
 class Scaffold:
     """What ``flowdsl new --kind NAME`` writes for a kind; the files around it are shared.
 
@@ -143,7 +143,7 @@ class Choices(Protocol):
         """A deploy-time variable of the workflow (declared for it)."""
 
 
-@attrs.frozen
+@frozen
 class Kind:
     """One deployment kind, as registered by its module: everything flowdsl knows of it."""
 

@@ -32,9 +32,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-import attrs
-
 from flowdsl.errors import ModelError, did_you_mean
+from flowdsl.frozen import frozen
 from flowdsl.iam import Allow
 from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, Join, Ref, ResourceAttr, Var, join
 from flowdsl.tasks.offered import OFFERED, offered
@@ -69,7 +68,7 @@ class Sampler(Protocol):
     def shared(self, key: str, make: Callable[[], Any]) -> Any: ...  # one per workflow
 
 
-@attrs.frozen
+@frozen
 class Integration:
     resource: Callable[[Any], Any]
     parameters: Callable[[Any], dict[str, Any]]
@@ -184,7 +183,7 @@ def resource_arns(service: str) -> Callable[[Any], Any]:
     return add
 
 
-@attrs.frozen
+@frozen
 class Service:
     """A service whose actions are not listed one by one (``aws-sdk``, whose actions are
     every AWS API): its own check of ``action`` and ``suffix`` (a message, or None when fine)
@@ -338,7 +337,7 @@ def grants(resource: Any, params: Any, context: Any = None) -> list[Allow] | Non
     return Call(service, action, suffix, params, context).derive(found.grants)
 
 
-@attrs.frozen
+@frozen
 class Context:
     """What grants may refer to beside the task itself: the state machine being deployed."""
 
