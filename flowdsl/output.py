@@ -34,19 +34,16 @@ so it holds files flowdsl must never touch: ``.terraform/``, ``.terraform.lock.h
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
 import re
-import shutil
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from flowdsl.atomic import write_atomic
+from flowdsl.atomic import make_private_dir, write_atomic
 from flowdsl.errors import FlowError
 
 MANIFEST = ".flowdsl-manifest.json"
@@ -75,7 +72,21 @@ def manifest_text(files: Mapping[str, str]) -> str:
 
 
 def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    return _sha256(data).hexdigest()
+
+
+def _sha256(data: bytes = b"") -> Any:
+    """A SHA-256 hash object. CPython's own implementation where it has one (``_sha2`` from
+    3.12, ``_sha256`` before): the same digest as ``hashlib``'s, without the OpenSSL binding,
+    whose load is a noticeable part of a build's start-up; ``hashlib`` otherwise."""
+    try:
+        from _sha2 import sha256  # type: ignore[import-not-found]
+    except ImportError:
+        try:
+            from _sha256 import sha256  # type: ignore[import-not-found,no-redef]
+        except ImportError:  # pragma: no cover - a build of Python without them
+            from hashlib import sha256
+    return sha256(data)
 
 
 def is_generated_name(rel: str, workflow: str, files: Collection[str] = ()) -> bool:
@@ -188,7 +199,19 @@ def clean_stale_staging(out: Path) -> None:
         pid = entry.name[len(_STAGING):].split("-", 1)[0]
         if pid.isdigit() and _alive(int(pid)):
             continue
-        shutil.rmtree(entry, ignore_errors=True)
+        _remove_folder(entry)
+
+
+def _remove_folder(path: Path) -> None:
+    """Remove a staging folder: empty, as a build leaves it, or with what a killed one left."""
+    try:
+        os.rmdir(path)
+    except FileNotFoundError:
+        return
+    except OSError:
+        import shutil  # only for a folder with files in it: a build's own is empty by now
+
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _alive(pid: int) -> bool:
@@ -237,7 +260,7 @@ def write(artifacts: Iterable[Any], out_dir: str | Path, *, follow_symlinks: boo
             before, why = read_manifest(target, art.name, art.files)
             if why is not None:
                 warn(f"warning: ignoring {target / MANIFEST}: {why}; no file it lists is removed")
-            staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{os.getpid()}-{art.name}-", dir=out))
+            staging = make_private_dir(out, f"{_STAGING}{os.getpid()}-{art.name}-")
             staged.append((art, target, staging, before or {}))
             files = dict(art.files)
             files[MANIFEST] = manifest_text(art.files)
@@ -263,7 +286,7 @@ def write(artifacts: Iterable[Any], out_dir: str | Path, *, follow_symlinks: boo
         raise OutputError(f"cannot write {where}: {_describe(e)}; the previous output is unchanged") from None
     finally:
         for _, _, staging, _ in staged:
-            shutil.rmtree(staging, ignore_errors=True)
+            _remove_folder(staging)
 
 
 def _bad_name(rel: str) -> bool:
@@ -310,7 +333,7 @@ def _file_digest(rel: str, folder: int) -> str | None:
     """The SHA-256 of the regular file ``rel`` in the open folder, read without following a link."""
     fd = os.open(rel, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0), dir_fd=folder)
     try:
-        digest = hashlib.sha256()
+        digest = _sha256()
         with os.fdopen(fd, "rb", closefd=False) as f:
             for chunk in iter(lambda: f.read(1 << 16), b""):
                 digest.update(chunk)

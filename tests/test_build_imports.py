@@ -44,6 +44,9 @@ NEVER = {
     "flowdsl.reference": "the generated reference",
     "flowdsl.testing": "the test kit is for users' tests",
     "subprocess": "a local Batch job starts a process only when it runs",
+    "tempfile": "the writer names its own temporary files (it would bring shutil and random)",
+    "shutil": "a build's staging folders are empty when they are removed",
+    "_hashlib": "the manifest's SHA-256 needs no OpenSSL binding",
 }
 
 
