@@ -1,9 +1,14 @@
 """flowdsl: AWS Step Functions workflows in Python, compiled to ASL and Terraform JSON."""
-# ruff: noqa: F401  (the imports are the package's public names; ``__all__`` is built below)
+# ruff: noqa: F401, E402  (the imports are the package's public names, ``__all__`` is built below;
+# they follow the bytecode cache's install)
 
 from types import ModuleType as _ModuleType
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
+
+from flowdsl import codecache as _codecache
+
+_codecache.install()  # the __init__ attrs writes for each class below comes from a bytecode cache
 
 from flowdsl.conditions import *  # the Choice condition builders
 from flowdsl.conditions import (
