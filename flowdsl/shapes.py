@@ -466,7 +466,6 @@ class _Reader:
 
     # Python types -----------------------------------------------------------------------------
     def python(self, t: Any, level: int) -> Shape:
-        import dataclasses
         import types
         import typing
 
@@ -528,7 +527,9 @@ class _Reader:
                         return k in required if not total else True
 
                     return Obj({k: Field(self.python(v, nxt), needed(k, v)) for k, v in hints.items()})
-                if dataclasses.is_dataclass(t):
+                if hasattr(t, "__dataclass_fields__"):  # a dataclass (is_dataclass's own test)
+                    import dataclasses
+
                     hints = typing.get_type_hints(t)
                     return Obj({f.name: Field(self.python(hints.get(f.name, Any), nxt),
                                               f.default is dataclasses.MISSING

@@ -6,8 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
@@ -19,6 +18,9 @@ from flowdsl.placeholders import resolve
 from flowdsl.refs import Ref
 from flowdsl.source import caller_location
 from flowdsl.terraform_expr import Module
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 @frozen
@@ -55,6 +57,13 @@ class Deployment:
                               metadata={"source": True})
 
 
+def _run_start() -> datetime:
+    """A local run's clock starts here: 2024-01-01T00:00:00Z (``datetime`` loads only for a run)."""
+    from datetime import datetime, timezone
+
+    return datetime(2024, 1, 1, tzinfo=timezone.utc)
+
+
 @frozen
 class LocalInput:
     """What a local run gives a kind's input builder.
@@ -70,7 +79,7 @@ class LocalInput:
     region: str = "us-east-1"
     account_id: str = "123456789012"
     partition: str = "aws"
-    time: datetime = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    time: datetime = attrs.field(factory=lambda: _run_start())
 
 
 @frozen

@@ -15,7 +15,6 @@ Inside a quoted string a backslash escapes the next character (``\\'``, ``\\{``,
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from functools import lru_cache
@@ -324,6 +323,8 @@ _UNKNOWN = object()
 
 
 def _decodes(text: str) -> bool:
+    import base64  # only a literal States.Base64Decode argument is checked with it
+
     try:
         base64.b64decode(text, validate=True).decode()
     except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors

@@ -13,9 +13,11 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping, NamedTuple
 
+import attrs
+
+from flowdsl.frozen import frozen
 from flowdsl.lang.jsonata import is_expression
 
 from .errors import StatesError
@@ -163,7 +165,7 @@ def _text_of(data: bytes) -> str:
     return data.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
 
 
-@dataclass(frozen=True)
+@frozen
 class LocalBatch:
     """Runs a Batch job's container command as a local subprocess (opt-in).
 
@@ -184,8 +186,8 @@ class LocalBatch:
     """
 
     command: tuple[str, ...] | None = None
-    path_map: Mapping[str, str] = field(default_factory=dict)
-    env: Mapping[str, str] = field(default_factory=dict)
+    path_map: Mapping[str, str] = attrs.field(factory=dict)
+    env: Mapping[str, str] = attrs.field(factory=dict)
     cwd: str | None = None
     timeout: float | None = None
     allow_overrides: bool = False

@@ -42,11 +42,13 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
+import attrs
+
 from flowdsl.errors import FlowError, LoadError
+from flowdsl.frozen import frozen
 from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, DataAttr, Ref, ResourceAttr, StateMachineArn, Var
 from flowdsl.vocabulary import DocPath, walk_states
 
@@ -74,12 +76,12 @@ def _caller_dir() -> Path | None:
     return None
 
 
-@dataclass(frozen=True)
+@frozen
 class RunConfig:
     """Values for a workflow's deploy-time references, and local bindings for its Task states."""
 
-    values: Mapping[str, Any] = field(default_factory=dict)
-    tasks: Mapping[str, Any] = field(default_factory=dict)
+    values: Mapping[str, Any] = attrs.field(factory=dict)
+    tasks: Mapping[str, Any] = attrs.field(factory=dict)
     region: str = "us-east-1"
     account_id: str = "123456789012"
     partition: str = "aws"
@@ -90,7 +92,7 @@ class RunConfig:
     # after this many seconds, States.Timeout; None: no limit
     job_timeout_seconds: float | None = LOCAL_JOB_TIMEOUT_SECONDS
 
-    def __post_init__(self) -> None:
+    def __attrs_post_init__(self) -> None:
         if self.base_dir is None:
             object.__setattr__(self, "base_dir", _caller_dir() or Path.cwd())
         else:
@@ -211,7 +213,7 @@ class RunConfig:
 
     def with_s3(self, s3: Any) -> "RunConfig":
         """This config with ``s3`` as its S3 (``flowdsl run --s3-root``, the test kit's ``s3=``)."""
-        return replace(self, s3=s3)
+        return attrs.evolve(self, s3=s3)
 
     def s3_bindings(self) -> dict[str, Any]:
         """Every Map state's ItemReader and ResultWriter, when the config has an S3."""
@@ -287,7 +289,7 @@ def _host_batch() -> type[LocalBatch]:
     when a config first binds one, so a workflow file that only declares its config does not
     create the class)."""
 
-    @dataclass(frozen=True)
+    @frozen
     class _HostBatch(LocalBatch):
         def resolve_command(self, call: Any) -> Any:
             argv, env, shown = LocalBatch.resolve_command(self, call)
