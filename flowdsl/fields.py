@@ -212,16 +212,17 @@ def _word(cls: type) -> str:
 
 # Python's own TypeErrors for a bad call --------------------------------------------------------
 
-_CALL = re.compile(r"^(?P<cls>\w+)\.__init__\(\) (?P<what>.*)$")
-_UNEXPECTED = re.compile(r"got an unexpected keyword argument '(\w+)'")
-_MISSING = re.compile(r"missing \d+ required (?:keyword-only |positional )?arguments?: (.*)")
-_POSITIONAL = re.compile(r"takes (\d+) positional arguments? but (\d+) (?:was|were) given")
+# (patterns, compiled by ``re`` when a bad call is first explained, not at every start)
+_CALL = r"^(?P<cls>\w+)\.__init__\(\) (?P<what>.*)$"
+_UNEXPECTED = r"got an unexpected keyword argument '(\w+)'"
+_MISSING = r"missing \d+ required (?:keyword-only |positional )?arguments?: (.*)"
+_POSITIONAL = r"takes (\d+) positional arguments? but (\d+) (?:was|were) given"
 
 
 def explain_type_error(error: TypeError, classes: Mapping[str, Any]) -> str | None:
     """``Class.field: ...`` for a model constructor called wrongly (``classes``: the model
     classes by name); None for anything else."""
-    m = _CALL.match(str(error))
+    m = re.match(_CALL, str(error))
     cls = classes.get(m.group("cls")) if m else None
     if not (isinstance(cls, type) and attrs.has(cls)):
         cls = None
@@ -229,20 +230,20 @@ def explain_type_error(error: TypeError, classes: Mapping[str, Any]) -> str | No
         return None
     name, what = cls.__name__, m.group("what")
     fields = [f for f in attrs.fields(cls) if f.init and not f.metadata.get("source")]
-    if (u := _UNEXPECTED.search(what)):
+    if (u := re.search(_UNEXPECTED, what)):
         arg, known = u.group(1), [f.alias or f.name for f in fields]
         close = did_you_mean(arg, known)
         if close.name:
             return f"{name}.{arg}: unknown argument{close.hint}"
         return f"{name}.{arg}: unknown argument; {name} takes {', '.join(known)}"
-    if (mi := _MISSING.search(what)):
+    if (mi := re.search(_MISSING, what)):
         missing = re.findall(r"'(\w+)'", mi.group(1))
         spec = dict((n, w) for n, _, w, _ in _build(cls))
         first = missing[0]
         more = f" (also missing: {', '.join(missing[1:])})" if missing[1:] else ""
         want = spec.get(first, "a value")
         return f"{name}.{first}: expected {want}, got nothing (it is required){more}"
-    if (p := _POSITIONAL.search(what)):
+    if (p := re.search(_POSITIONAL, what)):
         positional = [f.alias or f.name for f in fields if not f.kw_only]
         takes = int(p.group(1)) - 1
         return (f"{name}: expected {takes} positional argument{'s' if takes != 1 else ''} "

@@ -25,8 +25,20 @@ from flowdsl.frozen import frozen
 
 MAX_DEPTH = 20_000  # nesting levels of a JSON value flowdsl reads (documents, inputs, mocks)
 
-_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# (patterns, compiled by ``re`` when first used: a build of a Python workflow reads no JSON text)
+_TOKENS = r'"(?:[^"\\]|\\.)*"|[\[\]{}]'
+
+
+def lone_surrogate(text: str) -> str | None:
+    """The first lone surrogate (U+D800 to U+DFFF) in ``text``, which no UTF-8 writer can
+    encode; None when there is none. The one test of it, for every reader and checker."""
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:  # UTF-8 encodes every code point but the surrogates
+        return text[e.start]
+    return None
 
 
 class JsonValueError(LoadError):
@@ -36,7 +48,7 @@ class JsonValueError(LoadError):
 def depth_of_text(text: str) -> int:
     """The deepest nesting of ``[``/``{`` in JSON text, strings skipped; no recursion."""
     depth = deepest = 0
-    for m in _TOKENS.finditer(text):
+    for m in re.finditer(_TOKENS, text):
         ch = m.group()
         if ch in "[{":
             depth += 1
@@ -77,9 +89,9 @@ def loads(text: str, what: str) -> Any:
     """Parse ``text``; every problem is a :class:`JsonValueError` ``"<what>: ..."`` on one line."""
     if not isinstance(text, str):
         raise JsonValueError(f"{what}: expected JSON text")
-    bad = _SURROGATE.search(text)
+    bad = lone_surrogate(text)
     if bad:
-        raise JsonValueError(f"{what}: holds a lone surrogate (U+{ord(bad.group()):04X}), which is not "
+        raise JsonValueError(f"{what}: holds a lone surrogate (U+{ord(bad):04X}), which is not "
                              "valid Unicode text")
     deep = depth_of_text(text)
     if deep > MAX_DEPTH:
@@ -103,7 +115,7 @@ def check_value(value: Any, what: str) -> None:
         if d > MAX_DEPTH:
             raise JsonValueError(f"{what}: nests more than {MAX_DEPTH:,} levels deep")
         if isinstance(v, str):
-            if _SURROGATE.search(v):
+            if lone_surrogate(v):
                 raise JsonValueError(f"{what}: holds a lone surrogate, which is not valid Unicode text")
         elif isinstance(v, float):
             if v != v or v in (float("inf"), float("-inf")):
@@ -112,7 +124,7 @@ def check_value(value: Any, what: str) -> None:
             for k, x in v.items():
                 if not isinstance(k, str):
                     raise JsonValueError(f"{what}: object keys must be strings, not {k!r}")
-                if _SURROGATE.search(k):
+                if lone_surrogate(k):
                     raise JsonValueError(f"{what}: a key holds a lone surrogate, which is not valid "
                                          "Unicode text")
                 todo.append((x, d + 1))
@@ -149,7 +161,7 @@ class LineIndex:
     __slots__ = ("_newlines",)
 
     def __init__(self, text: str) -> None:
-        self._newlines = [m.start() for m in _NEWLINE.finditer(text)]
+        self._newlines = [m.start() for m in re.finditer(_NEWLINE, text)]
 
     def line(self, offset: int) -> int:
         """The 1-based line of ``offset``."""
@@ -282,8 +294,8 @@ def read_json(path: str | Path) -> JsonFile:
     return JsonFile(doc, JsonLines(root, index), duplicates)
 
 
-_NEWLINE = re.compile("\n")
-_TOKEN = re.compile(r'[ \t\r\n]*(?:("(?:[^"\\]|\\.)*")|([\[\]{},:])|([^,\]\}:\s]+))')
+_NEWLINE = "\n"
+_TOKEN = r'[ \t\r\n]*(?:("(?:[^"\\]|\\.)*")|([\[\]{},:])|([^,\]\}:\s]+))'
 
 
 def _locate(text: str) -> tuple[_Node, list[tuple[str, str, int]]]:
@@ -296,7 +308,7 @@ def _locate(text: str) -> tuple[_Node, list[tuple[str, str, int]]]:
     frames: list[list[Any]] = []
     entry: _Node | None = root  # where the next value goes (None: a key or a ',' comes next)
     step: str | int | None = None
-    for m in _TOKEN.finditer(text):
+    for m in re.finditer(_TOKEN, text):
         string, punct = m.group(1), m.group(2)
         if punct == ",":
             frame = frames[-1]

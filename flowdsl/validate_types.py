@@ -9,10 +9,10 @@ recursion, so a definition nested thousands of levels deep is checked like any o
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Callable
 
 from flowdsl.lang.jsonata import is_expression
+from flowdsl.strict_json import lone_surrogate
 from flowdsl.vocabulary import JSONATA, JSONPATH, DocPath, child_scopes, json_type
 
 MAX_DEFINITION_BYTES = 1024 * 1024  # AWS: a state machine definition is at most 1 MB (hard quota)
@@ -86,13 +86,10 @@ def _state(st: dict, path: DocPath, lang: str, report: Report) -> None:
             todo.append((rule["Not"], rpath / "Not"))
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def _bad_scalar(v: Any) -> str | None:
     if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
         return f"{v!r} is not a JSON number"
-    if isinstance(v, str) and _SURROGATE.search(v):
+    if isinstance(v, str) and lone_surrogate(v):
         return "the text holds a lone surrogate, which is not valid Unicode"
     return None
 
@@ -105,7 +102,7 @@ def check_values(doc: Any, report: Report) -> None:
     while todo and not found:  # a fast pass without paths; most documents stop here
         v = todo.pop()
         if isinstance(v, dict):
-            found = any(isinstance(k, str) and _SURROGATE.search(k) for k in v)
+            found = any(isinstance(k, str) and lone_surrogate(k) for k in v)
             todo.extend(v.values())
         elif isinstance(v, list):
             todo.extend(v)
@@ -118,7 +115,7 @@ def check_values(doc: Any, report: Report) -> None:
         v, path = paths.pop()
         if isinstance(v, dict):
             for k, x in v.items():
-                if isinstance(k, str) and _SURROGATE.search(k):
+                if isinstance(k, str) and lone_surrogate(k):
                     report("bad-value", path, "a key holds a lone surrogate, which is not valid Unicode")
                 paths.append((x, path / k))
         elif isinstance(v, list):

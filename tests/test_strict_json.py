@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from flowdsl import strict_json
 from flowdsl.strict_json import JsonValueError, depth_of, depth_of_text, loads, pretty_dumps
 
 JSON = st.recursive(
@@ -55,3 +56,18 @@ def test_loads_refuses_what_other_json_readers_refuse(text: str, message: str | 
     with pytest.raises(JsonValueError) as info:
         loads(text, "x")
     assert str(info.value) == message
+
+
+@given(st.text(st.characters() | st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF,
+                                                 exclude_categories=()), max_size=40))
+def test_lone_surrogate_finds_the_first_code_point_a_utf8_writer_refuses(text: str) -> None:
+    import re
+
+    first = re.search("[\ud800-\udfff]", text)
+    assert strict_json.lone_surrogate(text) == (first.group() if first else None)
+
+
+@pytest.mark.parametrize("text, found", [("", None), ("plain", None), ("é\u2028😀", None),
+                                         ("a\ud800b", "\ud800"), ("😀\udfff\ud800", "\udfff")])
+def test_lone_surrogate_examples(text: str, found: str | None) -> None:
+    assert strict_json.lone_surrogate(text) == found
