@@ -40,9 +40,29 @@ def make_private_dir(folder: Path, prefix: str) -> Path:
     return fresh_name(folder, prefix, "", lambda p: os.mkdir(p, 0o700))[0]
 
 
-def _open_new(path: Path) -> int:
+def _open_new(path: Path, mode: int = 0o600) -> int:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    return os.open(path, flags, 0o600)
+    return os.open(path, flags, mode)
+
+
+def write_new(path: str | os.PathLike[str], data: str | bytes, mode: int = 0o644) -> Path:
+    """Create ``path`` (it must not exist: a link or file of that name is an error, never
+    followed or replaced), write ``data`` (text as UTF-8) and have it on the disk before
+    returning: for a folder only this process writes into (a build's staging folder), whose
+    files are then moved into place. A failure removes what was created."""
+    target = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd = _open_new(target, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+            f.flush()
+            os.fchmod(f.fileno(), mode)
+            os.fsync(f.fileno())
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return target
 
 
 def write_atomic(path: str | os.PathLike[str], data: str | bytes, mode: int = 0o644) -> Path:
@@ -62,4 +82,4 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, mode: int = 0o
     return target
 
 
-__all__ = ["fresh_name", "make_private_dir", "write_atomic"]
+__all__ = ["fresh_name", "make_private_dir", "write_atomic", "write_new"]

@@ -23,7 +23,7 @@ so it holds files flowdsl must never touch: ``.terraform/``, ``.terraform.lock.h
   ``<out>/<name>`` that is a symbolic link is refused unless the user asks for it
   (``follow_symlinks``, the CLI's ``--follow-symlinks``): flowdsl then writes, and removes its
   own earlier files, in the folder the link points to.
-* All files of all workflows are first written (:func:`flowdsl.atomic.write_atomic`) to staging
+* All files of all workflows are first written (:func:`flowdsl.atomic.write_new`) to staging
   folders inside the output folder and flushed to disk; only when every one is complete are they moved into place, file by file, with
   ``os.replace`` (atomic per file). A build that fails or is killed before that point (disk full,
   an invalid workflow, Ctrl-C) leaves the previous output as it was; its staging folders are
@@ -34,6 +34,7 @@ so it holds files flowdsl must never touch: ``.terraform/``, ``.terraform.lock.h
 from __future__ import annotations
 
 import errno
+import functools
 import json
 import os
 import re
@@ -43,7 +44,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from flowdsl.atomic import make_private_dir, write_atomic
+from flowdsl.atomic import make_private_dir, write_new
 from flowdsl.errors import FlowError
 
 MANIFEST = ".flowdsl-manifest.json"
@@ -79,6 +80,11 @@ def _sha256(data: bytes = b"") -> Any:
     """A SHA-256 hash object. CPython's own implementation where it has one (``_sha2`` from
     3.12, ``_sha256`` before): the same digest as ``hashlib``'s, without the OpenSSL binding,
     whose load is a noticeable part of a build's start-up; ``hashlib`` otherwise."""
+    return _sha256_type()(data)
+
+
+@functools.cache
+def _sha256_type() -> Any:
     try:
         from _sha2 import sha256  # type: ignore[import-not-found]
     except ImportError:
@@ -86,7 +92,7 @@ def _sha256(data: bytes = b"") -> Any:
             from _sha256 import sha256  # type: ignore[import-not-found,no-redef]
         except ImportError:  # pragma: no cover - a build of Python without them
             from hashlib import sha256
-    return sha256(data)
+    return sha256
 
 
 def is_generated_name(rel: str, workflow: str, files: Collection[str] = ()) -> bool:
@@ -265,9 +271,7 @@ def write(artifacts: Iterable[Any], out_dir: str | Path, *, follow_symlinks: boo
             files = dict(art.files)
             files[MANIFEST] = manifest_text(art.files)
             for rel, text in sorted(files.items()):
-                path = staging / rel
-                write_atomic(path, text)
-                _flush(path)
+                write_new(staging / rel, text)  # on the disk before anything is moved into place
                 existing = target / rel
                 if existing.is_dir() and not existing.is_symlink():
                     raise OutputError(f"cannot write {existing}: a folder of that name is in the way")
@@ -291,15 +295,6 @@ def write(artifacts: Iterable[Any], out_dir: str | Path, *, follow_symlinks: boo
 
 def _bad_name(rel: str) -> bool:
     return not isinstance(rel, str) or rel in ("", ".", "..", MANIFEST) or "/" in rel or "\0" in rel
-
-
-def _flush(path: Path) -> None:
-    """Have the file's data on the disk before anything is moved into place."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _commit(art: Any, target: Path, staging: Path, before: dict[str, str | None],

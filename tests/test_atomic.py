@@ -71,3 +71,32 @@ def test_the_manifest_digest_is_sha256(data: bytes) -> None:
     h.update(data[:100])
     h.update(data[100:])
     assert h.hexdigest() == hashlib.sha256(data).hexdigest()
+
+
+def test_write_new_creates_the_file_durably_and_never_replaces_one(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[int] = []
+    real_fsync = atomic.os.fsync
+    monkeypatch.setattr(atomic.os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1])
+    made = atomic.write_new(tmp_path / "a.tf.json", "{}\n")
+    assert made.read_text() == "{}\n" and stat.S_IMODE(made.stat().st_mode) == 0o644
+    assert len(synced) == 1  # on the disk before it is moved into place
+    with pytest.raises(FileExistsError):
+        atomic.write_new(made, "other")
+    assert made.read_text() == "{}\n"
+    victim = tmp_path / "victim"
+    victim.write_text("keep")
+    os.symlink(victim, tmp_path / "link")
+    with pytest.raises(FileExistsError):
+        atomic.write_new(tmp_path / "link", "through the link")
+    assert victim.read_text() == "keep"
+
+
+def test_write_new_removes_what_it_created_when_it_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "fsync", full)
+    with pytest.raises(OSError):
+        atomic.write_new(tmp_path / "a.json", "data")
+    assert list(tmp_path.iterdir()) == []
