@@ -47,6 +47,10 @@ NEVER = {
     "tempfile": "the writer names its own temporary files (it would bring shutil and random)",
     "shutil": "a build's staging folders are empty when they are removed",
     "_hashlib": "the manifest's SHA-256 needs no OpenSSL binding",
+    "dataclasses": "the run configuration is an attrs class; a dataclass shape loads it when read",
+    "datetime": "a local run's clock and a timestamp literal's check load it",
+    "pkgutil": "kinds and integrations are listed only when one is not found",
+    "base64": "only a literal Base64 argument is checked with it",
 }
 
 

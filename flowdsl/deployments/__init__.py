@@ -31,7 +31,6 @@ engine (:mod:`flowdsl.run`: a local-run builder gets the run's values in its
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from typing import Any
 
 import attrs
@@ -78,6 +77,8 @@ def __getattr__(name: str) -> object:
 
 def load_all() -> None:
     """Import every kind module of this package, so each kind is registered."""
+    import pkgutil
+
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
         if not info.name.startswith("_"):
             importlib.import_module(f"{__name__}.{info.name}")

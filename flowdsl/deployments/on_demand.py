@@ -7,8 +7,7 @@ is what the pipe delivers: a list of one SQS record (``flowdsl run --message BOD
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -23,6 +22,9 @@ from flowdsl.deployments.versions import Alias, start_resources
 from flowdsl.deployments.versions import target as started
 from flowdsl.strict_json import check_value
 from flowdsl.terraform_expr import Expr, Module, addr, kms_statement, output, prefixed, sqs_encryption
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 @frozen
@@ -178,6 +180,8 @@ def sqs_event(body: str, *, region: str = "us-east-1", account_id: str = "123456
     """The input an EventBridge Pipe (batch size 1) gives a state machine for one SQS message."""
     import hashlib  # only a local run needs them
     import uuid
+
+    from datetime import datetime, timezone  # only a local run sends a message
 
     sent = sent or datetime(2024, 1, 1, tzinfo=timezone.utc)
     millis = str(int(sent.timestamp() * 1000))

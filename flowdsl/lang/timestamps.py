@@ -10,21 +10,26 @@ of digits (AWS records nanoseconds); they are kept to the microsecond.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 __all__ = ["parse", "problem"]
 
-_RFC3339 = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+# (compiled by ``re`` on first use, like ``datetime``: a build checks a timestamp only if it has one)
+_RFC3339 = r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})"
 
 
 def parse(value: Any) -> datetime | None:
     """The instant ``value`` names, or None when it is not an ASL timestamp."""
     if not isinstance(value, str):
         return None
-    m = _RFC3339.fullmatch(value)
+    m = re.fullmatch(_RFC3339, value)
     if not m:
         return None
+    from datetime import datetime, timedelta, timezone
+
     y, mo, d, h, mi, s, frac, tz = m.groups()
     try:
         micro = int((frac[1:] + "000000")[:6]) if frac else 0
@@ -44,7 +49,7 @@ def problem(value: Any) -> str | None:
         return f"{value!r} is not an RFC 3339 timestamp"
     if parse(value) is not None:
         return None
-    if _RFC3339.fullmatch(value.upper()):
+    if re.fullmatch(_RFC3339, value.upper()):
         if parse(value.upper()) is not None:
             return (f"{value!r} is not an RFC 3339 timestamp as ASL requires it: "
                     "write an uppercase 'T' and 'Z'")

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import ast
 import importlib
-import pkgutil
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -212,6 +211,8 @@ def load_all() -> None:
     global _loaded
     if _loaded:
         return
+    import pkgutil
+
     for info in sorted(pkgutil.iter_modules([str(Path(__file__).parent)]), key=lambda i: i.name):
         if not info.name.startswith("_") and info.name not in MACHINERY:
             importlib.import_module(f"{__package__}.{info.name}")
@@ -485,6 +486,8 @@ def exports() -> dict[str, str]:
     every integration. A module whose ``__all__`` is not a literal is imported to read it."""
     global _exports
     if _exports is None:
+        import pkgutil
+
         found: dict[str, str] = {}
         here = Path(__file__).parent
         for info in sorted(pkgutil.iter_modules([str(here)]), key=lambda i: i.name):
