@@ -6,7 +6,7 @@ from typing import Any
 
 import attrs
 
-from flowdsl.fields import check_fields
+from flowdsl.fields import as_tuple, check_fields
 from flowdsl.frozen import frozen
 from flowdsl.lang.operators import OPERATORS as _OPERATORS
 from flowdsl.source import caller_location
@@ -15,11 +15,6 @@ from flowdsl.source import caller_location
 # "pattern"), from the one operator table of flowdsl.lang.operators
 OPERATORS: dict[str, str] = {name: op.kind for name, op in _OPERATORS.items()}
 
-
-def _tuple(value: Any) -> tuple[Any, ...]:
-    # A Python function, not the builtin: attrs reads a converter's signature, and reading a
-    # builtin's costs ~18 ms at import (inspect tokenizes its text signature).
-    return tuple(value)
 
 
 def _source() -> Any:
@@ -41,7 +36,7 @@ class Comparison:
 
 @frozen
 class And:
-    conditions: tuple[Any, ...] = attrs.field(converter=_tuple)
+    conditions: tuple[Any, ...] = attrs.field(converter=as_tuple)
     source: str | None = _source()
 
     __attrs_post_init__ = check_fields
@@ -49,7 +44,7 @@ class And:
 
 @frozen
 class Or:
-    conditions: tuple[Any, ...] = attrs.field(converter=_tuple)
+    conditions: tuple[Any, ...] = attrs.field(converter=as_tuple)
     source: str | None = _source()
 
     __attrs_post_init__ = check_fields

@@ -4,13 +4,17 @@ at the line where the faulty object was written, never a traceback."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from flowdsl.errors import LoadError
 from flowdsl.fields import FieldError
 from flowdsl.loader import load_module
+from flowdsl.iam import Allow
 from flowdsl.states import Pass, Retry
+from flowdsl.tasks.batch import JobDefinition
+from flowdsl.tasks.ecs import TaskDefinition
 
 HEADER = "from flowdsl import *\nfrom flowdsl.conditions import string_equals\n\n"
 
@@ -114,3 +118,42 @@ def test_no_workflow_of_that_name_suggests_one(tmp_path: Path) -> None:
     with pytest.raises(LoadError, match=rf"^{p}: no workflow named 'fibonaci'; it defines fibonacci, "
                        r"other; did you mean 'fibonacci'\?$"):
         pick(load_workflows(p), p, "fibonaci")
+
+
+# The list fields of conditions and of the job and task definitions take what the states' take
+# (fields.as_tuple): a list, a tuple, one item or None; anything else is a field error.
+
+def test_and_or_take_one_condition_as_a_list_of_one() -> None:
+    from flowdsl import And, Or, numeric_equals
+
+    c = numeric_equals("$.n", 1)
+    assert And(c).conditions == (c,) and Or([c, c]).conditions == (c, c) and And(None).conditions == ()
+
+
+def test_a_condition_that_is_not_one_is_a_validation_error_not_a_traceback() -> None:
+    from flowdsl import And, Choice, Pass, Workflow, When
+    from flowdsl.asl import compile_workflow
+    from flowdsl.validate import validate
+
+    wf = Workflow("w", states=[Choice("C", choices=[When(And(5), next=Pass("A"))], default=Pass("B"))])
+    found = validate(compile_workflow(wf).definition)
+    assert ("$.States.C.Choices[0].And[0]", "choice-rule") in {(d.path, d.code) for d in found}
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: JobDefinition("j", permissions=5), "JobDefinition.permissions: expected a list of Allow, got int 5"),
+    (lambda: TaskDefinition("t", permissions="s3:GetObject"),
+     "TaskDefinition.permissions: expected a list of Allow, got str 's3:GetObject'"),
+    (lambda: JobDefinition("j", command=7), "JobDefinition.command: expected a list of strings, got int 7"),
+])
+def test_definitions_name_the_list_field_a_bad_value_is_given_to(make: Any, message: str) -> None:
+    with pytest.raises(FieldError) as e:
+        make()
+    assert str(e.value).startswith(message)
+
+
+def test_definitions_take_one_permission_or_command_word_and_none() -> None:
+    allow = Allow(["s3:GetObject"], ["arn:aws:s3:::b/*"])
+    assert JobDefinition("j", permissions=allow).permissions == (allow,)
+    assert TaskDefinition("t", command="serve").command == ("serve",)
+    assert JobDefinition("j", command=None).command == () == JobDefinition("j").command

@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from flowdsl.fields import check_fields
+from flowdsl.fields import as_tuple, check_fields
 from flowdsl.frozen import frozen
 from flowdsl.iam import ECS_TASKS, Allow
 from flowdsl.refs import PARTITION, Ref, ResourceAttr, Var, join
@@ -33,12 +33,6 @@ from flowdsl.terraform_expr import TF_IDENT, Expr, Module, addr
 from flowdsl.vocabulary import json_type
 
 
-def _tuple(value: Any) -> tuple[Any, ...]:
-    return tuple(value)  # not converter=tuple: attrs reading a builtin's signature is slow
-
-
-def _strs(value: Any) -> tuple[Any, ...]:
-    return tuple(value) if isinstance(value, (list, tuple)) else (value,)
 
 
 @frozen
@@ -48,14 +42,14 @@ class JobDefinition:
     id: str
     name: str | Ref | None = attrs.field(default=None, kw_only=True)
     image: str | Ref | None = attrs.field(default=None, kw_only=True)
-    command: tuple[str, ...] = attrs.field(factory=tuple, kw_only=True, converter=_strs)
+    command: tuple[str, ...] = attrs.field(factory=tuple, kw_only=True, converter=as_tuple)
     # Fargate: vCPUs (0.25-16) and MiB; numbers, their text, or references to either.
     vcpus: str | int | float | Ref = attrs.field(default="1", kw_only=True)
     memory: str | int | float | Ref = attrs.field(default="2048", kw_only=True)
     environment: Any = attrs.field(factory=dict, kw_only=True)
     platform_version: str = attrs.field(default="1.4.0", kw_only=True)
     # what the job's own code may do: the ECS task role's permissions
-    permissions: tuple[Allow, ...] = attrs.field(factory=tuple, kw_only=True, converter=_tuple)
+    permissions: tuple[Allow, ...] = attrs.field(factory=tuple, kw_only=True, converter=as_tuple)
     source: str | None = attrs.field(factory=caller_location, kw_only=True, eq=False, repr=False,
                                      metadata={"source": True})
 

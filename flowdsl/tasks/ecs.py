@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from flowdsl.fields import check_fields
+from flowdsl.fields import as_tuple, check_fields
 from flowdsl.frozen import frozen
 from flowdsl.iam import ECS_TASKS, Allow
 from flowdsl.refs import PARTITION, REGION, Ref, ResourceAttr, join
@@ -43,12 +43,6 @@ from flowdsl.terraform_expr import KMS, TF_IDENT, Expr, Module, addr
 FILE = "ecs.tf.json"
 
 
-def _strs(value: Any) -> tuple[Any, ...]:
-    return tuple(value) if isinstance(value, (list, tuple)) else (value,)
-
-
-def _tuple(value: Any) -> tuple[Any, ...]:
-    return tuple(value)  # not converter=tuple: type checkers cannot read the builtin's type
 
 
 @frozen
@@ -60,13 +54,13 @@ class TaskDefinition:
     id: str
     family: str | Ref | None = attrs.field(default=None, kw_only=True)
     image: str | Ref | None = attrs.field(default=None, kw_only=True)
-    command: tuple[str, ...] = attrs.field(factory=tuple, kw_only=True, converter=_strs)
+    command: tuple[str, ...] = attrs.field(factory=tuple, kw_only=True, converter=as_tuple)
     cpu: str = attrs.field(default="256", kw_only=True)
     memory: str = attrs.field(default="512", kw_only=True)
     environment: Any = attrs.field(factory=dict, kw_only=True)
     container_name: str = attrs.field(default="main", kw_only=True)
     read_only_root_filesystem: bool = attrs.field(default=True, kw_only=True)
-    permissions: tuple[Allow, ...] = attrs.field(factory=tuple, kw_only=True, converter=_tuple)
+    permissions: tuple[Allow, ...] = attrs.field(factory=tuple, kw_only=True, converter=as_tuple)
     source: str | None = attrs.field(factory=caller_location, kw_only=True, eq=False, repr=False,
                                      metadata={"source": True})
 
