@@ -10,6 +10,12 @@ inventory diff (must be empty).  Two ways to wire the module:
   module carries its own provider block, which it must not).
 * ``mode="child"``: a wrapper root ``module "under_test" { source = "./module", ...tfvars }``
   re-exporting every output of the module (how users consume flowdsl's output).
+
+``children={"name": tfvars}`` (root mode) adds, in the same root and so in the same apply, the
+module once more per entry as a child, ``module "name" { source = "./module", ...tfvars }``,
+whose outputs the root re-exports as ``name__<output>``: both ways of wiring a module deploy in
+one provider start, and their slow resources (an SQS queue takes about 25 s to settle in the
+provider) are created side by side. :meth:`LifecycleReport.view` gives one instance's outputs.
 """
 
 from __future__ import annotations
@@ -113,6 +119,18 @@ class LifecycleReport:
     inspected: Any = None
     checkov: Any = None  # CheckovReport when lifecycle(checkov=True)
 
+    def view(self, child: str | None = None) -> "LifecycleReport":
+        """This report with the outputs of one instance: the root's (``child=None``) or those of
+        the child module ``child`` (``children=`` of :func:`lifecycle`), without its prefix."""
+        import dataclasses
+
+        prefix = f"{child}__" if child else None
+        if prefix is None:
+            outputs = {k: v for k, v in self.outputs.items() if "__" not in k}
+        else:
+            outputs = {k[len(prefix):]: v for k, v in self.outputs.items() if k.startswith(prefix)}
+        return dataclasses.replace(self, outputs=outputs)
+
     @property
     def resource_addresses(self) -> list[str]:
         out: list[str] = []
@@ -138,11 +156,21 @@ class LifecycleReport:
 
 
 def prepare_workdir(module_dir: str | os.PathLike, tfvars: dict, ep: MotoEndpoint | None, mode: Mode = "root",
-                    workdir: Path | None = None) -> Path:
+                    workdir: Path | None = None, children: dict[str, dict] | None = None) -> Path:
     wd = workdir or new_workdir(prefix=f"flowdsl-tf-{Path(module_dir).name}-{mode}-")
+    assert not children or mode == "root", "children= adds child instances to a root-mode module"
     if mode == "root":
         copy_module(module_dir, wd)
         (wd / "terraform.tfvars.json").write_text(json.dumps(tfvars, indent=2))
+        if children:
+            copy_module(module_dir, wd / "module")
+            outputs = module_outputs(module_dir)
+            extra = {
+                "module": {name: {"source": "./module", **values} for name, values in children.items()},
+                "output": {f"{name}__{o}": {"value": f"${{module.{name}.{o}}}"}
+                           for name in children for o in outputs},
+            }
+            (wd / "harness_children.tf.json").write_text(json.dumps(extra, indent=2))
     else:
         copy_module(module_dir, wd / "module")
         wrapper = {
@@ -184,6 +212,7 @@ def lifecycle(
     check_no_leftovers: bool = True,
     keep_workdir: bool | None = None,
     checkov: bool = False,
+    children: dict[str, dict] | None = None,
 ) -> LifecycleReport:
     """Run the whole lifecycle; raises AssertionError (with terraform output) on any failure.
 
@@ -194,7 +223,7 @@ def lifecycle(
     """
     module_dir = Path(module_dir)
     assert not provider_blocks(module_dir), f"module declares provider blocks in {provider_blocks(module_dir)}"
-    wd = prepare_workdir(module_dir, tfvars, endpoint, mode)
+    wd = prepare_workdir(module_dir, tfvars, endpoint, mode, children=children)
     rep = LifecycleReport(module_dir=module_dir, mode=mode, workdir=wd)
     tf = Terraform(wd)
     before = inventory(endpoint)

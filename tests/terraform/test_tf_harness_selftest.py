@@ -183,3 +183,23 @@ def test_a_destroy_that_failed_otherwise_fails(failures):
     with pytest.raises(TerraformError):
         destroy(tf, LifecycleReport(Path("m"), "root", Path("w")))
     assert tf.calls == len(failures)
+
+
+def test_children_add_the_module_as_child_instances_of_the_root(tmp_path):
+    from harness import prepare_workdir
+    from harness.lifecycle import LifecycleReport
+
+    src = write_module(tiny_module(), tmp_path / "src")
+    wd = prepare_workdir(src, {"name": "root"}, None, "root", workdir=tmp_path / "wd",
+                         children={"kms": {"name": "child"}})
+    extra = json.loads((wd / "harness_children.tf.json").read_text())
+    assert extra["module"] == {"kms": {"source": "./module", "name": "child"}}
+    assert extra["output"]["kms__log_group"] == {"value": "${module.kms.log_group}"}
+    assert (wd / "module" / "main.tf.json").exists() and (wd / "main.tf.json").exists()
+    assert json.loads((wd / "terraform.tfvars.json").read_text()) == {"name": "root"}
+    rep = LifecycleReport(module_dir=src, mode="root", workdir=wd,
+                          outputs={"log_group": "root-lg", "kms__log_group": "child-lg"})
+    assert rep.view().outputs == {"log_group": "root-lg"}
+    assert rep.view("kms").outputs == {"log_group": "child-lg"}
+    with pytest.raises(AssertionError, match="root-mode"):
+        prepare_workdir(src, {}, None, "child", workdir=tmp_path / "wd2", children={"kms": {}})
