@@ -34,7 +34,8 @@ moto's backends are not thread-safe, and Terraform sends up to ten requests at o
 DetachRolePolicy while another thread deletes a policy failed with "dictionary changed size
 during iteration" (a 500, which ``max_retries = 1`` does not retry). The server therefore
 answers one request at a time (connections are still accepted concurrently), except an SQS
-long poll, which waits inside moto for the send of another request.
+long poll (in the JSON or the query protocol), which waits inside moto for the send of another
+request.
 ``MOTO_IAM_LOAD_MANAGED_POLICIES=true`` makes AWS managed policies exist, as the roles'
 attachments expect.
 
@@ -315,8 +316,33 @@ def _check_port(port: int) -> None:
 
 
 # Calls that wait inside moto for another request (SQS's ReceiveMessage with WaitTimeSeconds):
-# under the lock they would hold every other request back until they time out.
+# under the lock they would hold every other request back until they time out. A JSON-protocol
+# client names the call in X-Amz-Target; a query-protocol one (older SDKs, the CLI v1) in the
+# Action parameter of the query string or of the form it posts.
 LONG_POLLS = frozenset({"AmazonSQS.ReceiveMessage"})
+LONG_POLL_ACTIONS = frozenset({"ReceiveMessage"})
+_FORM = "application/x-www-form-urlencoded"
+
+
+def is_long_poll(environ: dict[str, Any]) -> bool:
+    """Whether the WSGI request ``environ`` is a long poll, in either protocol. A posted form is
+    read to tell, and put back for moto to read as sent."""
+    from urllib.parse import parse_qs
+
+    if environ.get("HTTP_X_AMZ_TARGET") in LONG_POLLS:
+        return True
+    if set(parse_qs(environ.get("QUERY_STRING", "")).get("Action", ())) & LONG_POLL_ACTIONS:
+        return True
+    if not str(environ.get("CONTENT_TYPE", "")).startswith(_FORM):
+        return False
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    body = environ["wsgi.input"].read(length) if length > 0 else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    form = parse_qs(body.decode("latin-1"))
+    return bool(set(form.get("Action", ())) & LONG_POLL_ACTIONS)
 
 
 def _serial_server(base: type) -> type:
@@ -331,7 +357,7 @@ def _serial_server(base: type) -> type:
             lock = threading.Lock()
 
             def serial(environ: Any, start_response: Any) -> Any:
-                if environ.get("HTTP_X_AMZ_TARGET") in LONG_POLLS:
+                if is_long_poll(environ):
                     # a long poll waits inside moto for a message that another request sends
                     return list(app(environ, start_response))
                 with lock:  # the whole answer, body included, is made under the lock

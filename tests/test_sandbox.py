@@ -270,3 +270,59 @@ def test_a_long_poll_does_not_hold_other_requests_back() -> None:
             sqs.send_message(QueueUrl=url, MessageBody="hello")
             got = waiting.result(timeout=30)
         assert [m["Body"] for m in got.get("Messages", [])] == ["hello"]
+
+
+@pytest.mark.parametrize("environ, polls", [
+    ({"HTTP_X_AMZ_TARGET": "AmazonSQS.ReceiveMessage"}, True),
+    ({"HTTP_X_AMZ_TARGET": "AmazonSQS.SendMessage"}, False),
+    ({"QUERY_STRING": "Action=ReceiveMessage&WaitTimeSeconds=5"}, True),
+    ({"QUERY_STRING": "Action=ListQueues"}, False),
+    ({"CONTENT_TYPE": "application/x-www-form-urlencoded; charset=utf-8",
+      "BODY": b"Action=ReceiveMessage&QueueUrl=q&WaitTimeSeconds=10&Version=2012-11-05"}, True),
+    ({"CONTENT_TYPE": "application/x-www-form-urlencoded", "BODY": b"Action=SendMessage&MessageBody=x"}, False),
+    ({"CONTENT_TYPE": "application/json", "BODY": b"Action=ReceiveMessage"}, False),
+])
+def test_a_long_poll_is_told_in_either_protocol_and_the_form_is_put_back(environ: dict, polls: bool) -> None:
+    import io
+
+    body = environ.pop("BODY", None)
+    if body is not None:
+        environ.update({"CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body)})
+    assert sandbox.is_long_poll(environ) is polls
+    if body is not None:
+        assert environ["wsgi.input"].read() == body  # moto reads the request as it was sent
+
+
+def test_a_query_protocol_long_poll_does_not_hold_other_requests_back() -> None:
+    """An older client's ReceiveMessage (a posted form, not JSON) that waits for a message lets
+    the send that brings it through."""
+    import concurrent.futures
+    import urllib.parse
+    import urllib.request
+
+    import boto3
+
+    with sandbox.running() as box:
+        sqs = boto3.client("sqs", region_name="us-east-1", endpoint_url=box.url,
+                           aws_access_key_id="testing", aws_secret_access_key="testing")
+        url = sqs.create_queue(QueueName="polled-query")["QueueUrl"]
+        form = urllib.parse.urlencode({"Action": "ReceiveMessage", "QueueUrl": url, "WaitTimeSeconds": "10",
+                                       "Version": "2012-11-05"}).encode()
+        request = urllib.request.Request(url, data=form, headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/sqs/aws4_request, "
+                             "SignedHeaders=host, Signature=0"})
+
+        def receive() -> str:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                return answer.read().decode()
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            waiting = pool.submit(receive)
+            time.sleep(0.5)  # the receive is waiting inside moto
+            started = time.monotonic()
+            sqs.send_message(QueueUrl=url, MessageBody="hello")
+            sent_after = time.monotonic() - started
+            got = waiting.result(timeout=30)
+        assert "<Body>hello</Body>" in got
+        assert sent_after < 5  # not held until the receive's 10 s ran out
