@@ -57,7 +57,10 @@ def write_new(path: str | os.PathLike[str], data: str | bytes, mode: int = 0o644
         with os.fdopen(fd, "wb") as f:
             f.write(payload)
             f.flush()
-            os.fchmod(f.fileno(), mode)
+            if hasattr(os, "fchmod"):
+                os.fchmod(f.fileno(), mode)
+            else:  # pragma: no cover - Windows before 3.13
+                os.chmod(target, mode)
             os.fsync(f.fileno())
     except BaseException:
         target.unlink(missing_ok=True)

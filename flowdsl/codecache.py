@@ -3,7 +3,7 @@ for the ``__init__`` of each flowdsl class. A leaf (it writes with :mod:`flowdsl
 
 attrs writes every class's ``__init__`` as Python source and compiles it when the class is
 made, on every start of every process: for flowdsl's classes that compiling is a large part of
-a command's start-up. :func:`compiling` has attrs's compile calls answered from a file of code
+a command's start-up. :func:`install` has attrs's compile calls answered from a file of code
 objects kept beside the package's bytecode, keyed by the generated source and the name attrs
 gives it, so what is used is exactly what compiling that source now gives; a source not seen
 before (a class changed, attrs upgraded) is compiled as usual, and the file is written again
@@ -81,7 +81,7 @@ class CodeCache:
         self.compiled += 1
         # A class whose script changed replaces its earlier entry, so the file does not grow.
         for old in [k for k in codes if _base(k.partition(_SEP)[0]) == _base(filename)]:
-            del codes[old]
+            codes.pop(old, None)  # (another thread's class may have replaced it meanwhile)
         codes[key] = code
         return code
 

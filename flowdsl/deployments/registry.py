@@ -79,7 +79,7 @@ class LocalInput:
     region: str = "us-east-1"
     account_id: str = "123456789012"
     partition: str = "aws"
-    time: datetime = attrs.field(factory=lambda: _run_start())
+    time: datetime = attrs.field(factory=_run_start)
 
 
 @frozen
