@@ -35,10 +35,6 @@ IN_ENVIRONMENT = {"nightly"}
 
 
 
-def assert_checkov(rep, expected: set[str]) -> None:
-    assert set(rep.failed_ids) == expected, rep.failed_pairs
-
-
 def build_modules() -> list:
     dirs = sorted(d for d in BUILD.glob("*/") if d.is_dir() and (any(d.glob("*.tf.json")) or any(d.glob("*.tf"))))
     if not dirs:
