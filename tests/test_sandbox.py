@@ -326,3 +326,12 @@ def test_a_query_protocol_long_poll_does_not_hold_other_requests_back() -> None:
             got = waiting.result(timeout=30)
         assert "<Body>hello</Body>" in got
         assert sent_after < 5  # not held until the receive's 10 s ran out
+
+
+def test_a_form_without_a_length_is_left_for_moto_to_read() -> None:
+    import io
+
+    stream = io.BytesIO(b"Action=ReceiveMessage")  # a chunked body: no CONTENT_LENGTH
+    environ = {"CONTENT_TYPE": "application/x-www-form-urlencoded", "wsgi.input": stream}
+    assert sandbox.is_long_poll(environ) is False
+    assert environ["wsgi.input"] is stream and stream.read() == b"Action=ReceiveMessage"
