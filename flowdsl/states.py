@@ -55,9 +55,6 @@ def asl(key: str, kind: str = "json", default: Any = None, **kw: Any) -> Any:
     return attrs.field(default=default, kw_only=True, metadata={"asl": key, "kind": kind}, **kw)
 
 
-_tuple = as_tuple
-
-
 def _source() -> Any:
     return attrs.field(factory=caller_location, kw_only=True, eq=False, repr=False,
                        metadata={"source": True})
@@ -76,7 +73,7 @@ class Goto:
 class Retry:
     """A retrier: which errors to retry, and how long to wait between attempts."""
 
-    error_equals: tuple[str, ...] = attrs.field(converter=_tuple, metadata={"asl": "ErrorEquals"})
+    error_equals: tuple[str, ...] = attrs.field(converter=as_tuple, metadata={"asl": "ErrorEquals"})
     interval_seconds: int | None = asl("IntervalSeconds")
     max_attempts: int | None = asl("MaxAttempts")
     backoff_rate: float | None = asl("BackoffRate")
@@ -95,7 +92,7 @@ Target = Union["State", Goto, str, tuple[Any, ...]]
 class Catch:
     """A catcher: on these errors, continue at ``next`` with the error placed at ``result_path``."""
 
-    error_equals: tuple[str, ...] = attrs.field(converter=_tuple, metadata={"asl": "ErrorEquals"})
+    error_equals: tuple[str, ...] = attrs.field(converter=as_tuple, metadata={"asl": "ErrorEquals"})
     next: Target = attrs.field(kw_only=True)
     result_path: Path | None = asl("ResultPath", "refpath")
     comment: str | None = asl("Comment")
@@ -127,7 +124,7 @@ Item = Union[State, Goto]
 class Branch:
     """A sub-workflow: a Parallel branch or a Map item processor."""
 
-    states: tuple[Item, ...] = attrs.field(converter=_tuple)
+    states: tuple[Item, ...] = attrs.field(converter=as_tuple)
     comment: str | None = asl("Comment")
     query_language: str | None = asl("QueryLanguage")
     source: str | None = _source()
@@ -138,11 +135,11 @@ class Branch:
 def _branch(value: Any) -> Any:
     if isinstance(value, Branch) or value is None:
         return value
-    return Branch(_tuple(value))
+    return Branch(as_tuple(value))
 
 
 def _branches(value: Any) -> tuple[Branch, ...]:
-    return tuple(_branch(b) for b in _tuple(value))
+    return tuple(_branch(b) for b in as_tuple(value))
 
 
 @frozen
@@ -207,7 +204,7 @@ class When:
 
 @frozen
 class Choice(State):
-    choices: tuple[When, ...] = attrs.field(kw_only=True, converter=_tuple)
+    choices: tuple[When, ...] = attrs.field(kw_only=True, converter=as_tuple)
     default: Target | None = attrs.field(default=None, kw_only=True)
     input_path: Path | None = asl("InputPath", "path")
     output_path: Path | None = asl("OutputPath", "path")
@@ -225,8 +222,8 @@ class _Catching(State):
     result_selector: JSON = asl("ResultSelector", "payload")
     result_path: Path | None = asl("ResultPath", "refpath")
     output_path: Path | None = asl("OutputPath", "path")
-    retry: tuple[Retry, ...] = attrs.field(factory=tuple, kw_only=True, converter=_tuple)
-    catch: tuple[Catch, ...] = attrs.field(factory=tuple, kw_only=True, converter=_tuple)
+    retry: tuple[Retry, ...] = attrs.field(factory=tuple, kw_only=True, converter=as_tuple)
+    catch: tuple[Catch, ...] = attrs.field(factory=tuple, kw_only=True, converter=as_tuple)
     assign: JSON = asl("Assign", "assign")
     output: JSON = asl("Output", "jsonata_payload")
 
@@ -278,7 +275,7 @@ class _TaskBase(_Catching):
     credentials: JSON = asl("Credentials", "payload")
     # IAM for the state machine's role beyond what flowdsl derives from the Resource
     # (flowdsl.iam.Allow statements): the way to grant what no catalog knows.
-    permissions: tuple[Allow, ...] = attrs.field(factory=tuple, kw_only=True, converter=_tuple)
+    permissions: tuple[Allow, ...] = attrs.field(factory=tuple, kw_only=True, converter=as_tuple)
     # False: the role gets ``permissions`` only, not what flowdsl derives for the integration
     # (the build notes what it leaves out).
     derived_permissions: bool = attrs.field(default=True, kw_only=True)
@@ -305,8 +302,8 @@ class DerivedExcept:
     executions). Those get their ``permissions=`` and the workflow's alone; the build notes
     what it leaves out."""
 
-    integrations: tuple[str, ...] = attrs.field(factory=tuple, kw_only=True, converter=_tuple)
-    states: tuple[str, ...] = attrs.field(factory=tuple, kw_only=True, converter=_tuple)
+    integrations: tuple[str, ...] = attrs.field(factory=tuple, kw_only=True, converter=as_tuple)
+    states: tuple[str, ...] = attrs.field(factory=tuple, kw_only=True, converter=as_tuple)
     source: str | None = _source()
 
     __attrs_post_init__ = check_fields
@@ -317,15 +314,15 @@ class Workflow:
     """A whole state machine: its states, the inputs it leaves to the deployer, its deployment."""
 
     name: str
-    states: tuple[Item, ...] = attrs.field(converter=_tuple)
+    states: tuple[Item, ...] = attrs.field(converter=as_tuple)
     comment: str | None = asl("Comment")
     timeout_seconds: int | None = asl("TimeoutSeconds")
     version: str | None = asl("Version")
     query_language: str | None = asl("QueryLanguage")
-    variables: tuple[Variable, ...] = attrs.field(factory=tuple, kw_only=True, converter=_tuple)
+    variables: tuple[Variable, ...] = attrs.field(factory=tuple, kw_only=True, converter=as_tuple)
     deployment: Any = attrs.field(default=None, kw_only=True)
     # IAM for the state machine's role beyond what flowdsl derives (flowdsl.iam.Allow)
-    permissions: tuple[Allow, ...] = attrs.field(factory=tuple, kw_only=True, converter=_tuple)
+    permissions: tuple[Allow, ...] = attrs.field(factory=tuple, kw_only=True, converter=as_tuple)
     # True: executions may be redriven with their Distributed Maps' Map Runs, so the role may
     # redrive the Map Runs' child executions (states:RedriveExecution)
     redrive: bool = attrs.field(default=False, kw_only=True)

@@ -13,7 +13,7 @@ import attrs
 
 from flowdsl.deployments.alarms import Alarms, Metric, dlq_depth
 from flowdsl.deployments.registry import (STATE_MACHINE_TYPES, Choices, Kind, LocalInput, LocalOption,
-                                         Logging, Scaffold, register)
+                                         Logging, Scaffold, register, run_start)
 from flowdsl.frozen import frozen
 from flowdsl.iam import Allow
 from flowdsl.refs import ACCOUNT_ID, PARTITION, REGION, Ref, join
@@ -181,9 +181,7 @@ def sqs_event(body: str, *, region: str = "us-east-1", account_id: str = "123456
     import hashlib  # only a local run needs them
     import uuid
 
-    from datetime import datetime, timezone  # only a local run sends a message
-
-    sent = sent or datetime(2024, 1, 1, tzinfo=timezone.utc)
+    sent = sent or run_start()
     millis = str(int(sent.timestamp() * 1000))
     digest = hashlib.md5(body.encode()).hexdigest()
     message_id = str(uuid.UUID(digest, version=4))

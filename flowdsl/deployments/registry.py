@@ -57,7 +57,7 @@ class Deployment:
                               metadata={"source": True})
 
 
-def _run_start() -> datetime:
+def run_start() -> datetime:
     """A local run's clock starts here: 2024-01-01T00:00:00Z (``datetime`` loads only for a run)."""
     from datetime import datetime, timezone
 
@@ -79,7 +79,7 @@ class LocalInput:
     region: str = "us-east-1"
     account_id: str = "123456789012"
     partition: str = "aws"
-    time: datetime = attrs.field(factory=_run_start)
+    time: datetime = attrs.field(factory=run_start)
 
 
 @frozen
